@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../errors.js';
+import { parsePolicy } from './parse.js';
+
+const testdata = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
+
+function rejection(text: string): PolicyError {
+  try {
+    parsePolicy(text);
+  } catch (err) {
+    if (err instanceof PolicyError) return err;
+    throw err;
+  }
+  throw new Error('policy was accepted');
+}
+
+describe('parsePolicy', () => {
+  it('resolves the Ports tab example with every default filled in', () => {
+    const policy = parsePolicy(testdata('ports-tab.yaml'));
+    expect(policy.checks.map((c) => [c.id, c.port])).toEqual([
+      ['web-http-server', 80],
+      ['secure-web-https-server', 443],
+      ['ftp-server', 21],
+      ['e-mail-send-smtp-server', 25],
+      ['e-mail-receive-pop3-server', 110],
+      ['e-mail-receive-imap-server', 143],
+    ]);
+    const smtp = policy.checks[3]!;
+    expect(smtp).toMatchObject({
+      send: 'HELO portwarden',
+      crlf: true,
+      extraCrlf: false,
+      expect: '250',
+      intervalMs: 120_000,
+      timeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      failuresBeforeAlert: 1,
+      alertGroup: 'critical-errors',
+      enabled: true,
+      host: '127.0.0.1',
+    });
+    expect(policy.alertGroups['critical-errors']?.name).toBe('Critical Errors');
+  });
+
+  it('rejects a bad policy whole, with every error, its path and its line', () => {
+    const error = rejection(testdata('invalid-three-errors.yaml'));
+    expect(error.issues).toEqual([
+      { path: 'checks[0].colour', line: 8, message: 'unknown key "colour"' },
+      { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },
+      { path: 'checks[2].name', line: 12, message: 'is required' },
+    ]);
+  });
+
+  // Each case: the policy text, then the path and message the user must see.
+  const invalid: [string, string, string, RegExp][] = [
+    ['yaml syntax', 'checks: [', '(yaml)', /flow sequence|Missing/i],
+    ['no checks key', 'alertGroups: {}', 'checks', /required/],
+    [
+      'an unknown top-level key',
+      'alertGroups: {a: {channels: [{log: {}}]}}\ncheckS: []',
+      'checkS',
+      /unknown key/,
+    ],
+    ['unknown service', 'checks: [{name: a, service: gopher}]', 'checks[0].service', /unknown service/],
+    ['bad duration', 'checks: [{name: a, port: 1, interval: soon}]', 'checks[0].interval', /duration/],
+    ['missing alert group', 'checks: [{name: a, port: 1}]', 'checks[0].alertGroup', /no alert group/],
+    [
+      'both port and service',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, service: smtp}]',
+      'checks[0].service',
+      /not both/,
+    ],
+    [
+      'duplicate names',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1}, {name: A, port: 2}]',
+      'checks[1].name',
+      /also used/,
+    ],
+    [
+      'bad escape',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, send: "x\\\\q"}]',
+      'checks[0].send',
+      /unknown escape/,
+    ],
+    [
+      'webhook without URL',
+      'alertGroups: {g: {channels: [{webhook: {url: "ftp://x"}}]}}\nchecks: []',
+      'alertGroups.g.channels[0]',
+      /./,
+    ],
+  ];
+  it.each(invalid)('rejects %s', (_why, text, path, message) => {
+    const error = rejection(text);
+    const match = error.issues.find((i) => i.path === path || i.path.startsWith(path));
+    expect(match, JSON.stringify(error.issues)).toBeDefined();
+    expect(match!.message).toMatch(message);
+  });
+});

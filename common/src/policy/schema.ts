@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../duration.js';
+import { LABEL_KEY_PATTERN } from '../labels.js';
+import { CHECK_ID_PATTERN } from '../ids.js';
+import { WELL_KNOWN_SERVICES } from '../services.js';
+
+/**
+ * The policy file as users write it. Every object is strict: an unknown key is an error, never
+ * silently ignored. Defaults and derived values are filled in by `resolvePolicy`.
+ */
+const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as 500ms, 10s, 2m, 1h');
+const name = z.string().trim().min(1, 'must not be empty').max(200);
+const selector = z.record(z.string().regex(LABEL_KEY_PATTERN, 'invalid label key'), z.string().max(200));
+
+export const webhookChannelSchema = z.strictObject({
+  /** Receiver URL; gets Alertmanager-compatible JSON (version "4"). */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  /** Extra request headers, for example an Authorization header. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** @default 10s */
+  timeout: duration.optional(),
+});
+
+/** Writes notifications to the controller's log; handy for the quick start. */
+export const logChannelSchema = z.strictObject({});
+
+export const channelSchema = z.union([
+  z.strictObject({ webhook: webhookChannelSchema }),
+  z.strictObject({ log: logChannelSchema }),
+]);
+
+export const alertGroupSchema = z.strictObject({
+  /** Display name, for example "Critical Errors". @default the group's key */
+  name: name.optional(),
+  channels: z.array(channelSchema).min(1, 'an alert group needs at least one channel'),
+});
+
+const serviceNames = Object.keys(WELL_KNOWN_SERVICES) as [string, ...string[]];
+
+export const checkSchema = z.strictObject({
+  /** Shown in every alert, page and log line ("Refer to this check as"). */
+  name,
+  /** Stable id. @default derived from name */
+  id: z.string().regex(CHECK_ID_PATTERN, 'lowercase letters, digits and -').optional(),
+  /** @default 127.0.0.1 (this server) */
+  host: z.string().trim().min(1).max(253).optional(),
+  port: z.number().int().min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535').optional(),
+  service: z.enum(serviceNames, { error: `unknown service; known: ${serviceNames.join(', ')}` }).optional(),
+  /** Text sent after connecting; escapes \r \n \t \\ \xHH. */
+  send: z.string().max(4096).optional(),
+  /** Append CR/LF to the end of each command. @default false */
+  crlf: z.boolean().optional(),
+  /** Append one more CR/LF after the last command. @default false */
+  extraCrlf: z.boolean().optional(),
+  /** Substring expected in the greeting or the reply. */
+  expect: z.string().min(1).max(1024).optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  connectTimeout: duration.optional(),
+  /** "No. Errors": consecutive failures before an incident opens. */
+  failuresBeforeAlert: z.number().int().min(1).max(1000).optional(),
+  alertGroup: z.string().optional(),
+  /** @default true */
+  enabled: z.boolean().optional(),
+  /** Label selector; omitted means every agent. */
+  agents: selector.optional(),
+});
+
+export const defaultsSchema = z.strictObject({
+  /** @default 2m */
+  interval: duration.optional(),
+  /** @default 10s */
+  timeout: duration.optional(),
+  /** @default the timeout */
+  connectTimeout: duration.optional(),
+  /** @default 1 */
+  failuresBeforeAlert: z.number().int().min(1).max(1000).optional(),
+  alertGroup: z.string().optional(),
+});
+
+export const policySchema = z.strictObject({
+  defaults: defaultsSchema.optional(),
+  alertGroups: z
+    .record(z.string().regex(CHECK_ID_PATTERN, 'lowercase letters, digits and -'), alertGroupSchema)
+    .optional(),
+  checks: z.array(checkSchema).max(10_000),
+});
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type CheckDocument = z.infer<typeof checkSchema>;
+export type ChannelDocument = z.infer<typeof channelSchema>;
+export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;

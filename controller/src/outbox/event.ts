@@ -1,0 +1,24 @@
+import type { Labels } from '@portwarden/common/labels';
+import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
+
+/**
+ * Everything a channel needs to tell people about one incident event, snapshotted when the state
+ * changed so that delivery never depends on the policy or the agent as they are later.
+ * Stored as the outbox row's payload.
+ */
+export interface IncidentEvent {
+  outboxId: number;
+  event: 'opened' | 'resolved';
+  incidentId: number;
+  check: { id: string; name: string; host: string; port: number };
+  agent: { name: string; hostname: string; labels: Labels };
+  alertGroup: ResolvedAlertGroup;
+  /** Why the check failed (the result that opened the incident). */
+  reason: string;
+  detail: string;
+  consecutiveFailures: number;
+  /** ISO 8601: when the incident opened. */
+  startsAt: string;
+  /** ISO 8601: when it resolved; absent while firing. */
+  endsAt?: string;
+}

@@ -1,0 +1,25 @@
+import postgres from 'postgres';
+import type { Logger } from '@portwarden/common/logger';
+
+export type Sql = postgres.Sql;
+export type TransactionSql = postgres.TransactionSql;
+
+export interface DbOptions {
+  /** postgres://user@host:port/db */
+  url: string;
+  /** @default 10 */
+  maxConnections?: number;
+  logger?: Logger;
+}
+
+/** One pool per controller process. bigint columns come back as JS numbers (ids and seqs < 2^53). */
+export function createDb(options: DbOptions): Sql {
+  return postgres(options.url, {
+    max: options.maxConnections ?? 10,
+    onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
+    // int8 as number: ids and seqs stay far below 2^53.
+    types: { int8: { to: 20, from: [20], parse: Number, serialize: String } },
+    transform: { undefined: null },
+    connection: { application_name: 'portwarden-controller' },
+  });
+}
