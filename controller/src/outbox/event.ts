@@ -4,7 +4,7 @@ import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
 /**
  * Everything a channel needs to tell people about one incident event, snapshotted when the state
  * changed so that delivery never depends on the policy or the agent as they are later.
- * Stored as the outbox row's payload.
+ * Stored as the outbox row's payload without `outboxId`, which the relay fills in from the row id.
  */
 export interface IncidentEvent {
   outboxId: number;
