@@ -19,7 +19,7 @@ export function createDb(options: DbOptions): Sql {
     onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
     // int8 as number: ids and seqs stay far below 2^53.
     types: { int8: { to: 20, from: [20], parse: Number, serialize: String } },
-    transform: { undefined: null },
+    transform: { undefined: null, column: { from: postgres.toCamel } },
     connection: { application_name: 'portwarden-controller' },
   });
 }

@@ -1,0 +1,78 @@
+import { PortwardenError } from '@portwarden/common/errors';
+import type { PolicyIssue } from '@portwarden/common/errors';
+
+/** Where the CLI finds the controller when neither --url nor PORTWARDEN_URL says. */
+export const DEFAULT_URL = 'http://127.0.0.1:7480';
+
+/** The controller answered with an error body. */
+export class ApiError extends PortwardenError {
+  readonly status: number;
+  readonly issues: PolicyIssue[];
+  constructor(status: number, code: string, message: string, hint?: string, issues: PolicyIssue[] = []) {
+    super(code, message, hint);
+    this.status = status;
+    this.issues = issues;
+  }
+}
+
+/** The controller could not be reached at all. */
+export class UnreachableError extends PortwardenError {
+  constructor(url: string, cause: unknown) {
+    super(
+      'unreachable',
+      `cannot reach the controller at ${url}`,
+      'start it (npm start), or point --url / PORTWARDEN_URL at it',
+      { cause },
+    );
+  }
+}
+
+export interface ApiClient {
+  get<T>(path: string): Promise<T>;
+  put<T>(path: string, body: string, contentType: string): Promise<T>;
+}
+
+export function createClient(baseUrl: string): ApiClient {
+  const request = async <T>(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+  ): Promise<T> => {
+    const url = new URL(path, baseUrl).toString();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        body,
+        headers: contentType ? { 'content-type': contentType } : {},
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      throw new UnreachableError(baseUrl, err);
+    }
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) throw toApiError(response.status, parsed, text);
+    return parsed as T;
+  };
+  return {
+    get: (path) => request('GET', path),
+    put: (path, body, contentType) => request('PUT', path, body, contentType),
+  };
+}
+
+function toApiError(status: number, parsed: unknown, text: string): ApiError {
+  const error = (
+    parsed as
+      { error?: { code?: string; message?: string; hint?: string; issues?: PolicyIssue[] } } | undefined
+  )?.error;
+  if (!error) return new ApiError(status, 'http', `HTTP ${status}: ${text.slice(0, 200)}`);
+  return new ApiError(
+    status,
+    error.code ?? 'http',
+    error.message ?? `HTTP ${status}`,
+    error.hint,
+    error.issues,
+  );
+}

@@ -1,0 +1,90 @@
+import { PortwardenError } from '@portwarden/common/errors';
+import type { ApiClient } from '../client.js';
+import { renderTable } from '../table.js';
+
+type Row = Record<string, unknown>;
+
+/** Each resource: its API path, the key of the list in the response, and the table columns. */
+const RESOURCES: Record<string, { path: string; key: string; columns: [string, (r: Row) => unknown][] }> = {
+  agents: {
+    path: '/api/v1/agents',
+    key: 'agents',
+    columns: [
+      ['name', (r) => r.name],
+      ['connected', (r) => (r.connected ? 'yes' : 'no')],
+      ['revision', (r) => r.configRevision],
+      ['os', (r) => r.os],
+      ['version', (r) => r.agentVersion],
+      [
+        'labels',
+        (r) =>
+          Object.entries((r.labels ?? {}) as Row)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(','),
+      ],
+      ['last seen', (r) => r.lastSeenAt],
+    ],
+  },
+  checks: {
+    path: '/api/v1/checks',
+    key: 'checks',
+    columns: [
+      ['agent', (r) => r.agent],
+      ['check', (r) => r.name],
+      ['target', (r) => r.target],
+      ['status', (r) => r.status],
+      ['failures', (r) => `${String(r.consecutiveFailures)}/${String(r.failuresBeforeAlert)}`],
+      ['since', (r) => r.since],
+      ['reason', (r) => r.reason],
+      ['detail', (r) => String(r.detail ?? '').slice(0, 60)],
+    ],
+  },
+  incidents: {
+    path: '/api/v1/incidents',
+    key: 'incidents',
+    columns: [
+      ['id', (r) => r.id],
+      ['agent', (r) => r.agent],
+      ['check', (r) => r.checkName],
+      ['group', (r) => r.alertGroup],
+      ['reason', (r) => r.reason],
+      ['opened', (r) => r.openedAt],
+      ['resolved', (r) => r.resolvedAt ?? '-'],
+    ],
+  },
+};
+
+export const RESOURCE_NAMES = [...Object.keys(RESOURCES), 'policy'];
+
+export async function get(
+  client: ApiClient,
+  resource: string,
+  output: 'table' | 'json' | 'yaml',
+  out: (text: string) => void,
+): Promise<void> {
+  if (resource === 'policy') {
+    const policy = await client.get<{ revision: number; source: string }>('/api/v1/policy');
+    out(
+      output === 'json'
+        ? JSON.stringify(policy, null, 2) + '\n'
+        : `# revision ${policy.revision}\n${policy.source}`,
+    );
+    return;
+  }
+  const spec = RESOURCES[resource];
+  if (!spec)
+    throw new PortwardenError(
+      'usage',
+      `unknown resource "${resource}"`,
+      `one of: ${RESOURCE_NAMES.join(', ')}`,
+    );
+  const body = await client.get<Record<string, Row[]>>(spec.path);
+  const rows = body[spec.key] ?? [];
+  if (output === 'json') return out(JSON.stringify(rows, null, 2) + '\n');
+  out(
+    renderTable(
+      spec.columns.map(([h]) => h),
+      rows.map((r) => spec.columns.map(([, f]) => f(r) as string)),
+    ),
+  );
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
+import { ApiError, createClient, DEFAULT_URL } from './client.js';
+import { apply } from './commands/apply.js';
+import { get, RESOURCE_NAMES } from './commands/get.js';
+
+const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+const program = new Command('portwarden')
+  .description('Portwarden operator CLI (talks to the controller HTTP API)')
+  .addOption(new Option('--url <url>', 'controller HTTP API').env('PORTWARDEN_URL').default(DEFAULT_URL))
+  .showHelpAfterError();
+
+const client = () => createClient(program.opts<{ url: string }>().url);
+
+program
+  .command('apply')
+  .description('validate a policy file and store it as a new revision')
+  .requiredOption('-f, --file <path>', 'policy YAML file (- for stdin)')
+  .option('--dry-run', 'validate locally only')
+  .action((opts: { file: string; dryRun?: boolean }) => apply(client(), opts, out));
+
+program
+  .command('get')
+  .description(`show ${RESOURCE_NAMES.join(', ')}`)
+  .argument('<resource>', RESOURCE_NAMES.join(' | '))
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action((resource: string, opts: { output: 'table' | 'json' }) =>
+    get(client(), resource, opts.output, out),
+  );
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(describe(err));
+  process.exit(err instanceof PortwardenError ? 2 : 1);
+});
+
+/** Errors become text here, and only here, for the CLI. */
+function describe(err: unknown): string {
+  if (err instanceof PolicyError) return `portwarden: ${err.message}\n  hint: ${err.hint}\n`;
+  if (err instanceof ApiError && err.issues.length > 0) {
+    return `portwarden: ${err.message}\n${err.issues.map(formatPolicyIssue).join('\n')}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`;
+  }
+  if (err instanceof PortwardenError)
+    return `portwarden: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`;
+  return `portwarden: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
+}

@@ -1,0 +1,53 @@
+import { matchesSelector } from '@portwarden/common/labels';
+import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import type { AgentRecord } from '../store/agents.js';
+import type { CheckStatusRow } from '../store/views.js';
+
+export interface CheckStatus {
+  agent: string;
+  checkId: string;
+  name: string;
+  target: string;
+  enabled: boolean;
+  /** `pending` until the first result arrives. */
+  status: 'up' | 'down' | 'pending' | 'disabled';
+  consecutiveFailures: number;
+  failuresBeforeAlert: number;
+  since: string | null;
+  lastResultAt: string | null;
+  reason: string;
+  detail: string;
+  incidentId: number | null;
+}
+
+/** Every (agent, check) pair the policy assigns, with its state: the status board. */
+export function checkStatuses(
+  policy: ResolvedPolicy | undefined,
+  agents: AgentRecord[],
+  states: CheckStatusRow[],
+): CheckStatus[] {
+  const byKey = new Map(states.map((s) => [`${s.agent}\u0000${s.checkId}`, s]));
+  const out: CheckStatus[] = [];
+  for (const agent of agents) {
+    for (const check of policy?.checks ?? []) {
+      if (!matchesSelector(check.agents, agent.labels)) continue;
+      const state = byKey.get(`${agent.name}\u0000${check.id}`);
+      out.push({
+        agent: agent.name,
+        checkId: check.id,
+        name: check.name,
+        target: `${check.host}:${check.port}`,
+        enabled: check.enabled,
+        status: !check.enabled ? 'disabled' : (state?.outcome ?? 'pending'),
+        consecutiveFailures: state?.consecutiveFailures ?? 0,
+        failuresBeforeAlert: check.failuresBeforeAlert,
+        since: state?.since.toISOString() ?? null,
+        lastResultAt: state?.lastResultAt.toISOString() ?? null,
+        reason: state?.reason ?? '',
+        detail: state?.detail ?? '',
+        incidentId: state?.incidentId ?? null,
+      });
+    }
+  }
+  return out;
+}

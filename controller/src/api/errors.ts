@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { PolicyError, PortwardenError } from '@portwarden/common/errors';
+import type { Logger } from '@portwarden/common/logger';
+
+/** The HTTP API error body: what went wrong, a stable code, and how to fix it. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; hint?: string; issues?: PolicyError['issues'] };
+}
+
+export class BadRequestError extends PortwardenError {
+  constructor(message: string, hint?: string) {
+    super('bad-request', message, hint);
+  }
+}
+
+export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((err: FastifyError | Error, _request, reply) => {
+    if (err instanceof PolicyError) {
+      return reply.code(400).send(body(err.code, 'policy rejected', err.hint, err.issues));
+    }
+    if (err instanceof PortwardenError) return reply.code(400).send(body(err.code, err.message, err.hint));
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status < 500) return reply.code(status).send(body('bad-request', err.message));
+    logger.error({ err }, 'request failed');
+    return reply.code(500).send(body('internal', 'internal error; see the controller log'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(body('not-found', `no route ${request.method} ${request.url}`, 'see GET /api/v1 for the routes')),
+  );
+}
+
+function body(code: string, message: string, hint?: string, issues?: PolicyError['issues']): ApiErrorBody {
+  return { error: { code, message, ...(hint && { hint }), ...(issues && { issues }) } };
+}

@@ -1,0 +1,95 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Logger } from '@portwarden/common/logger';
+import type { PolicyService } from '../policy/policy-service.js';
+import type { AgentStore } from '../store/agents.js';
+import type { Views } from '../store/views.js';
+import { checkStatuses } from './checks-view.js';
+import { BadRequestError, installErrorHandler } from './errors.js';
+
+export interface ApiDeps {
+  policy: PolicyService;
+  agents: AgentStore;
+  views: Views;
+  logger: Logger;
+}
+
+const POLICY_BODY_LIMIT = 1024 * 1024;
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
+
+const incidentsQuery = z.strictObject({
+  status: z.enum(['open', 'resolved', 'all']).default('all'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** The JSON HTTP API used by the CLI and, later, the web UI. */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // One line per request would drown the events that matter; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  installErrorHandler(app, deps.logger);
+  app.addContentTypeParser(
+    YAML_TYPES,
+    { parseAs: 'string', bodyLimit: POLICY_BODY_LIMIT },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.get('/healthz', async () => {
+    await deps.views.ping();
+    return { status: 'ok' };
+  });
+
+  app.get('/api/v1', async () => ({
+    routes: [
+      'GET /api/v1/agents',
+      'GET /api/v1/checks',
+      'GET /api/v1/incidents',
+      'GET /api/v1/policy',
+      'PUT /api/v1/policy',
+    ],
+  }));
+
+  app.put('/api/v1/policy', async (request, reply) => {
+    if (typeof request.body !== 'string' || request.body.trim() === '') {
+      throw new BadRequestError(
+        'the request body must be the policy YAML',
+        'send it with Content-Type: application/yaml',
+      );
+    }
+    const saved = await deps.policy.apply(request.body);
+    return reply
+      .code(201)
+      .send({ revision: saved.revision, checks: saved.policy.checks.length, createdAt: saved.createdAt });
+  });
+
+  app.get('/api/v1/policy', async () => {
+    const current = deps.policy.current();
+    if (!current) return { revision: 0, source: '', policy: null };
+    return {
+      revision: current.revision,
+      createdAt: current.createdAt,
+      source: current.source,
+      policy: current.policy,
+    };
+  });
+
+  app.get('/api/v1/agents', async () => ({ agents: await deps.agents.list() }));
+
+  app.get('/api/v1/checks', async () => {
+    const [agents, states] = await Promise.all([deps.agents.list(), deps.views.checkStates()]);
+    return { checks: checkStatuses(deps.policy.current()?.policy, agents, states) };
+  });
+
+  app.get('/api/v1/incidents', async (request) => {
+    const query = incidentsQuery.safeParse(request.query);
+    if (!query.success)
+      throw new BadRequestError(
+        `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    return { incidents: await deps.views.incidents(query.data.status, query.data.limit) };
+  });
+
+  return app;
+}

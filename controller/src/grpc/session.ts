@@ -1,0 +1,171 @@
+import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from '@portwarden/common/logger';
+import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1';
+import { ingestBatch } from '../ingest/ingest.js';
+import type { IngestStore } from '../ingest/types.js';
+import { agentConfig } from '../policy/agent-config.js';
+import type { PolicyService } from '../policy/policy-service.js';
+import type { AgentRecord, AgentStore } from '../store/agents.js';
+import { InvalidMessageError, validateHello, validateResults } from './validate.js';
+
+export type AgentCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
+
+export interface SessionDeps {
+  agents: AgentStore;
+  ingest: IngestStore;
+  policy: PolicyService;
+  registry: SessionRegistry;
+  logger: Logger;
+  /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
+  onEvents(): void;
+  /** @default 10000 */
+  helloTimeoutMs?: number;
+}
+
+/** The open sessions of this replica, by agent name; a reconnecting agent replaces its old stream. */
+export class SessionRegistry {
+  readonly sessions = new Map<string, AgentSession>();
+
+  add(session: AgentSession): void {
+    this.sessions
+      .get(session.agent.name)
+      ?.close(status.ALREADY_EXISTS, 'replaced by a newer connection of the same agent');
+    this.sessions.set(session.agent.name, session);
+  }
+
+  remove(session: AgentSession): boolean {
+    if (this.sessions.get(session.agent.name) !== session) return false;
+    this.sessions.delete(session.agent.name);
+    return true;
+  }
+}
+
+export class AgentSession {
+  private closed = false;
+  constructor(
+    readonly agent: AgentRecord,
+    private readonly call: AgentCall,
+  ) {}
+
+  send(message: ConnectResponse): void {
+    if (!this.closed) this.call.write(message);
+  }
+
+  pushConfig(policy: PolicyService): void {
+    const current = policy.current();
+    const config = agentConfig(current?.policy, this.agent.labels);
+    this.send({ body: { $case: 'config', value: { revision: current?.revision ?? 0, config } } });
+  }
+
+  close(code: status, details: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.call.emit('error', { code, details });
+  }
+}
+
+/**
+ * One agent's stream: hello first, then config down and results up. Messages are handled one at a
+ * time, in order; the stream is paused while a message is handled, which gives backpressure while a
+ * batch commits. (An async iterator would destroy the stream on error before the status is sent.)
+ */
+export function runSession(call: AgentCall, deps: SessionDeps): void {
+  const log = deps.logger.child({ peer: call.getPeer() });
+  let session: AgentSession | undefined;
+  let failed = false;
+  const helloTimer = setTimeout(
+    () => end(status.DEADLINE_EXCEEDED, 'no hello within the timeout'),
+    deps.helloTimeoutMs ?? 10_000,
+  );
+
+  const end = (code: status, details: string) => {
+    failed = true;
+    session ? session.close(code, details) : call.emit('error', { code, details });
+  };
+
+  const onMessage = async (message: ConnectRequest) => {
+    try {
+      session = await handle(message, session, call, deps, log);
+      clearTimeout(helloTimer);
+      call.resume();
+    } catch (err) {
+      if (err instanceof InvalidMessageError) {
+        log.warn({ agent: session?.agent.name, err: err.message }, 'invalid message from agent');
+        end(status.INVALID_ARGUMENT, err.message);
+      } else {
+        log.error({ agent: session?.agent.name, err }, 'agent session failed');
+        end(status.UNAVAILABLE, 'controller could not store the results; retry');
+      }
+    }
+  };
+
+  let chain = Promise.resolve();
+  call.on('data', (message: ConnectRequest) => {
+    if (failed) return;
+    call.pause();
+    chain = chain.then(() => onMessage(message));
+  });
+  call.on('end', () => {
+    void chain.then(() => call.end());
+  });
+  call.on('error', () => {}); // status already chosen; the close handler below cleans up
+  call.on('close', () => {
+    clearTimeout(helloTimer);
+    void chain.then(() => release(session, deps, log));
+  });
+}
+
+async function release(session: AgentSession | undefined, deps: SessionDeps, log: Logger): Promise<void> {
+  if (!session || !deps.registry.remove(session)) return;
+  await deps.agents
+    .disconnect(session.agent.id)
+    .catch((err: unknown) => log.warn({ err }, 'could not mark agent disconnected'));
+  log.info({ agent: session.agent.name }, 'agent disconnected');
+}
+
+async function handle(
+  message: ConnectRequest,
+  session: AgentSession | undefined,
+  call: AgentCall,
+  deps: SessionDeps,
+  log: Logger,
+): Promise<AgentSession> {
+  const body = message.body;
+  if (!session) {
+    if (body?.$case !== 'hello')
+      throw new InvalidMessageError('the first message on the stream must be a hello');
+    const agent = await deps.agents.connect(validateHello(body.value));
+    const fresh = new AgentSession(agent, call);
+    deps.registry.add(fresh);
+    log.info(
+      { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
+      'agent connected',
+    );
+    fresh.pushConfig(deps.policy);
+    return fresh;
+  }
+  switch (body?.$case) {
+    case 'results': {
+      const results = validateResults(body.value.results);
+      const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current()?.policy, results);
+      if (outcome.events > 0) deps.onEvents();
+      session.send({ body: { $case: 'ack', value: { upToSeq: outcome.ackSeq } } });
+      return session;
+    }
+    case 'configAck':
+      await deps.agents.configApplied(session.agent.id, body.value.revision, body.value.error.slice(0, 1000));
+      if (body.value.error)
+        log.warn(
+          { agent: session.agent.name, revision: body.value.revision, error: body.value.error },
+          'agent refused config',
+        );
+      return session;
+    case 'heartbeat':
+      await deps.agents.seen(session.agent.id);
+      return session;
+    case 'hello':
+      throw new InvalidMessageError('hello may only be sent once per stream');
+    default:
+      throw new InvalidMessageError('empty message');
+  }
+}

@@ -1,0 +1,87 @@
+import { isReason } from '@portwarden/common/reasons';
+import { LABEL_KEY_PATTERN, type Labels } from '@portwarden/common/labels';
+import { Outcome, type Hello, type Result } from '@portwarden/proto/agent/v1';
+import type { IncomingResult } from '../ingest/types.js';
+import type { AgentHello } from '../store/agents.js';
+
+/** Bounds on what an agent may send; anything outside them is refused with INVALID_ARGUMENT. */
+export const LIMITS = {
+  nameLength: 128,
+  labels: 32,
+  labelValueLength: 200,
+  batchSize: 1000,
+  detailLength: 4096,
+  checkIdLength: 63,
+} as const;
+
+/** A message from an agent that breaks the contract; becomes INVALID_ARGUMENT with this text. */
+export class InvalidMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidMessageError';
+  }
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function validateHello(hello: Hello): AgentHello {
+  if (!NAME_PATTERN.test(hello.name) || hello.name.length > LIMITS.nameLength) {
+    throw new InvalidMessageError(
+      `hello.name "${hello.name.slice(0, 64)}" is not a valid agent name (letters, digits, _ . -)`,
+    );
+  }
+  return {
+    name: hello.name,
+    labels: validateLabels(hello.labels),
+    os: hello.os.slice(0, 32),
+    hostname: hello.hostname.slice(0, 253),
+    agentVersion: hello.agentVersion.slice(0, 64),
+    configRevision: hello.configRevision,
+  };
+}
+
+function validateLabels(labels: Labels): Labels {
+  const entries = Object.entries(labels);
+  if (entries.length > LIMITS.labels)
+    throw new InvalidMessageError(`hello.labels has ${entries.length} labels; at most ${LIMITS.labels}`);
+  for (const [key, value] of entries) {
+    if (!LABEL_KEY_PATTERN.test(key))
+      throw new InvalidMessageError(`hello.labels key "${key.slice(0, 64)}" is invalid`);
+    if (value.length > LIMITS.labelValueLength)
+      throw new InvalidMessageError(`hello.labels.${key} is too long`);
+  }
+  return labels;
+}
+
+export function validateResults(results: Result[]): IncomingResult[] {
+  if (results.length > LIMITS.batchSize) {
+    throw new InvalidMessageError(`result batch of ${results.length}; at most ${LIMITS.batchSize}`);
+  }
+  return results.map((r, i) => validateResult(r, `results[${i}]`));
+}
+
+function validateResult(r: Result, path: string): IncomingResult {
+  if (!Number.isSafeInteger(r.seq) || r.seq < 1)
+    throw new InvalidMessageError(`${path}.seq must be a positive integer`);
+  if (r.checkId === '' || r.checkId.length > LIMITS.checkIdLength)
+    throw new InvalidMessageError(`${path}.check_id is empty or too long`);
+  const outcome =
+    r.outcome === Outcome.OUTCOME_UP ? 'up' : r.outcome === Outcome.OUTCOME_DOWN ? 'down' : undefined;
+  if (!outcome) throw new InvalidMessageError(`${path}.outcome must be UP or DOWN`);
+  if (outcome === 'down' && !isReason(r.reason))
+    throw new InvalidMessageError(`${path}.reason "${r.reason.slice(0, 40)}" is not a known reason`);
+  if (outcome === 'up' && r.reason !== '')
+    throw new InvalidMessageError(`${path}.reason must be empty when up`);
+  if (!Number.isFinite(r.startedAtUnixMs) || r.startedAtUnixMs <= 0)
+    throw new InvalidMessageError(`${path}.started_at_unix_ms is missing`);
+  return {
+    seq: r.seq,
+    checkId: r.checkId,
+    startedAt: new Date(r.startedAtUnixMs),
+    durationMs: r.durationMs,
+    outcome,
+    reason: outcome === 'down' && isReason(r.reason) ? r.reason : '',
+    detail: r.detail.slice(0, LIMITS.detailLength),
+    timings: r.timings ? { ...r.timings } : null,
+  };
+}

@@ -1,0 +1,53 @@
+import type { Labels } from '@portwarden/common/labels';
+import type { Reason } from '@portwarden/common/reasons';
+import type { CheckState } from '../state/next-state.js';
+import type { IncidentEvent } from '../outbox/event.js';
+
+/** A result as validated at the gRPC edge. */
+export interface IncomingResult {
+  seq: number;
+  checkId: string;
+  startedAt: Date;
+  durationMs: number;
+  outcome: 'up' | 'down';
+  reason: Reason | '';
+  detail: string;
+  timings: Record<string, number> | null;
+}
+
+export interface IngestAgent {
+  id: number;
+  name: string;
+  hostname: string;
+  labels: Labels;
+}
+
+export interface StoredCheckState extends CheckState {
+  lastSeq: number;
+  incidentId: number | null;
+}
+
+export interface OpenIncident {
+  checkId: string;
+  checkName: string;
+  alertGroup: string;
+  reason: string;
+  detail: string;
+  openedAt: Date;
+}
+
+/** What ingest needs from storage, inside one transaction. The PostgreSQL version is in store/. */
+export interface IngestTransaction {
+  /** Inserts the results not stored yet; returns the seqs that were new. */
+  insertResults(agentId: number, results: IncomingResult[]): Promise<Set<number>>;
+  /** Current state of these checks, locked until commit. */
+  lockStates(agentId: number, checkIds: string[]): Promise<Map<string, StoredCheckState>>;
+  saveState(agentId: number, checkId: string, state: StoredCheckState, last: IncomingResult): Promise<void>;
+  openIncident(agentId: number, incident: OpenIncident): Promise<number>;
+  resolveIncident(incidentId: number, at: Date): Promise<{ openedAt: Date; reason: string; detail: string }>;
+  addOutbox(incidentId: number, event: Omit<IncidentEvent, 'outboxId'>): Promise<void>;
+}
+
+export interface IngestStore {
+  transaction<T>(work: (tx: IngestTransaction) => Promise<T>): Promise<T>;
+}

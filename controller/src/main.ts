@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { PortwardenError } from '@portwarden/common/errors';
+import { createLogger } from '@portwarden/common/logger';
+import { createController, DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN } from './controller.js';
+
+interface Flags {
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisPrefix: string;
+  grpcListen: string;
+  httpListen: string;
+  logLevel?: string;
+}
+
+const program = new Command('portwarden-controller')
+  .description('Portwarden controller: policy, agent streams, incidents and notifications')
+  .option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL)', process.env.DATABASE_URL)
+  .option(
+    '--redis-url <url>',
+    'Redis URL for the notification queue (env REDIS_URL); without it delivery is in-process',
+    process.env.REDIS_URL,
+  )
+  .option(
+    '--redis-prefix <prefix>',
+    'key prefix in Redis (env PORTWARDEN_REDIS_PREFIX)',
+    process.env.PORTWARDEN_REDIS_PREFIX ?? 'portwarden',
+  )
+  .option(
+    '--grpc-listen <addr>',
+    'agent gRPC address (env PORTWARDEN_GRPC_LISTEN)',
+    process.env.PORTWARDEN_GRPC_LISTEN ?? DEFAULT_GRPC_LISTEN,
+  )
+  .option(
+    '--http-listen <addr>',
+    'HTTP API address (env PORTWARDEN_HTTP_LISTEN)',
+    process.env.PORTWARDEN_HTTP_LISTEN ?? DEFAULT_HTTP_LISTEN,
+  )
+  .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
+  .parse();
+
+async function main(flags: Flags): Promise<void> {
+  const logger = createLogger({ name: 'controller', level: flags.logLevel });
+  if (!flags.databaseUrl) {
+    throw new PortwardenError(
+      'config',
+      'no database URL',
+      'pass --database-url postgres://user@host:5432/db or set DATABASE_URL (or run `npm start` for the embedded quick start)',
+    );
+  }
+  const controller = createController({ ...flags, databaseUrl: flags.databaseUrl, logger });
+  await controller.start();
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    controller.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main(program.opts<Flags>()).catch((err: unknown) => {
+  if (err instanceof PortwardenError) {
+    process.stderr.write(`portwarden-controller: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `portwarden-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

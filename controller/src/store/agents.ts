@@ -1,0 +1,79 @@
+import type { Labels } from '@portwarden/common/labels';
+import type { Sql } from './db.js';
+
+export interface AgentRecord {
+  id: number;
+  name: string;
+  labels: Labels;
+  os: string;
+  hostname: string;
+  agentVersion: string;
+  configRevision: number;
+  configError: string | null;
+  connected: boolean;
+  lastSeenAt: Date | null;
+}
+
+export interface AgentHello {
+  name: string;
+  labels: Labels;
+  os: string;
+  hostname: string;
+  agentVersion: string;
+  configRevision: number;
+}
+
+/** Agents as the controller knows them. Identity is the name (later: the certificate). */
+export function createAgentStore(sql: Sql) {
+  return {
+    async connect(hello: AgentHello): Promise<AgentRecord> {
+      const [row] = await sql<AgentRecord[]>`
+        INSERT INTO agents (name, labels, os, hostname, agent_version, config_revision, connected, last_seen_at)
+        VALUES (${hello.name}, ${sql.json(hello.labels)}, ${hello.os}, ${hello.hostname}, ${hello.agentVersion},
+                ${hello.configRevision}, true, now())
+        ON CONFLICT (name) DO UPDATE SET
+          labels = EXCLUDED.labels, os = EXCLUDED.os, hostname = EXCLUDED.hostname,
+          agent_version = EXCLUDED.agent_version, config_revision = EXCLUDED.config_revision,
+          connected = true, last_seen_at = now()
+        RETURNING ${sql(AGENT_COLUMNS)}`;
+      return row!;
+    },
+
+    async disconnect(id: number): Promise<void> {
+      await sql`UPDATE agents SET connected = false, last_seen_at = now() WHERE id = ${id}`;
+    },
+
+    async seen(id: number): Promise<void> {
+      await sql`UPDATE agents SET last_seen_at = now() WHERE id = ${id}`;
+    },
+
+    async configApplied(id: number, revision: number, error: string): Promise<void> {
+      await sql`UPDATE agents SET config_revision = CASE WHEN ${error} = '' THEN ${revision} ELSE config_revision END,
+                config_error = NULLIF(${error}, ''), last_seen_at = now() WHERE id = ${id}`;
+    },
+
+    async list(): Promise<AgentRecord[]> {
+      return sql<AgentRecord[]>`SELECT ${sql(AGENT_COLUMNS)} FROM agents ORDER BY name`;
+    },
+
+    /** At start no stream is open on this replica's behalf; a later issue tracks liveness per replica. */
+    async markAllDisconnected(): Promise<void> {
+      await sql`UPDATE agents SET connected = false WHERE connected`;
+    },
+  };
+}
+
+export type AgentStore = ReturnType<typeof createAgentStore>;
+
+const AGENT_COLUMNS = [
+  'id',
+  'name',
+  'labels',
+  'os',
+  'hostname',
+  'agent_version',
+  'config_revision',
+  'config_error',
+  'connected',
+  'last_seen_at',
+];

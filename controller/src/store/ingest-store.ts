@@ -1,0 +1,82 @@
+import type { Sql, TransactionSql } from './db.js';
+import type {
+  IncomingResult,
+  IngestStore,
+  IngestTransaction,
+  OpenIncident,
+  StoredCheckState,
+} from '../ingest/types.js';
+import type { IncidentEvent } from '../outbox/event.js';
+
+export function createIngestStore(sql: Sql): IngestStore {
+  return {
+    transaction: (work) => sql.begin((tx) => work(ingestTransaction(tx))) as never,
+  };
+}
+
+export function ingestTransaction(tx: TransactionSql): IngestTransaction {
+  return {
+    async insertResults(agentId, results) {
+      if (results.length === 0) return new Set();
+      const rows = results.map((r) => resultRow(agentId, r));
+      const inserted = await tx<{ seq: number }[]>`
+        INSERT INTO results ${tx(rows)} ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq`;
+      return new Set(inserted.map((r) => r.seq));
+    },
+
+    async lockStates(agentId, checkIds) {
+      const rows = await tx<(StoredCheckState & { checkId: string })[]>`
+        SELECT check_id, outcome, consecutive_failures, since, last_seq, incident_id,
+               incident_id IS NOT NULL AS incident_open
+        FROM check_state WHERE agent_id = ${agentId} AND check_id = ANY(${checkIds}::text[])
+        ORDER BY check_id FOR UPDATE`;
+      return new Map(rows.map(({ checkId, ...state }) => [checkId, state]));
+    },
+
+    async saveState(agentId, checkId, state, last) {
+      await tx`
+        INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, since, last_seq,
+                                 last_result_at, reason, detail, incident_id)
+        VALUES (${agentId}, ${checkId}, ${state.outcome}, ${state.consecutiveFailures}, ${state.since},
+                ${state.lastSeq}, ${last.startedAt}, ${last.reason}, ${last.detail}, ${state.incidentId})
+        ON CONFLICT (agent_id, check_id) DO UPDATE SET
+          outcome = EXCLUDED.outcome, consecutive_failures = EXCLUDED.consecutive_failures,
+          since = EXCLUDED.since, last_seq = EXCLUDED.last_seq, last_result_at = EXCLUDED.last_result_at,
+          reason = EXCLUDED.reason, detail = EXCLUDED.detail, incident_id = EXCLUDED.incident_id`;
+    },
+
+    async openIncident(agentId, incident: OpenIncident) {
+      const [row] = await tx<{ id: number }[]>`
+        INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at)
+        VALUES (${agentId}, ${incident.checkId}, ${incident.checkName}, ${incident.alertGroup},
+                ${incident.reason}, ${incident.detail}, ${incident.openedAt})
+        RETURNING id`;
+      return row!.id;
+    },
+
+    async resolveIncident(incidentId, at) {
+      const [row] = await tx<{ openedAt: Date; reason: string; detail: string }[]>`
+        UPDATE incidents SET resolved_at = ${at} WHERE id = ${incidentId}
+        RETURNING opened_at, reason, detail`;
+      return row!;
+    },
+
+    async addOutbox(incidentId, event: Omit<IncidentEvent, 'outboxId'>) {
+      await tx`INSERT INTO outbox (incident_id, event, payload) VALUES (${incidentId}, ${event.event}, ${tx.json(event as never)})`;
+    },
+  };
+}
+
+function resultRow(agentId: number, r: IncomingResult) {
+  return {
+    agent_id: agentId,
+    seq: r.seq,
+    check_id: r.checkId,
+    started_at: r.startedAt,
+    duration_ms: r.durationMs,
+    outcome: r.outcome,
+    reason: r.reason,
+    detail: r.detail,
+    timings: r.timings,
+  };
+}

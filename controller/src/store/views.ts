@@ -1,0 +1,60 @@
+import type { Sql } from './db.js';
+
+export interface CheckStatusRow {
+  agent: string;
+  checkId: string;
+  outcome: 'up' | 'down';
+  consecutiveFailures: number;
+  since: Date;
+  lastResultAt: Date;
+  reason: string;
+  detail: string;
+  incidentId: number | null;
+}
+
+export interface IncidentRow {
+  id: number;
+  agent: string;
+  checkId: string;
+  checkName: string;
+  alertGroup: string;
+  reason: string;
+  detail: string;
+  openedAt: Date;
+  resolvedAt: Date | null;
+}
+
+export type IncidentFilter = 'open' | 'resolved' | 'all';
+
+/** Read-only queries behind the HTTP API. */
+export function createViews(sql: Sql) {
+  return {
+    checkStates(): Promise<CheckStatusRow[]> {
+      return sql<CheckStatusRow[]>`
+        SELECT a.name AS agent, s.check_id, s.outcome, s.consecutive_failures, s.since, s.last_result_at,
+               s.reason, s.detail, s.incident_id
+        FROM check_state s JOIN agents a ON a.id = s.agent_id ORDER BY a.name, s.check_id`;
+    },
+
+    incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]> {
+      return sql<IncidentRow[]>`
+        SELECT i.id, a.name AS agent, i.check_id, i.check_name, i.alert_group, i.reason, i.detail, i.opened_at, i.resolved_at
+        FROM incidents i JOIN agents a ON a.id = i.agent_id
+        WHERE ${filter === 'open' ? sql`i.resolved_at IS NULL` : filter === 'resolved' ? sql`i.resolved_at IS NOT NULL` : sql`true`}
+        ORDER BY i.id DESC LIMIT ${limit}`;
+    },
+
+    async resultCount(agentName: string): Promise<{ rows: number; maxSeq: number }> {
+      const [row] = await sql<{ rows: number; maxSeq: number | null }[]>`
+        SELECT count(*)::int AS rows, max(seq) AS max_seq FROM results r JOIN agents a ON a.id = r.agent_id
+        WHERE a.name = ${agentName}`;
+      return { rows: row?.rows ?? 0, maxSeq: row?.maxSeq ?? 0 };
+    },
+
+    async ping(): Promise<void> {
+      await sql`SELECT 1`;
+    },
+  };
+}
+
+export type Views = ReturnType<typeof createViews>;
