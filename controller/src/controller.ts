@@ -28,6 +28,8 @@ export interface ControllerOptions {
   logger?: Logger;
   /** Pool size. @default 10 (the quick start's embedded PostgreSQL wants 1) */
   dbMaxConnections?: number;
+  /** Base URL people open from a notification. @default the HTTP API's own URL */
+  externalUrl?: string;
   /** How often the relay looks for outbox rows it was not woken for. @default 1000 */
   relayPollMs?: number;
 }
@@ -62,9 +64,14 @@ export function createController(options: ControllerOptions) {
       await migrate(sql, logger.child({ component: 'migrate' }));
       await policy.load();
       await agents.markAllDisconnected();
-      notifications = await startNotifications({
+      const http = parseListen(options.httpListen ?? DEFAULT_HTTP_LISTEN, 'HTTP listen address');
+      await api.listen({ host: http.host, port: http.port });
+      const bound = api.server.address() as AddressInfo;
+      const httpUrl = `http://${formatHostPort(bound.address, bound.port)}`;
+      notifications = startNotifications({
         sql,
         logger,
+        externalUrl: options.externalUrl ?? httpUrl,
         redisUrl: options.redisUrl,
         redisPrefix: options.redisPrefix,
         pollMs: options.relayPollMs,
@@ -80,13 +87,7 @@ export function createController(options: ControllerOptions) {
         logger: logger.child({ component: 'grpc' }),
         onEvents: () => notifications?.wake(),
       });
-      const http = parseListen(options.httpListen ?? DEFAULT_HTTP_LISTEN, 'HTTP listen address');
-      await api.listen({ host: http.host, port: http.port });
-      const bound = api.server.address() as AddressInfo;
-      const started = {
-        grpcAddress: grpc.address,
-        httpUrl: `http://${formatHostPort(bound.address, bound.port)}`,
-      };
+      const started = { grpcAddress: grpc.address, httpUrl };
       logger.info(started, 'controller started');
       return started;
     },
@@ -96,8 +97,8 @@ export function createController(options: ControllerOptions) {
       for (const session of registry.sessions.values())
         session.close(status.UNAVAILABLE, 'controller shutting down');
       await grpc?.stop();
-      await api.close();
       await notifications?.stop();
+      await api.close();
       await sql.end({ timeout: 5 });
       logger.info('controller stopped');
     },

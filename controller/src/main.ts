@@ -10,6 +10,7 @@ interface Flags {
   redisPrefix: string;
   grpcListen: string;
   httpListen: string;
+  externalUrl?: string;
   logLevel?: string;
 }
 
@@ -35,6 +36,11 @@ const program = new Command('portwarden-controller')
     '--http-listen <addr>',
     'HTTP API address (env PORTWARDEN_HTTP_LISTEN)',
     process.env.PORTWARDEN_HTTP_LISTEN ?? DEFAULT_HTTP_LISTEN,
+  )
+  .option(
+    '--external-url <url>',
+    'base URL people open from a notification (env PORTWARDEN_EXTERNAL_URL)',
+    process.env.PORTWARDEN_EXTERNAL_URL,
   )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();

@@ -1,21 +1,54 @@
 import type { Logger } from '@portwarden/common/logger';
+import { createDeliver } from './notify/deliver.js';
+import { createInProcessSink } from './notify/inprocess.js';
+import { createPgNotificationLog } from './store/notification-log.js';
+import { createNotifyWorker, createQueueSink } from './notify/queue.js';
+import { createRelay } from './outbox/relay.js';
 import type { Sql } from './store/db.js';
 
 export interface NotificationsOptions {
   sql: Sql;
   logger: Logger;
+  /** Base URL people open from a notification (the controller's HTTP address by default). */
+  externalUrl: string;
   redisUrl?: string;
   redisPrefix?: string;
   pollMs?: number;
 }
 
 export interface Notifications {
+  /** Ingest committed outbox rows: relay them now rather than at the next poll. */
   wake(): void;
   stop(): Promise<void>;
 }
 
 /** Outbox relay plus delivery: through BullMQ on Redis when a URL is given, in-process otherwise. */
-export async function startNotifications(_options: NotificationsOptions): Promise<Notifications> {
-  // Wired to outbox/relay.ts and notify/ once they land.
-  return { wake() {}, async stop() {} };
+export function startNotifications(options: NotificationsOptions): Notifications {
+  const { sql, redisUrl, redisPrefix: prefix } = options;
+  const logger = options.logger.child({ component: 'notify' });
+  const deliver = createDeliver({
+    log: createPgNotificationLog(sql),
+    externalUrl: options.externalUrl,
+    logger,
+  });
+  const sink = redisUrl
+    ? createQueueSink({ redisUrl, prefix, logger })
+    : createInProcessSink({ deliver, logger });
+  const worker = redisUrl ? createNotifyWorker({ redisUrl, prefix, deliver, logger }) : undefined;
+  const relay = createRelay({
+    sql,
+    sink,
+    logger: options.logger.child({ component: 'relay' }),
+    pollIntervalMs: options.pollMs,
+  });
+  relay.start();
+  logger.info({ mode: redisUrl ? 'bullmq' : 'in-process' }, 'notifications started');
+  return {
+    wake: () => relay.wake(),
+    async stop() {
+      await relay.stop();
+      await worker?.close();
+      await sink.close();
+    },
+  };
 }

@@ -30,6 +30,9 @@ export async function createTestDatabase(prefix = 'pw_test'): Promise<TestDataba
   };
 }
 
+/** Redis for tests; each test uses its own key prefix on it. */
+export const TEST_REDIS_URL = process.env.PORTWARDEN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** A unique Redis key prefix so that parallel test files never share queues. */
 export function testRedisPrefix(): string {
   return `pwtest:${randomBytes(6).toString('hex')}`;

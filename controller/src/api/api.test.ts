@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createController, type Controller } from '../controller.js';
+import { createTestDatabase, type TestDatabase } from '../testing/db.js';
+
+let db: TestDatabase;
+let controller: Controller;
+let base: string;
+
+const GOOD = `
+alertGroups: { ops: { channels: [{ log: {} }] } }
+checks: [{ name: web, port: 8080, alertGroup: ops }]
+`;
+const BAD = `
+alertGroups: { ops: { channels: [{ log: {} }] } }
+checks:
+  - { name: web, port: 8080, alertGroup: ops, colour: blue }
+  - { name: db, port: 70000, alertGroup: ops }
+  - { port: 25, alertGroup: ops }
+`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  controller = createController({
+    databaseUrl: db.url,
+    grpcListen: '127.0.0.1:0',
+    httpListen: '127.0.0.1:0',
+    dbMaxConnections: 2,
+  });
+  base = (await controller.start()).httpUrl;
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await db?.drop();
+});
+
+const put = (body: string, type = 'application/yaml') =>
+  fetch(`${base}/api/v1/policy`, { method: 'PUT', body, headers: { 'content-type': type } });
+
+describe('HTTP API', () => {
+  it('applies a policy as a new revision and serves it back', async () => {
+    const response = await put(GOOD);
+    expect(response.status).toBe(201);
+    const { revision } = (await response.json()) as { revision: number };
+    const current = (await (await fetch(`${base}/api/v1/policy`)).json()) as {
+      revision: number;
+      source: string;
+    };
+    expect(current).toMatchObject({ revision, source: GOOD });
+  });
+
+  it('rejects a bad policy whole with every error and keeps the previous revision', async () => {
+    const before = (await (await fetch(`${base}/api/v1/policy`)).json()) as { revision: number };
+    const response = await put(BAD);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as {
+      error: { code: string; issues: { path: string; line: number }[] };
+    };
+    expect(body.error.code).toBe('policy-invalid');
+    expect(body.error.issues.map((i) => [i.path, i.line])).toEqual([
+      ['checks[0].colour', 4],
+      ['checks[1].port', 5],
+      ['checks[2].name', 6],
+    ]);
+    const after = (await (await fetch(`${base}/api/v1/policy`)).json()) as { revision: number };
+    expect(after.revision).toBe(before.revision);
+  });
+
+  // [why, request, expected status, expected error code]
+  const badInputs: [string, () => Promise<Response>, number, string][] = [
+    ['an empty policy body', () => put('   '), 400, 'bad-request'],
+    [
+      'a JSON body where YAML is expected',
+      () => put('{"checks": 1}', 'application/json'),
+      400,
+      'bad-request',
+    ],
+    ['a policy over 1 MiB', () => put('#'.repeat(1024 * 1024 + 1)), 413, 'bad-request'],
+    ['an unknown incident filter', () => fetch(`${base}/api/v1/incidents?status=maybe`), 400, 'bad-request'],
+    ['a limit out of range', () => fetch(`${base}/api/v1/incidents?limit=0`), 400, 'bad-request'],
+    ['an unknown route', () => fetch(`${base}/api/v1/nothing`), 404, 'not-found'],
+    ['an unsupported content type', () => put('x', 'application/octet-stream'), 415, 'bad-request'],
+  ];
+  it.each(badInputs)('answers %s with a clear error', async (_why, request, status, code) => {
+    const response = await request();
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message.length).toBeGreaterThan(0);
+  });
+
+  it('reports health from the database', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+});

@@ -1,0 +1,146 @@
+import type { Labels } from '@portwarden/common/labels';
+import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
+import type { IncidentEvent } from '../outbox/event.js';
+
+/**
+ * The Prometheus Alertmanager webhook message (version "4"), so that receivers written for
+ * Alertmanager consume Portwarden unchanged. One message carries one alert: the incident. The
+ * mapping is documented in README.md ("Alertmanager webhook payload").
+ */
+
+/** The `alertname` label of every Portwarden alert. */
+export const ALERT_NAME = 'PortwardenCheckFailed';
+
+/** What Alertmanager sends as `endsAt` while an alert fires (Go's zero time). */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Labels that group the alert, and so make the group key. */
+const GROUP_LABELS = ['alertname', 'agent', 'check_id'] as const;
+
+export type AlertStatus = 'firing' | 'resolved';
+
+export interface AlertmanagerAlert {
+  status: AlertStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+/** Field names and order as Alertmanager's `webhook.Message` encodes them. */
+export interface AlertmanagerMessage {
+  receiver: string;
+  status: AlertStatus;
+  alerts: AlertmanagerAlert[];
+  groupLabels: Labels;
+  commonLabels: Labels;
+  commonAnnotations: Labels;
+  externalURL: string;
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: 0;
+}
+
+/** `externalUrl`: base URL of the controller's web UI (`externalURL`, and `generatorURL` under it). */
+export function buildAlertmanagerMessage(event: IncidentEvent, externalUrl: string): AlertmanagerMessage {
+  const base = externalUrl.replace(/\/+$/, '');
+  const status: AlertStatus = event.event === 'resolved' ? 'resolved' : 'firing';
+  const labels = alertLabels(event);
+  const annotations = alertAnnotations(event);
+  const groupLabels = pick(labels, GROUP_LABELS);
+  return {
+    receiver: event.alertGroup.id,
+    status,
+    alerts: [
+      {
+        status,
+        labels,
+        annotations,
+        startsAt: event.startsAt,
+        endsAt: status === 'resolved' ? (event.endsAt ?? ZERO_TIME) : ZERO_TIME,
+        generatorURL: `${base}/incidents/${event.incidentId}`,
+        fingerprint: fingerprint(labels),
+      },
+    ],
+    groupLabels,
+    commonLabels: labels,
+    commonAnnotations: annotations,
+    externalURL: base,
+    version: '4',
+    groupKey: `{}/${formatLabelSet({ alertgroup: event.alertGroup.id })}:${formatLabelSet(groupLabels)}`,
+    truncatedAlerts: 0,
+  };
+}
+
+/**
+ * The alert's identity: fixed labels first, then the agent's labels under Prometheus-valid names
+ * (`.` and `-` become `_`; names starting with `__` are reserved and dropped), never replacing a
+ * fixed one. The same for the opened and the resolved event of an incident.
+ */
+export function alertLabels(event: IncidentEvent): Labels {
+  const labels: Labels = {
+    alertname: ALERT_NAME,
+    check: event.check.name,
+    check_id: event.check.id,
+    agent: event.agent.name,
+    host: event.check.host,
+    port: String(event.check.port),
+  };
+  for (const key of Object.keys(event.agent.labels).sort()) {
+    const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
+    if (name.startsWith('__') || /^[0-9]/.test(name) || name in labels) continue;
+    labels[name] = event.agent.labels[key]!;
+  }
+  return labels;
+}
+
+/** Same text when firing and when resolved, as Alertmanager repeats a rule's annotations. */
+export function alertAnnotations(event: IncidentEvent): Labels {
+  const { check, agent, reason, detail } = event;
+  const why = isReason(reason) ? `${reason} (${REASON_TEXT[reason]})` : reason;
+  const description =
+    `Check "${check.name}" on ${check.host}:${check.port}, probed by agent ${agent.name}, failed: ${why}.` +
+    (detail ? ` Detail: ${detail}` : '');
+  return { summary: `${check.name} on ${agent.name} failed: ${reason}`, description };
+}
+
+/**
+ * Alertmanager's alert fingerprint: `model.LabelSet.Fingerprint()` from prometheus/common, i.e.
+ * FNV-1a 64 over the label names in sorted order, each name and value followed by the byte 0xff,
+ * printed as 16 lowercase hex digits.
+ */
+export function fingerprint(labels: Labels): string {
+  let hash = FNV_OFFSET;
+  for (const name of Object.keys(labels).sort()) {
+    hash = fnvAdd(hash, Buffer.from(name, 'utf8'));
+    hash = fnvAdd(hash, SEPARATOR);
+    hash = fnvAdd(hash, Buffer.from(labels[name]!, 'utf8'));
+    hash = fnvAdd(hash, SEPARATOR);
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/** Prometheus' `LabelSet.String()`: `{a="1", b="2"}`, sorted by name. */
+export function formatLabelSet(labels: Labels): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`);
+  return `{${pairs.join(', ')}}`;
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const UINT64 = 0xffffffffffffffffn;
+const SEPARATOR = Uint8Array.of(0xff);
+
+function fnvAdd(hash: bigint, bytes: Uint8Array): bigint {
+  let h = hash;
+  for (const byte of bytes) h = ((h ^ BigInt(byte)) * FNV_PRIME) & UINT64;
+  return h;
+}
+
+function pick(labels: Labels, names: readonly string[]): Labels {
+  return Object.fromEntries(names.filter((name) => name in labels).map((name) => [name, labels[name]!]));
+}

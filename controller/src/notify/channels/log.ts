@@ -1,0 +1,43 @@
+import { logChannelSchema } from '@portwarden/common/policy/schema';
+import { alertAnnotations, fingerprint, alertLabels } from '../alertmanager.js';
+import { ChannelConfigError } from '../retry.js';
+import type { Channel } from './channel.js';
+
+/**
+ * Writes each notification as one structured line in the controller's log: the quick start's
+ * channel, and a trail that needs no receiver.
+ */
+export const logChannel: Channel<Record<string, never>> = {
+  kind: 'log',
+
+  parseConfig(raw) {
+    const parsed = logChannelSchema.safeParse(raw ?? {});
+    if (!parsed.success) throw new ChannelConfigError('invalid log channel: it takes no options');
+    return {};
+  },
+
+  async send(notification, _config, context) {
+    const { event } = notification;
+    const labels = alertLabels(event);
+    context.logger.info(
+      {
+        notification: {
+          channel: notification.channelKey,
+          status: event.event === 'resolved' ? 'resolved' : 'firing',
+          event: event.event,
+          outboxId: event.outboxId,
+          incidentId: event.incidentId,
+          alertGroup: event.alertGroup.id,
+          check: event.check,
+          agent: event.agent.name,
+          reason: event.reason,
+          detail: event.detail,
+          startsAt: event.startsAt,
+          endsAt: event.endsAt,
+          fingerprint: fingerprint(labels),
+        },
+      },
+      `${event.event === 'resolved' ? 'RESOLVED' : 'FIRING'}: ${alertAnnotations(event).summary}`,
+    );
+  },
+};

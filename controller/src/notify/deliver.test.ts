@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '@portwarden/common/logger';
+import type { IncidentEvent } from '../outbox/event.js';
+import type { Channel } from './channels/channel.js';
+import { createChannelRegistry } from './channels/registry.js';
+import { createDeliver, decideDedup, type Gate } from './deliver.js';
+import type { NotificationLog, NotificationRecord } from './nflog.js';
+import { ConnectionError, RejectedStatusError } from './retry.js';
+
+/** An in-memory notification log with the table's uniqueness. */
+function memoryLog(): NotificationLog & { rows: NotificationRecord[] } {
+  const rows: NotificationRecord[] = [];
+  const find = (outboxId: number, channelKey: string) =>
+    rows.find((row) => row.outboxId === outboxId && row.channelKey === channelKey);
+  return {
+    rows,
+    find: async (outboxId, channelKey) => find(outboxId, channelKey),
+    record: async (entry) => {
+      if (find(entry.outboxId, entry.channelKey)) return false;
+      rows.push(entry);
+      return true;
+    },
+  };
+}
+
+/** A channel of kind `test` that throws the errors it is given, in order, then succeeds. */
+function scriptedChannel(failures: Error[]): Channel & { sent: number } {
+  const channel = {
+    kind: 'test',
+    sent: 0,
+    parseConfig: () => ({}),
+    async send() {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      channel.sent += 1;
+    },
+  };
+  return channel;
+}
+
+const event = {
+  outboxId: 1,
+  event: 'opened',
+  incidentId: 9,
+  check: { id: 'ssh', name: 'SSH', host: '127.0.0.1', port: 22 },
+  agent: { name: 'a1', hostname: 'a1', labels: {} },
+  alertGroup: { id: 'ops', name: 'Ops', channels: [{ test: {} }] },
+  reason: 'refused',
+  detail: '',
+  consecutiveFailures: 1,
+  startsAt: '2026-11-21T10:00:00.000Z',
+} as unknown as IncidentEvent;
+
+function setup(failures: Error[] = [], gates?: Gate[]) {
+  const log = memoryLog();
+  const channel = scriptedChannel(failures);
+  const deliver = createDeliver({
+    log,
+    logger: silentLogger(),
+    externalUrl: 'http://127.0.0.1',
+    channels: createChannelRegistry([channel]),
+    ...(gates ? { gates } : {}),
+  });
+  return { log, channel, deliver };
+}
+
+const where = 'POST http://r';
+
+describe('decideDedup', () => {
+  it.each([
+    // why: nothing recorded yet: go ahead.
+    [undefined, undefined],
+    // why: a sent notification is never sent twice.
+    [{ status: 'sent' }, 'already-sent'],
+    // why: a final failure is final; re-sending would contradict the log.
+    [{ status: 'failed' }, 'already-failed'],
+  ] as const)('%j -> %s', (prior, expected) => {
+    const record = prior && { outboxId: 1, channelKey: 'k', attempts: 1, ...prior };
+    expect(decideDedup(record)).toBe(expected);
+  });
+});
+
+describe('createDeliver', () => {
+  it('sends, records sent, and skips the second time with a named reason', async () => {
+    const { log, channel, deliver } = setup();
+    const first = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 3 });
+    const again = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 3 });
+    expect(first).toEqual({ status: 'sent', channelKey: 'ops#0:test', attempts: 1 });
+    expect(again).toEqual({ status: 'skipped', channelKey: 'ops#0:test', reason: 'already-sent' });
+    expect(channel.sent).toBe(1);
+    expect(log.rows).toEqual([{ outboxId: 1, channelKey: 'ops#0:test', status: 'sent', attempts: 1 }]);
+  });
+
+  it('asks for a retry without recording while attempts remain, and records the last failure', async () => {
+    const reset = () => new ConnectionError('ECONNRESET', where);
+    const { log, deliver } = setup([reset(), reset()]);
+    const first = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 2 });
+    expect(first.status).toBe('retry');
+    expect(log.rows).toEqual([]);
+    const last = await deliver({ event, channelIndex: 0, attempt: 2, maxAttempts: 2 });
+    expect(last.status).toBe('failed');
+    expect(log.rows).toEqual([
+      {
+        outboxId: 1,
+        channelKey: 'ops#0:test',
+        status: 'failed',
+        attempts: 2,
+        error: 'POST http://r: connection failed (ECONNRESET) (gave up after 2 attempts)',
+      },
+    ]);
+  });
+
+  it('records a final error at once, whatever the attempts left', async () => {
+    const { log, deliver } = setup([new RejectedStatusError(403, 'forbidden', where)]);
+    const outcome = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 8 });
+    expect(outcome.status).toBe('failed');
+    expect(log.rows[0]).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(log.rows[0]!.error).toContain('403: forbidden (not retryable)');
+  });
+
+  it('fails an unknown channel kind for good instead of retrying it', async () => {
+    const { log, deliver } = setup();
+    const odd = {
+      ...event,
+      alertGroup: { ...event.alertGroup, channels: [{ pager: {} }] },
+    } as unknown as IncidentEvent;
+    const outcome = await deliver({ event: odd, channelIndex: 0, attempt: 1, maxAttempts: 8 });
+    expect(outcome).toMatchObject({ status: 'failed', channelKey: 'ops#0:pager' });
+    expect(log.rows[0]!.error).toMatch(/unknown channel kind "pager"/);
+  });
+
+  it('runs extra gates first and stops at the first reason', async () => {
+    const hold: Gate = { name: 'hold', check: async () => 'already-failed' };
+    const { channel, deliver } = setup([], [hold]);
+    const outcome = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 1 });
+    expect(outcome).toMatchObject({ status: 'skipped', reason: 'already-failed' });
+    expect(channel.sent).toBe(0);
+  });
+});

@@ -1,0 +1,173 @@
+import type { Logger } from '@portwarden/common/logger';
+import type { ChannelDocument } from '@portwarden/common/policy/schema';
+import type { IncidentEvent } from '../outbox/event.js';
+import type { SendContext } from './channels/channel.js';
+import { createChannelRegistry, type ChannelRegistry } from './channels/registry.js';
+import { channelKey, channelKind } from './keys.js';
+import type { NotificationLog, NotificationRecord } from './nflog.js';
+import { ChannelConfigError, classifyError, shouldRetry, type DeliveryError } from './retry.js';
+
+/**
+ * The notification pipeline for one attempt at one (event, channel):
+ *
+ *   gates (dedup against the notification log; silences will go first) -> send -> record
+ *
+ * A gate holds a delivery back with a named reason. Send turns whatever the channel throws into a
+ * classified `DeliveryError`. Record writes the final outcome (sent, or failed for good) to the
+ * notification log; an outcome of `retry` is not recorded: the transport (BullMQ or in-process)
+ * tries again later with `retryDelay`.
+ */
+
+/** What a transport asks for: one attempt of one event on one channel of its alert group. */
+export interface DeliveryRequest {
+  event: IncidentEvent;
+  channelIndex: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The attempt budget; the last attempt records a failure instead of asking for a retry. */
+  maxAttempts: number;
+}
+
+/** A request with its channel looked up and its key derived. */
+export interface Delivery extends DeliveryRequest {
+  /** Undefined when the alert group has no channel at that index (a corrupt payload). */
+  channel: ChannelDocument | undefined;
+  kind: string;
+  channelKey: string;
+}
+
+export type SkipReason = 'already-sent' | 'already-failed';
+
+export type DeliveryOutcome =
+  | { status: 'skipped'; channelKey: string; reason: SkipReason }
+  | { status: 'sent'; channelKey: string; attempts: number }
+  | { status: 'failed'; channelKey: string; attempts: number; error: DeliveryError }
+  | { status: 'retry'; channelKey: string; attempts: number; error: DeliveryError };
+
+export type Deliver = (request: DeliveryRequest) => Promise<DeliveryOutcome>;
+
+/** A stage that may hold a delivery back; it returns the reason, or undefined to let it pass. */
+export interface Gate {
+  readonly name: string;
+  check(delivery: Delivery): Promise<SkipReason | undefined>;
+}
+
+export interface DeliverOptions {
+  log: NotificationLog;
+  /** Base URL of the controller's web UI: `externalURL` and `generatorURL` in webhooks. */
+  externalUrl: string;
+  logger: Logger;
+  /** @default createChannelRegistry() (webhook and log) */
+  channels?: ChannelRegistry;
+  /** Run in order before sending. @default [dedupGate(log)] */
+  gates?: readonly Gate[];
+}
+
+export function createDeliver(options: DeliverOptions): Deliver {
+  const logger = options.logger.child({ component: 'notify' });
+  const channels = options.channels ?? createChannelRegistry();
+  const gates = options.gates ?? [dedupGate(options.log)];
+  const context: SendContext = { logger, externalUrl: options.externalUrl };
+  return async (request) => {
+    const delivery = describe(request);
+    for (const gate of gates) {
+      const reason = await gate.check(delivery);
+      if (reason)
+        return report(logger, delivery, { status: 'skipped', channelKey: delivery.channelKey, reason });
+    }
+    const outcome = await send(delivery, channels, context);
+    await record(options.log, delivery, outcome, logger);
+    return report(logger, delivery, outcome);
+  };
+}
+
+/** Dedup: a final outcome already in the log for this (outbox event, channel) ends the delivery. */
+export function dedupGate(log: NotificationLog): Gate {
+  return {
+    name: 'dedup',
+    check: async (delivery) => decideDedup(await log.find(delivery.event.outboxId, delivery.channelKey)),
+  };
+}
+
+/** The dedup decision, pure: sent or failed for good both mean "never again". */
+export function decideDedup(prior: NotificationRecord | undefined): SkipReason | undefined {
+  if (!prior) return undefined;
+  return prior.status === 'sent' ? 'already-sent' : 'already-failed';
+}
+
+function describe(request: DeliveryRequest): Delivery {
+  const channel = request.event.alertGroup.channels[request.channelIndex];
+  const kind = channel ? channelKind(channel) : 'missing';
+  const key = channelKey(request.event.alertGroup.id, request.channelIndex, kind);
+  return { ...request, channel, kind, channelKey: key };
+}
+
+async function send(
+  delivery: Delivery,
+  channels: ChannelRegistry,
+  context: SendContext,
+): Promise<DeliveryOutcome> {
+  const { channelKey: key, attempt } = delivery;
+  try {
+    if (!delivery.channel) {
+      throw new ChannelConfigError(
+        `alert group "${delivery.event.alertGroup.id}" has no channel #${delivery.channelIndex}`,
+      );
+    }
+    await channels
+      .resolve(delivery.channel)
+      .send({ event: delivery.event, channelKey: key, attempt }, context);
+    return { status: 'sent', channelKey: key, attempts: attempt };
+  } catch (thrown) {
+    const error = classifyError(thrown, delivery.kind);
+    const status = shouldRetry(error, attempt, delivery.maxAttempts) ? 'retry' : 'failed';
+    return { status, channelKey: key, attempts: attempt, error };
+  }
+}
+
+async function record(log: NotificationLog, delivery: Delivery, outcome: DeliveryOutcome, logger: Logger) {
+  if (outcome.status !== 'sent' && outcome.status !== 'failed') return;
+  const recorded = await log.record({
+    outboxId: delivery.event.outboxId,
+    channelKey: outcome.channelKey,
+    status: outcome.status,
+    attempts: outcome.attempts,
+    ...(outcome.status === 'failed' ? { error: failureText(outcome.error, outcome.attempts) } : {}),
+  });
+  if (!recorded) logger.warn(fields(delivery), 'notification was already recorded by another delivery');
+}
+
+/** The row's error: what went wrong, and why it is final. */
+function failureText(error: DeliveryError, attempts: number): string {
+  const why = error.retryable ? `gave up after ${attempts} attempts` : 'not retryable';
+  return `${error.message} (${why})`;
+}
+
+function report(logger: Logger, delivery: Delivery, outcome: DeliveryOutcome): DeliveryOutcome {
+  const at = fields(delivery);
+  switch (outcome.status) {
+    case 'sent':
+      logger.info(at, 'notification sent');
+      break;
+    case 'skipped':
+      logger.info({ ...at, reason: outcome.reason }, 'notification skipped');
+      break;
+    case 'retry':
+      logger.warn({ ...at, err: outcome.error }, 'notification attempt failed; it will be retried');
+      break;
+    case 'failed':
+      logger.error({ ...at, err: outcome.error }, 'notification failed for good');
+      break;
+  }
+  return outcome;
+}
+
+function fields(delivery: Delivery) {
+  return {
+    outboxId: delivery.event.outboxId,
+    incidentId: delivery.event.incidentId,
+    event: delivery.event.event,
+    channel: delivery.channelKey,
+    attempt: delivery.attempt,
+  };
+}

@@ -1,0 +1,235 @@
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PortwardenError } from '@portwarden/common/errors';
+import type { Logger } from '@portwarden/common/logger';
+import type { IncidentEvent } from '../outbox/event.js';
+import type { OutboxSink } from '../outbox/sink.js';
+import type { Deliver } from './deliver.js';
+import { deliveryJobId } from './keys.js';
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, retryDelay, type RetryPolicy } from './retry.js';
+
+/**
+ * The BullMQ transport: the relay's sink adds one job per channel of an event's alert group, and
+ * notify workers (any number, on any replica) run each job through the delivery pipeline. Job ids
+ * are derived from the outbox row and the channel index, so adding the same event again is a no-op.
+ */
+
+export const DEFAULT_QUEUE_NAME = 'notifications';
+export const DEFAULT_PREFIX = 'portwarden';
+/** Our backoff: exponential from the job's retry policy, at least the receiver's Retry-After. */
+const BACKOFF_TYPE = 'portwarden';
+const DAY_SECONDS = 86_400;
+
+/** One job: an event for one channel, with the retry policy it was enqueued under. */
+export interface NotifyJobData {
+  event: IncidentEvent;
+  channelIndex: number;
+  retry: RetryPolicy;
+}
+
+/** The queue cannot take jobs now (Redis down or slow); the relay keeps the rows and retries. */
+export class QueueUnavailableError extends PortwardenError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(
+      'queue-unavailable',
+      message,
+      'check --redis-url and that Redis is up; events wait in the outbox meanwhile',
+      options,
+    );
+  }
+}
+
+export interface QueueSinkOptions {
+  /** redis://[user:password@]host:port[/db] */
+  redisUrl: string;
+  /** Prefix of every BullMQ key. @default 'portwarden' */
+  prefix?: string;
+  /** @default 'notifications' */
+  queueName?: string;
+  /** Attempts and delays, stored in each job. @default DEFAULT_RETRY_POLICY */
+  retry?: Partial<RetryPolicy>;
+  /** How long an enqueue waits for Redis before failing. @default 5000 */
+  enqueueTimeoutMs?: number;
+  /** For connection errors at debug level (the relay reports outages). @default none */
+  logger?: Logger;
+}
+
+export interface QueueSink extends OutboxSink {
+  close(): Promise<void>;
+}
+
+export function createQueueSink(options: QueueSinkOptions): QueueSink {
+  const retry = resolveRetryPolicy(options.retry);
+  const timeoutMs = options.enqueueTimeoutMs ?? 5000;
+  // Fail fast while Redis is away instead of queueing commands in memory: the outbox is the buffer.
+  const redis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: timeoutMs,
+  });
+  const queue = new Queue<NotifyJobData>(options.queueName ?? DEFAULT_QUEUE_NAME, {
+    connection: redis,
+    prefix: options.prefix ?? DEFAULT_PREFIX,
+  });
+  const logger = options.logger?.child({ component: 'notify-queue' });
+  queue.on('error', (err) => logger?.debug({ err }, 'notification queue connection error'));
+  return {
+    async enqueue(event) {
+      await whenReady(redis, timeoutMs);
+      const jobs = event.alertGroup.channels.map((_, channelIndex) => ({
+        name: event.event,
+        data: { event, channelIndex, retry },
+        opts: jobOptions(event.outboxId, channelIndex, retry),
+      }));
+      if (jobs.length > 0) await withTimeout(queue.addBulk(jobs), timeoutMs);
+    },
+    async close() {
+      await queue.close();
+      await closeRedis(redis);
+    },
+  };
+}
+
+/**
+ * Completed jobs are kept a day, failed ones a week: while a job exists its id blocks a duplicate;
+ * after that the notification log does.
+ */
+function jobOptions(outboxId: number, channelIndex: number, retry: RetryPolicy): JobsOptions {
+  return {
+    jobId: deliveryJobId(outboxId, channelIndex),
+    attempts: retry.attempts,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: DAY_SECONDS },
+    removeOnFail: { age: 7 * DAY_SECONDS },
+  };
+}
+
+export interface NotifyWorkerOptions {
+  /** redis://[user:password@]host:port[/db] */
+  redisUrl: string;
+  /** Must match the sink's. @default 'portwarden' */
+  prefix?: string;
+  /** Must match the sink's. @default 'notifications' */
+  queueName?: string;
+  /** The pipeline, from `createDeliver`. */
+  deliver: Deliver;
+  logger: Logger;
+  /** Notifications this worker sends in parallel. @default 10 */
+  concurrency?: number;
+}
+
+export interface NotifyWorker {
+  /** Waits for the jobs in progress, then disconnects. */
+  close(): Promise<void>;
+}
+
+export function createNotifyWorker(options: NotifyWorkerOptions): NotifyWorker {
+  const logger = options.logger.child({ component: 'notify-worker' });
+  // BullMQ workers block on Redis and need commands retried forever: maxRetriesPerRequest null.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new Worker<NotifyJobData>(
+    options.queueName ?? DEFAULT_QUEUE_NAME,
+    (job) => processJob(job, options.deliver, logger),
+    {
+      connection: redis,
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      concurrency: options.concurrency ?? 10,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, err, job) =>
+          retryDelay(
+            (job?.data as NotifyJobData | undefined)?.retry ?? DEFAULT_RETRY_POLICY,
+            attemptsMade,
+            err,
+          ),
+      },
+    },
+  );
+  let connected = true;
+  worker.on('error', (err) => {
+    if (connected) logger.warn({ err }, 'notify worker lost Redis; it reconnects by itself');
+    connected = false;
+  });
+  redis.on('ready', () => {
+    if (!connected) logger.info('notify worker reconnected to Redis');
+    connected = true;
+  });
+  return {
+    async close() {
+      await worker.close();
+      await closeRedis(redis);
+    },
+  };
+}
+
+/**
+ * One BullMQ attempt: `retry` throws the classified error (BullMQ schedules the next attempt with
+ * our backoff); `failed` is already recorded and throws UnrecoverableError so that BullMQ keeps
+ * the job as failed without retrying it.
+ */
+async function processJob(job: Job<NotifyJobData>, deliver: Deliver, logger: Logger): Promise<string> {
+  const attempt = job.attemptsMade + 1;
+  const maxAttempts = job.opts.attempts ?? 1;
+  let outcome;
+  try {
+    outcome = await deliver({
+      event: job.data.event,
+      channelIndex: job.data.channelIndex,
+      attempt,
+      maxAttempts,
+    });
+  } catch (err) {
+    // The pipeline itself failed (the notification log is unreachable): retried like a send.
+    const level = attempt < maxAttempts ? 'warn' : 'error';
+    logger[level]({ err, jobId: job.id, attempt }, 'notification job could not run');
+    throw err;
+  }
+  if (outcome.status === 'retry') throw outcome.error;
+  if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error.message);
+  return outcome.status === 'sent' ? 'sent' : outcome.reason;
+}
+
+/** Resolves when the connection is ready; rejects at its next error or after `timeoutMs`. */
+function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'end' || redis.status === 'close') {
+    return Promise.reject(new QueueUnavailableError('the notification queue is closed'));
+  }
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => finish();
+    const onError = (err: Error) =>
+      finish(new QueueUnavailableError(`Redis is unreachable: ${err.message}`, { cause: err }));
+    const timer = setTimeout(
+      () => finish(new QueueUnavailableError(`Redis not ready within ${timeoutMs}ms (${redis.status})`)),
+      timeoutMs,
+    );
+    redis.once('ready', onReady);
+    redis.once('error', onError);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new QueueUnavailableError(`Redis did not answer within ${timeoutMs}ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await redis.quit().catch(() => redis.disconnect());
+}

@@ -1,0 +1,246 @@
+import { PortwardenError } from '@portwarden/common/errors';
+
+/**
+ * Retry classification for every channel, in one place: which failures are worth another attempt
+ * (5xx, 408, 429, timeouts, resets, refused connections) and which are final (other 4xx, broken
+ * TLS, bad channel config). Channels throw these errors; the pipeline and the queues only ask
+ * `retryable` and `retryDelay`.
+ */
+
+export interface RetryPolicy {
+  /** Attempts per notification, the first one included. @default 8 */
+  attempts: number;
+  /** Delay before the first retry; each next one doubles. @default 1000 */
+  baseDelayMs: number;
+  /** No delay is longer than this, Retry-After included. @default 300000 (5 minutes) */
+  maxDelayMs: number;
+}
+
+/** 1s, 2s, 4s, ... capped at 5m: eight attempts span about four minutes. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
+  attempts: 8,
+  baseDelayMs: 1000,
+  maxDelayMs: 300_000,
+};
+
+export function resolveRetryPolicy(options: Partial<RetryPolicy> = {}): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...options };
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
+    throw new RangeError(`retry.attempts must be a positive integer, got ${policy.attempts}`);
+  }
+  if (!(policy.baseDelayMs >= 0) || !(policy.maxDelayMs >= policy.baseDelayMs)) {
+    throw new RangeError('retry delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
+  }
+  return policy;
+}
+
+/** How many bytes of a rejected response's body an error keeps. */
+export const BODY_START_BYTES = 200;
+
+/** A notification could not be delivered. `retryable` says whether another attempt may succeed. */
+export abstract class DeliveryError extends PortwardenError {
+  abstract readonly retryable: boolean;
+  /** The receiver asked to wait this long (Retry-After), when it said so sanely. */
+  readonly retryAfterMs: number | undefined = undefined;
+}
+
+/** The receiver answered 5xx, 408 or 429: it may well accept the same request later. */
+export class RetryableStatusError extends DeliveryError {
+  readonly retryable = true;
+  override readonly retryAfterMs: number | undefined;
+  constructor(
+    readonly status: number,
+    readonly bodyStart: string,
+    where: string,
+    retryAfterMs?: number,
+  ) {
+    super(
+      'notify-status',
+      `${where} answered ${status}${bodySuffix(bodyStart)}`,
+      'the receiver failed; it is retried',
+    );
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The receiver answered another non-2xx status (400, 401, 404, ...): sending again will not help. */
+export class RejectedStatusError extends DeliveryError {
+  readonly retryable = false;
+  constructor(
+    readonly status: number,
+    readonly bodyStart: string,
+    where: string,
+  ) {
+    super(
+      'notify-rejected',
+      `${where} rejected the notification with ${status}${bodySuffix(bodyStart)}`,
+      'check the channel URL and headers (credentials) in the policy',
+    );
+  }
+}
+
+/** No complete answer within the channel's timeout. */
+export class DeliveryTimeoutError extends DeliveryError {
+  readonly retryable = true;
+  constructor(
+    readonly timeoutMs: number,
+    where: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      'notify-timeout',
+      `${where} did not answer within ${timeoutMs}ms`,
+      'raise the channel timeout',
+      options,
+    );
+  }
+}
+
+/** The connection failed (refused, reset, DNS, ...): usually transient. */
+export class ConnectionError extends DeliveryError {
+  readonly retryable = true;
+  constructor(
+    readonly errorCode: string,
+    where: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      'notify-connection',
+      `${where}: connection failed (${errorCode})`,
+      'check that the receiver is up',
+      options,
+    );
+  }
+}
+
+/** The receiver's certificate was not accepted: retrying cannot fix it. */
+export class TlsError extends DeliveryError {
+  readonly retryable = false;
+  constructor(
+    readonly errorCode: string,
+    where: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      'notify-tls',
+      `${where}: TLS failed (${errorCode})`,
+      "fix the receiver's certificate or the channel URL",
+      options,
+    );
+  }
+}
+
+/** The channel's configuration cannot be used (unknown kind, invalid field). */
+export class ChannelConfigError extends DeliveryError {
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super('notify-config', message, 'fix the channel in the policy and apply it again', options);
+  }
+}
+
+/** Anything else a channel threw. Retried: attempts are bounded and the notification log dedups. */
+export class SendFailedError extends DeliveryError {
+  readonly retryable = true;
+  constructor(where: string, options?: ErrorOptions) {
+    const reason = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
+    super('notify-failed', `${where}: ${reason}`, 'see the error; it is retried', options);
+  }
+}
+
+/** Network error codes (Node and undici) after which the same request may succeed. */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+const TLS_CODES =
+  /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_)/;
+
+/**
+ * The error for a response status, or undefined when it is a success. `where` names the receiver
+ * without secrets (an origin, never a full URL or a header).
+ */
+export function classifyStatus(
+  status: number,
+  bodyStart: string,
+  where: string,
+  retryAfter?: string | null,
+  now = Date.now(),
+): DeliveryError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status >= 500 || status === 408 || status === 429) {
+    return new RetryableStatusError(status, bodyStart, where, parseRetryAfter(retryAfter, now));
+  }
+  return new RejectedStatusError(status, bodyStart, where);
+}
+
+/** The error for anything thrown while sending (fetch's TypeError with a cause, an abort, ...). */
+export function classifyError(error: unknown, where: string, timeoutMs = 0): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (isTimeout(error)) return new DeliveryTimeoutError(timeoutMs, where, { cause: error });
+  const code = errorCode(error);
+  if (code !== undefined && TLS_CODES.test(code)) return new TlsError(code, where, { cause: error });
+  if (code !== undefined && TRANSIENT_CODES.has(code))
+    return new ConnectionError(code, where, { cause: error });
+  return new SendFailedError(where, { cause: error });
+}
+
+/**
+ * Retry-After as milliseconds: delay-seconds or an HTTP date. Undefined when absent or not sane
+ * (unparsable, negative); a long one is capped by `retryDelay`.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/[a-z]/i.test(text)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/**
+ * Milliseconds to wait before the attempt after `attemptsMade` failed ones: exponential from
+ * `baseDelayMs`, at least the receiver's Retry-After, at most `maxDelayMs`.
+ */
+export function retryDelay(policy: RetryPolicy, attemptsMade: number, error?: unknown): number {
+  const exponential = policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1);
+  const asked = error instanceof DeliveryError ? (error.retryAfterMs ?? 0) : 0;
+  return Math.min(policy.maxDelayMs, Math.max(exponential, asked));
+}
+
+/** Whether another attempt should follow a failed one: retryable and attempts left. */
+export function shouldRetry(error: DeliveryError, attempt: number, maxAttempts: number): boolean {
+  return error.retryable && attempt < maxAttempts;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/** fetch wraps the socket error: `TypeError('fetch failed', { cause: { code } })`. */
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code;
+    const nested = current instanceof AggregateError ? current.errors[0] : undefined;
+    current = current.cause ?? nested;
+  }
+  return undefined;
+}
+
+function bodySuffix(bodyStart: string): string {
+  return bodyStart ? `: ${bodyStart}` : '';
+}

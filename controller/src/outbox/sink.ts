@@ -1,0 +1,11 @@
+import type { IncidentEvent } from './event.js';
+
+/**
+ * Where the relay hands outbox events: the BullMQ queue (`notify/queue.ts`) or, without Redis, the
+ * in-process notifier (`notify/inprocess.ts`). `enqueue` resolves once the event is durably
+ * accepted and rejects when it is not (the relay then keeps the row pending). Enqueuing the same
+ * event twice must be harmless: sinks dedup on the outbox id.
+ */
+export interface OutboxSink {
+  enqueue(event: IncidentEvent): Promise<void>;
+}
