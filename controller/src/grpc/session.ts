@@ -80,7 +80,8 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
 
   const end = (code: status, details: string) => {
     failed = true;
-    session ? session.close(code, details) : call.emit('error', { code, details });
+    if (session) session.close(code, details);
+    else call.emit('error', { code, details });
   };
 
   const onMessage = async (message: ConnectRequest) => {
