@@ -106,6 +106,11 @@ export function createController(options: ControllerOptions) {
     applyPolicy(source: string) {
       return policy.apply(source);
     },
+
+    /** The revision in force, 0 before the first apply. */
+    currentRevision(): number {
+      return policy.current()?.revision ?? 0;
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@portwarden/common/errors';
 import { AgentServiceService, type AgentServiceServer } from '@portwarden/proto/agent/v1';
 import { runSession, type SessionDeps } from './session.js';
 

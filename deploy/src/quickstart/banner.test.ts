@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { formatBanner } from './banner.js';
+import type { QuickstartInfo } from './quickstart.js';
+
+const embedded: QuickstartInfo = {
+  httpUrl: 'http://127.0.0.1:7480',
+  grpcAddress: '127.0.0.1:7443',
+  database: { embedded: true, dataDir: '/home/me/portwarden/.portwarden/pgdata' },
+  queue: { redis: false },
+  policy: { revision: 1, appliedFrom: '/home/me/portwarden/deploy/quickstart/policy.yaml' },
+  agent: {
+    name: 'laptop',
+    labels: { role: 'quickstart' },
+    stateDir: '/home/me/portwarden/.portwarden/agent',
+  },
+};
+
+/** What a script would do: `Label: value` lines into a map (repeated labels collected). */
+function parse(banner: string): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const match of banner.matchAll(/^([A-Z][\w -]*?): (.+)$/gm)) {
+    fields.set(match[1]!, [...(fields.get(match[1]!) ?? []), match[2]!]);
+  }
+  return fields;
+}
+
+describe('formatBanner', () => {
+  it('prints the embedded setup as Label: value lines', () => {
+    const banner = formatBanner(embedded);
+    expect(banner).toMatch(/^Portwarden HTTP API: http:\/\/127\.0\.0\.1:7480$/m);
+    expect(Object.fromEntries(parse(banner))).toEqual({
+      'Portwarden HTTP API': ['http://127.0.0.1:7480'],
+      'Portwarden agent gRPC': ['127.0.0.1:7443'],
+      'Portwarden database': ['embedded PGlite at /home/me/portwarden/.portwarden/pgdata'],
+      'Portwarden notifications': ['in-process delivery (no REDIS_URL)'],
+      'Portwarden policy': ['revision 1, the example from /home/me/portwarden/deploy/quickstart/policy.yaml'],
+      'Portwarden local agent': ['laptop (role=quickstart), state in /home/me/portwarden/.portwarden/agent'],
+      Try: [
+        'curl http://127.0.0.1:7480/api/v1/agents',
+        'curl http://127.0.0.1:7480/api/v1/checks',
+        'npx portwarden get checks',
+      ],
+      Stop: ['press Ctrl-C'],
+    });
+  });
+
+  it('names external services by host only, says a kept policy is kept, and gives the CLI a non-default URL', () => {
+    const fields = parse(
+      formatBanner({
+        ...embedded,
+        httpUrl: 'http://127.0.0.1:8080',
+        database: { embedded: false, where: 'db.example:5432/portwarden' },
+        queue: { redis: true, where: 'cache.example:6379' },
+        policy: { revision: 7 },
+      }),
+    );
+    expect(fields.get('Portwarden database')).toEqual([
+      'PostgreSQL at db.example:5432/portwarden (DATABASE_URL)',
+    ]);
+    expect(fields.get('Portwarden notifications')).toEqual([
+      'BullMQ on Redis at cache.example:6379 (REDIS_URL)',
+    ]);
+    expect(fields.get('Portwarden policy')).toEqual([
+      'revision 7, already in force (the example is applied on the first run only)',
+    ]);
+    expect(fields.get('Try')).toContain('npx portwarden --url http://127.0.0.1:8080 get checks');
+  });
+});

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { pino } from 'pino';
+import { PortwardenError } from '@portwarden/common/errors';
+import { createLogger, type Logger } from '@portwarden/common/logger';
+import { formatBanner } from './banner.js';
+import { startQuickstart } from './quickstart.js';
+import { readSettings } from './settings.js';
+import { createStopStack } from './stop-stack.js';
+
+/**
+ * `npm start`: read the environment, build the logger, start everything, print where to look, and
+ * on SIGINT/SIGTERM stop the agent, the controller and the embedded database in that order.
+ * Logs are JSON lines on stderr; stdout carries only the banner.
+ */
+function main(): void {
+  const logger = createLogger({ name: 'quickstart', destination: pino.destination({ fd: 2, sync: true }) });
+  const stack = createStopStack(logger);
+  const abort = new AbortController();
+
+  const shutdown = (code: number) => void stack.stopAll().then((clean) => process.exit(clean ? code : 1));
+  let starting: Promise<unknown> = Promise.resolve();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting without a clean stop');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping');
+    abort.abort(new Interrupted(signal));
+    // Let a component that is starting finish, so that it can be stopped properly.
+    void starting.finally(() => shutdown(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const settings = readSettings(process.env, process.cwd());
+    starting = startQuickstart({ settings, logger, stack, signal: abort.signal }).then(
+      (info) => {
+        if (!abort.signal.aborted) process.stdout.write(`${formatBanner(info)}\n`);
+      },
+      (err: unknown) => {
+        if (!abort.signal.aborted) shutdown(report(err, logger));
+      },
+    );
+  } catch (err) {
+    process.exit(report(err, logger));
+  }
+}
+
+class Interrupted extends Error {
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/** Logs the failure, prints one human line (with a hint when there is one), returns the exit code. */
+function report(err: unknown, logger: Logger): number {
+  logger.error({ err }, 'quick start failed');
+  const { code, address, port } = (err ?? {}) as NodeJS.ErrnoException & { address?: string; port?: number };
+  const text =
+    err instanceof PortwardenError
+      ? `${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`
+      : code === 'EADDRINUSE'
+        ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+  process.stderr.write(`portwarden quick start: ${text}\n`);
+  return err instanceof PortwardenError || code === 'EADDRINUSE' ? 2 : 1;
+}
+
+main();
