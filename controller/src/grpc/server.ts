@@ -38,7 +38,15 @@ export async function startGrpcServer(listen: string, deps: SessionDeps): Promis
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(listen, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
+      err
+        ? reject(
+            new ConfigError(
+              `cannot listen for agents on ${listen}: ${err.message}`,
+              'choose a free address with --grpc-listen (another controller may be running)',
+              { cause: err },
+            ),
+          )
+        : resolve(bound),
     ),
   );
   const host = listen.slice(0, listen.lastIndexOf(':'));

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createAgent } from '@portwarden/agent/agent';
 import { createController } from '@portwarden/controller/controller';
-import { PortwardenError } from '@portwarden/common/errors';
 import type { Logger } from '@portwarden/common/logger';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { describeUrl, type QuickstartSettings } from './settings.js';
