@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAgent, type Agent, type SpooledResult } from '@portwarden/agent/agent';
+import { createLogger } from '@portwarden/common/logger';
+import { createController, type Controller } from '@portwarden/controller/controller';
+import {
+  createTestDatabase,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestDatabase,
+} from '@portwarden/controller/testing';
+
+/** Logs go nowhere unless PORTWARDEN_TEST_LOG=debug (or another level) asks for them. */
+const logger = () => createLogger({ name: 'e2e', level: process.env.PORTWARDEN_TEST_LOG ?? 'silent' });
+
+/**
+ * A controller on a fresh database (and a fresh Redis prefix) plus agents, all in this process,
+ * all on loopback. The gRPC port stays the same across controller restarts.
+ */
+export class Fleet {
+  db!: TestDatabase;
+  controller!: Controller;
+  grpcAddress = '127.0.0.1:0';
+  httpUrl = '';
+  readonly agents: Agent[] = [];
+  private dirs: string[] = [];
+
+  constructor(private readonly options: { redis: boolean } = { redis: true }) {}
+
+  async start(): Promise<this> {
+    this.db = await createTestDatabase('pw_e2e');
+    await this.startController();
+    return this;
+  }
+
+  async startController(): Promise<void> {
+    this.controller = createController({
+      databaseUrl: this.db.url,
+      ...(this.options.redis && { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix() }),
+      grpcListen: this.grpcAddress,
+      httpListen: '127.0.0.1:0',
+      dbMaxConnections: 4,
+      relayPollMs: 200,
+      logger: logger().child({ process: 'controller' }),
+    });
+    const started = await this.controller.start();
+    this.grpcAddress = started.grpcAddress;
+    this.httpUrl = started.httpUrl;
+  }
+
+  async addAgent(
+    name: string,
+    labels: Record<string, string>,
+    onResult?: (r: SpooledResult) => void,
+  ): Promise<Agent> {
+    const stateDir = await mkdtemp(join(tmpdir(), `pw-e2e-${name}-`));
+    this.dirs.push(stateDir);
+    const agent = createAgent({
+      controllers: [this.grpcAddress],
+      name,
+      labels,
+      stateDir,
+      logger: logger().child({ process: name }),
+      reconnect: { initialMs: 50, maxMs: 500 },
+      ...(onResult && { onResult }),
+    });
+    await agent.start();
+    this.agents.push(agent);
+    return agent;
+  }
+
+  async api<T>(path: string): Promise<T> {
+    const response = await fetch(new URL(path, this.httpUrl));
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  }
+
+  async stop(): Promise<void> {
+    for (const agent of this.agents) await agent.stop();
+    await this.controller?.stop();
+    await this.db?.drop();
+    for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
+  }
+}
