@@ -1,0 +1,179 @@
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import { ConfigError } from '@portwarden/common/errors';
+import { silentLogger, type Logger } from '@portwarden/common/logger';
+import { AgentConfig, type ConfigPush, type Hello } from '@portwarden/proto/agent/v1';
+import { loadConfig, saveConfig, toCheckSpecs, type CheckSpec } from './config/config.js';
+import type { BackoffOptions } from './link/backoff.js';
+import { createLink, type Link } from './link/link.js';
+import { AGENT_VERSION, osFamily } from './platform.js';
+import { PROBES, type Probe, type ProbeResult } from './probes/probe.js';
+import { createScheduler } from './scheduler/scheduler.js';
+import { openSpool, type Spool, type SpooledResult } from './spool/spool.js';
+
+export type { CheckSpec } from './config/config.js';
+export type { SpooledResult } from './spool/spool.js';
+
+export interface AgentOptions {
+  /** Controller addresses, `host:port` (IPv6 as `[::1]:port`); tried in turn. */
+  controllers: string[];
+  /** The agent's name in the fleet. */
+  name: string;
+  /** Labels that policies select agents by. @default {} */
+  labels?: Record<string, string>;
+  /** Where the spool and the cached config live; created if missing. */
+  stateDir: string;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** How often a heartbeat goes up the stream. @default 10_000 */
+  heartbeatMs?: number;
+  /** Reconnect delays. @default 250 ms doubling to 30 s, with jitter */
+  reconnect?: BackoffOptions;
+  /** Called with every result once it is on disk (it may not have been sent yet). */
+  onResult?(result: SpooledResult): void;
+  /** Called whenever the agent starts running a config: the cached one at start, then each push. */
+  onConfig?(revision: number): void;
+  /** Called each time a controller answers on a new stream, with its address. */
+  onConnect?(address: string): void;
+}
+
+export interface Agent {
+  /** Opens the spool, starts probing from the cached config, and connects to the controller. */
+  start(): Promise<void>;
+  /** Stops probing, closes the stream and the spool; results on disk stay for the next start. */
+  stop(): Promise<void>;
+  /** The revision of the config being run; 0 before the first one. */
+  readonly configRevision: number;
+  /** Whether a stream to a controller is open. */
+  readonly connected: boolean;
+}
+
+export function createAgent(options: AgentOptions): Agent {
+  const log = options.logger ?? silentLogger();
+  let spool: Spool | undefined;
+  let link: Link | undefined;
+  let revision = 0;
+
+  const scheduler = createScheduler<CheckSpec>({
+    logger: log.child({ component: 'scheduler' }),
+    run: async (check, signal) => {
+      const startedAtUnixMs = Date.now();
+      const result = await probe(check, signal);
+      // A check removed or changed mid-probe: its result describes a check that no longer exists.
+      if (signal.aborted || !spool) return;
+      const spooled = await spool.append({ checkId: check.id, startedAtUnixMs, ...result });
+      link?.notify();
+      options.onResult?.(spooled);
+    },
+  });
+
+  const run = (checks: CheckSpec[], next: number) => {
+    scheduler.update(checks);
+    revision = next;
+    log.info({ revision, checks: scheduler.checks.size }, 'running config');
+    options.onConfig?.(revision);
+  };
+
+  /** Validate, save, then swap: a config that cannot be run or saved leaves the previous in force. */
+  const applyConfig = async (push: ConfigPush): Promise<string> => {
+    const config = push.config ?? AgentConfig.create();
+    try {
+      const checks = toCheckSpecs(config);
+      await saveConfig(options.stateDir, { revision: push.revision, config });
+      run(checks, push.revision);
+      return '';
+    } catch (err) {
+      log.error({ err, revision: push.revision }, 'config refused; keeping the previous one');
+      return (err as Error).message;
+    }
+  };
+
+  const hello = (): Hello => ({
+    name: options.name,
+    labels: options.labels ?? {},
+    os: osFamily(),
+    agentVersion: AGENT_VERSION,
+    configRevision: revision,
+    hostname: os.hostname(),
+  });
+
+  return {
+    async start() {
+      if (spool) return;
+      await prepareStateDir(options.stateDir);
+      spool = await openSpool({ dir: options.stateDir, logger: log.child({ component: 'spool' }) });
+      await runCachedConfig(options.stateDir, log, run);
+      link = createLink({
+        controllers: options.controllers,
+        hello,
+        spool,
+        applyConfig,
+        heartbeatMs: options.heartbeatMs ?? 10_000,
+        ...(options.reconnect && { backoff: options.reconnect }),
+        logger: log.child({ component: 'link' }),
+        ...(options.onConnect && { onConnect: options.onConnect }),
+      });
+      link.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await link?.stop();
+      await spool?.close();
+      link = undefined;
+      spool = undefined;
+    },
+    get configRevision() {
+      return revision;
+    },
+    get connected() {
+      return link?.connected ?? false;
+    },
+  };
+}
+
+/** Probes never throw by contract; this guard keeps a bug in one from stopping its check. */
+async function probe(check: CheckSpec, signal: AbortSignal): Promise<ProbeResult> {
+  const run = PROBES[check.kind] as Probe<CheckSpec['spec']>;
+  try {
+    return await run(check.spec, { signal });
+  } catch (err) {
+    const timings = { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 0 };
+    return {
+      outcome: 'down',
+      reason: 'internal',
+      detail: `probe failed: ${(err as Error).message}`,
+      durationMs: 0,
+      timings,
+    };
+  }
+}
+
+async function prepareStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(
+      `cannot use state directory ${dir}: ${code}`,
+      'pass --state-dir with a writable directory',
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Monitoring never waits for the controller: start from the last config that was applied. */
+async function runCachedConfig(
+  dir: string,
+  log: Logger,
+  run: (checks: CheckSpec[], revision: number) => void,
+): Promise<void> {
+  try {
+    const cached = await loadConfig(dir);
+    if (cached) run(toCheckSpecs(cached.config), cached.revision);
+    else log.info('no cached config; waiting for the controller');
+  } catch (err) {
+    log.warn({ err }, 'cached config unusable; waiting for the controller');
+  }
+}

@@ -1,0 +1,119 @@
+import os from 'node:os';
+import { Command, type OutputConfiguration } from 'commander';
+import { ConfigError } from '@portwarden/common/errors';
+import { parseLabel } from '@portwarden/common/labels';
+import type { AgentOptions } from './agent.js';
+import { AGENT_VERSION } from './platform.js';
+
+/** What the command line and the environment ask for; flags win over environment variables. */
+export interface CommandLine {
+  agent: Pick<AgentOptions, 'controllers' | 'name' | 'labels' | 'stateDir'>;
+  logLevel: string;
+}
+
+interface Flags {
+  controller?: string[];
+  name?: string;
+  label?: string[];
+  stateDir?: string;
+  insecure?: boolean;
+  logLevel?: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function command(output?: OutputConfiguration): Command {
+  const program = new Command('portwarden-agent')
+    .description('Runs port checks on this server and streams the results to the Portwarden controller.')
+    .version(AGENT_VERSION)
+    .option(
+      '--controller <host:port,...>',
+      'controller gRPC address(es), tried in turn (env PORTWARDEN_CONTROLLER)',
+      collect,
+    )
+    .option('--name <name>', "this agent's name (env PORTWARDEN_AGENT_NAME, default: the host name)")
+    .option(
+      '--label <key=value>',
+      'a label policies select agents by; repeatable (env PORTWARDEN_AGENT_LABELS: k=v,k=v)',
+      collect,
+    )
+    .option(
+      '--state-dir <dir>',
+      'spool and cached config (env PORTWARDEN_STATE_DIR, default: ./.portwarden/agent)',
+    )
+    .option('--insecure', 'plaintext gRPC, for loopback use until mutual TLS enrollment exists')
+    .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
+    .exitOverride();
+  return output ? program.configureOutput(output) : program;
+}
+
+/**
+ * Reads flags and environment into agent options. A usage error (unknown flag, --help) throws
+ * commander's CommanderError; a value the user must fix throws ConfigError.
+ */
+export function parseCommandLine(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output?: OutputConfiguration,
+): CommandLine {
+  const flags = command(output).parse(argv, { from: 'user' }).opts<Flags>();
+  if (!flags.insecure) {
+    throw new ConfigError(
+      'mutual TLS enrollment is not available yet: it arrives with --enroll-token in a later version',
+      'pass --insecure to use plaintext gRPC, meant for loopback use',
+    );
+  }
+  const logLevel = flags.logLevel ?? env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`unknown log level "${logLevel}"`, `use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    agent: {
+      controllers: controllers(flags.controller ?? splitList(env.PORTWARDEN_CONTROLLER)),
+      name: flags.name ?? (env.PORTWARDEN_AGENT_NAME || os.hostname()),
+      labels: labels(flags.label ?? splitList(env.PORTWARDEN_AGENT_LABELS)),
+      stateDir: flags.stateDir ?? (env.PORTWARDEN_STATE_DIR || './.portwarden/agent'),
+    },
+    logLevel,
+  };
+}
+
+function splitList(text: string | undefined): string[] {
+  return text ? [text] : [];
+}
+
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
+
+function controllers(values: string[]): string[] {
+  const addresses = values
+    .flatMap((value) => value.split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (addresses.length === 0) {
+    throw new ConfigError(
+      'no controller address',
+      'pass --controller HOST:PORT or set PORTWARDEN_CONTROLLER',
+    );
+  }
+  for (const address of addresses) {
+    const port = Number(ADDRESS.exec(address)?.[2]);
+    if (!(port >= 1 && port <= 65535)) {
+      throw new ConfigError(
+        `invalid controller address "${address}"`,
+        'write HOST:PORT, an IPv6 address in brackets: [::1]:7000',
+      );
+    }
+  }
+  return addresses;
+}
+
+function labels(values: string[]): Record<string, string> {
+  const entries = values.flatMap((value) => value.split(',')).filter((text) => text.trim() !== '');
+  try {
+    return Object.fromEntries(entries.map((text) => parseLabel(text.trim())));
+  } catch (err) {
+    throw new ConfigError((err as Error).message, 'write --label key=value, for example --label role=web');
+  }
+}

@@ -1,0 +1,238 @@
+import { credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import type { Logger } from '@portwarden/common/logger';
+import {
+  AgentServiceClient,
+  Outcome,
+  type ConfigPush,
+  type ConnectRequest,
+  type ConnectResponse,
+  type Hello,
+  type Result,
+} from '@portwarden/proto/agent/v1';
+import type { Spool, SpooledResult } from '../spool/spool.js';
+import { createBackoff, isRefusal, type BackoffOptions } from './backoff.js';
+
+export interface LinkOptions {
+  /** Controller addresses, `host:port`; tried in turn, moving on after each failed stream. */
+  controllers: string[];
+  /** Built anew for every stream, so it carries the config revision the agent runs right now. */
+  hello(): Hello;
+  spool: Pick<Spool, 'pending' | 'ack' | 'lastSeq'>;
+  /** Applies a pushed config; resolves to '' or to why it was refused (sent back in ConfigAck). */
+  applyConfig(push: ConfigPush): Promise<string>;
+  /** @default 10_000 */
+  heartbeatMs?: number;
+  backoff?: BackoffOptions;
+  /** @default plaintext, for loopback use until mutual TLS enrollment exists */
+  credentials?: ChannelCredentials;
+  logger: Logger;
+  /** Called each time a controller answers on a new stream. */
+  onConnect?(address: string): void;
+}
+
+export interface Link {
+  start(): void;
+  /** New results are in the spool: send them if a stream is open. */
+  notify(): void;
+  /** Ends the stream and stops reconnecting. */
+  stop(): Promise<void>;
+  /** Whether the controller has answered on the current stream (headers or a message). */
+  readonly connected: boolean;
+}
+
+/** At most this many results per ResultBatch, to keep messages far below gRPC's 4 MiB limit. */
+export const MAX_BATCH = 500;
+
+const CHANNEL_OPTIONS: ChannelOptions = {
+  // Ping every 10 s even when the stream is quiet, so that a dead controller or a connection
+  // silently dropped by a NAT or load balancer is noticed in seconds, not at the next TCP timeout.
+  'grpc.keepalive_time_ms': 10_000,
+  // A ping unanswered for 10 s closes the transport: the stream fails and the agent reconnects.
+  'grpc.keepalive_timeout_ms': 10_000,
+  // Keep pinging while no call is active; the controller must accept pings this often.
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/**
+ * The agent's side of AgentService.Connect: one stream at a time, reconnecting forever with
+ * backoff. Every (re)connect resends what the spool still holds, in seq order; the controller
+ * ignores what it already has. Probing does not depend on any of this.
+ */
+export function createLink(options: LinkOptions): Link {
+  if (options.controllers.length === 0) throw new Error('the link needs at least one controller address');
+  const log = options.logger;
+  const backoff = createBackoff(options.backoff);
+  let session: Session | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let running: Promise<void> | undefined;
+
+  const loop = async () => {
+    for (let attempt = 0; !stopped; attempt++) {
+      const address = options.controllers[attempt % options.controllers.length]!;
+      session = new Session(address, options);
+      const end = await session.done;
+      session = undefined;
+      if (stopped) return;
+      if (end.gotConfig) backoff.reset();
+      if (isRefusal(end.code)) backoff.slowDown();
+      const delayMs = backoff.next();
+      const level = isRefusal(end.code) ? 'error' : 'warn';
+      // The status text says it all (refused, unavailable, ...); a stack trace per retry says nothing.
+      const why = end.error ? { code: end.code, details: end.error.message } : {};
+      log[level]({ address, ...why, retryInMs: delayMs }, 'controller stream ended');
+      await pause(delayMs);
+    }
+  };
+
+  /** Waits before the next attempt; stop() cuts the wait short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake!(), ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  return {
+    start() {
+      running ??= loop();
+    },
+    notify() {
+      session?.pump();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      session?.close();
+      await running;
+    },
+    get connected() {
+      return session?.answered ?? false;
+    },
+  };
+}
+
+interface SessionEnd {
+  gotConfig: boolean;
+  code?: number;
+  error?: Error;
+}
+
+/** One stream and everything that lives exactly as long as it: its channel, heartbeat and cursor. */
+class Session {
+  readonly done: Promise<SessionEnd>;
+  open = true;
+  answered = false;
+  private readonly client: AgentServiceClient;
+  private readonly call: ReturnType<AgentServiceClient['connect']>;
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Highest seq written to this stream; a new stream starts over from what is unacknowledged. */
+  private sentUpTo = 0;
+  private pumping = false;
+  private gotConfig = false;
+  private configs = Promise.resolve();
+  private finish!: (end: SessionEnd) => void;
+  private onDrain: (() => void) | undefined;
+
+  constructor(
+    readonly address: string,
+    private readonly options: LinkOptions,
+  ) {
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    // A fresh channel per stream: our backoff is then the only reconnect policy, not grpc-js's own.
+    this.client = new AgentServiceClient(
+      address,
+      options.credentials ?? grpcCredentials.createInsecure(),
+      CHANNEL_OPTIONS,
+    );
+    this.call = this.client.connect();
+    this.call.on('data', (message: ConnectResponse) => this.receive(message));
+    this.call.on('error', (err: Error & { code?: number }) => this.end(err));
+    this.call.on('end', () => this.end());
+    this.call.on('drain', () => this.onDrain?.());
+    this.call.on('metadata', () => {
+      this.answered = true;
+      options.logger.info({ address }, 'controller stream open');
+      options.onConnect?.(address);
+    });
+    this.send({ body: { $case: 'hello', value: options.hello() } });
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), options.heartbeatMs ?? 10_000);
+    this.pump();
+  }
+
+  /** Writes unsent results in batches, pausing while the stream's buffer is full. */
+  pump(): void {
+    if (this.pumping || !this.open) return;
+    this.pumping = true;
+    void this.drainSpool().finally(() => (this.pumping = false));
+  }
+
+  close(): void {
+    this.call.end();
+    this.end();
+  }
+
+  private async drainSpool(): Promise<void> {
+    for (;;) {
+      const batch = this.options.spool.pending(this.sentUpTo, MAX_BATCH);
+      if (batch.length === 0 || !this.open) return;
+      const flowing = this.send({ body: { $case: 'results', value: { results: batch.map(toProtoResult) } } });
+      this.sentUpTo = batch.at(-1)!.seq;
+      if (!flowing) await new Promise<void>((resolve) => (this.onDrain = resolve));
+    }
+  }
+
+  private receive(message: ConnectResponse): void {
+    const body = message.body;
+    if (body?.$case === 'ack') this.options.spool.ack(body.value.upToSeq);
+    if (body?.$case === 'config') {
+      this.gotConfig = true;
+      const push = body.value;
+      // One at a time and in order, so acks go back in the order the pushes came.
+      this.configs = this.configs
+        .then(() => this.options.applyConfig(push))
+        .catch((err: Error) => `cannot apply config: ${err.message}`)
+        .then(
+          (error) =>
+            void this.send({ body: { $case: 'configAck', value: { revision: push.revision, error } } }),
+        );
+    }
+  }
+
+  private sendHeartbeat(): void {
+    const value = { sentAtUnixMs: Date.now(), lastSeq: this.options.spool.lastSeq };
+    this.send({ body: { $case: 'heartbeat', value } });
+  }
+
+  private send(request: ConnectRequest): boolean {
+    return this.open ? this.call.write(request) : false;
+  }
+
+  /** Idempotent: the first of error, end or close releases the stream's timer and channel. */
+  private end(error?: Error & { code?: number }): void {
+    if (!this.open) return;
+    this.open = false;
+    this.answered = false;
+    clearInterval(this.heartbeat);
+    this.onDrain?.();
+    this.call.cancel();
+    this.client.close();
+    this.finish({ gotConfig: this.gotConfig, ...(error && { error, code: error.code }) });
+  }
+}
+
+export function toProtoResult(result: SpooledResult): Result {
+  return {
+    seq: result.seq,
+    checkId: result.checkId,
+    startedAtUnixMs: result.startedAtUnixMs,
+    durationMs: result.durationMs,
+    outcome: result.outcome === 'up' ? Outcome.OUTCOME_UP : Outcome.OUTCOME_DOWN,
+    reason: result.reason ?? '',
+    detail: result.detail,
+    timings: result.timings,
+  };
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { PortwardenError } from '@portwarden/common/errors';
+import { createLogger } from '@portwarden/common/logger';
+import { createAgent } from './agent.js';
+import { parseCommandLine } from './flags.js';
+
+/** The portwarden-agent binary: read config, build the logger, start, stop cleanly on a signal. */
+async function main(): Promise<void> {
+  const commandLine = parseCommandLine(process.argv.slice(2), process.env);
+  const logger = createLogger({ name: 'agent', level: commandLine.logLevel });
+  const agent = createAgent({ ...commandLine.agent, logger });
+
+  // Installed before start, so that a signal while starting still ends in a clean stop.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without a clean stop');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    started
+      .catch(() => {})
+      .then(() => agent.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stopped uncleanly');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const started = agent.start();
+  await started;
+  logger.info({ ...commandLine.agent }, 'agent started');
+}
+
+main().catch((err: unknown) => {
+  // Commander has already printed its message (or the help); --help and --version exit 0.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  if (err instanceof PortwardenError) {
+    process.stderr.write(`portwarden-agent: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `portwarden-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+
+/** The agent's version, from its package.json (one directory up from both src/ and dist/). */
+export const AGENT_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const OS_FAMILIES: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'linux',
+  win32: 'windows',
+  darwin: 'darwin',
+};
+
+/** The operating system family the controller knows: linux, windows or darwin (else Node's name). */
+export function osFamily(platform: NodeJS.Platform = process.platform): string {
+  return OS_FAMILIES[platform] ?? platform;
+}

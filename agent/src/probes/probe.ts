@@ -1,0 +1,40 @@
+import type { Reason } from '@portwarden/common/reasons';
+import { probePort, type PortSpec } from './port/tcp.js';
+
+/** Milliseconds spent in each phase of one probe; 0 for a phase that did not happen. */
+export interface Timings {
+  dnsMs: number;
+  connectMs: number;
+  tlsMs: number;
+  firstByteMs: number;
+  totalMs: number;
+}
+
+/** What one execution of a check yields. A `down` result always names a reason. */
+export interface ProbeResult {
+  outcome: 'up' | 'down';
+  reason?: Reason;
+  /** Human text; for a mismatch, the first bytes that did arrive (escaped, bounded). */
+  detail: string;
+  durationMs: number;
+  timings: Timings;
+}
+
+export interface ProbeContext {
+  /** Aborting it ends the probe at once, its socket destroyed; the result is then meaningless. */
+  signal?: AbortSignal;
+}
+
+/** The one signature every kind of probe implements. A probe never throws and never leaks. */
+export type Probe<Spec> = (spec: Spec, ctx: ProbeContext) => Promise<ProbeResult>;
+
+/** Each check kind and the spec its probe takes. A new kind adds a line here and in PROBES. */
+export interface ProbeSpecs {
+  port: PortSpec;
+}
+
+export type CheckKind = keyof ProbeSpecs;
+
+export const PROBES: { [K in CheckKind]: Probe<ProbeSpecs[K]> } = {
+  port: probePort,
+};
