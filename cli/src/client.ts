@@ -52,14 +52,25 @@ export function createClient(baseUrl: string): ApiClient {
       throw new UnreachableError(baseUrl, err);
     }
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    const parsed = parseJson(text);
     if (!response.ok) throw toApiError(response.status, parsed, text);
+    if (parsed === undefined)
+      throw new ApiError(response.status, 'http', `expected JSON from ${url}, got: ${text.slice(0, 200)}`);
     return parsed as T;
   };
   return {
     get: (path) => request('GET', path),
     put: (path, body, contentType) => request('PUT', path, body, contentType),
   };
+}
+
+/** A proxy in front of the controller may answer HTML; that must not become a SyntaxError. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toApiError(status: number, parsed: unknown, text: string): ApiError {

@@ -7,7 +7,12 @@ export function renderTable(headers: string[], rows: (string | number | null | u
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return (
     cells
-      .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('   '))
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('   ')
+          .trimEnd(),
+      )
       .join('\n') + '\n'
   );
 }
