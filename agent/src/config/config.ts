@@ -2,9 +2,18 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { PortwardenError } from '@portwarden/common/errors';
 import { POLICY_DEFAULTS } from '@portwarden/common/policy/resolved';
-import { AgentConfig, type Check, type PortCheck } from '@portwarden/proto/agent/v1';
+import {
+  AddressFamily,
+  AddressMode,
+  AgentConfig,
+  MatchMode,
+  StartTls,
+  type Check,
+  type PortCheck,
+  type Step as WireStep,
+} from '@portwarden/proto/agent/v1';
 import { DEFAULT_MAX_BYTES } from '../probes/port/conversation.js';
-import type { PortSpec } from '../probes/port/tcp.js';
+import { portSpecProblems, shorthandSteps, type PortSpec, type Step } from '../probes/port/spec.js';
 import type { CheckKind, ProbeSpecs } from '../probes/probe.js';
 
 /** A check as the scheduler runs it: every default filled in, durations in milliseconds. */
@@ -63,21 +72,94 @@ function base(check: Check) {
 }
 
 function portSpec(check: PortCheck, report: (message: string) => void): PortSpec {
-  if (!check.host) report('has no host');
-  if (!Number.isInteger(check.port) || check.port < 1 || check.port > 65535) report('port must be 1-65535');
   const timeoutMs = check.timeoutMs || POLICY_DEFAULTS.timeoutMs;
-  return {
+  const spec: PortSpec = {
     host: check.host,
     port: check.port,
-    send: check.send,
+    family: known(FAMILIES, check.family, 'family', report) ?? 'auto',
+    addresses: known(ADDRESS_MODES, check.addresses, 'addresses', report) ?? 'first',
+    steps: check.steps.length > 0 ? check.steps.map((s, i) => step(s, i, report)) : legacySteps(check),
     crlf: check.crlf,
     extraCrlf: check.extraCrlf,
-    expect: check.expect,
+    quit: check.quit,
+    maxBytes: check.maxBytes || DEFAULT_MAX_BYTES,
     timeoutMs,
     connectTimeoutMs: Math.min(check.connectTimeoutMs || timeoutMs, timeoutMs),
-    maxBytes: check.maxBytes || DEFAULT_MAX_BYTES,
+    slowAfterMs: check.slowAfterMs,
+    tls: check.tls,
+    starttls: known(STARTTLS, check.starttls, 'starttls', report) ?? 'none',
+    sni: check.sni,
+    tlsVerify: !check.tlsInsecure,
+    caFile: check.caFile,
+    certExpiresWithinMs: check.certExpiresWithinMs,
+    expectClosed: check.expectClosed,
+    transcript: check.transcript,
   };
+  for (const problem of portSpecProblems(spec)) report(problem);
+  return spec;
 }
+
+/** Configs cached by an older agent carry the classic send/expect instead of steps. */
+function legacySteps(check: PortCheck): Step[] {
+  const texts = check.expect ? [check.expect] : [];
+  return shorthandSteps(check.send.length > 0 ? check.send : undefined, {
+    texts,
+    regexes: [],
+    mode: 'all',
+    ignoreCase: false,
+  });
+}
+
+function step(wire: WireStep, index: number, report: (message: string) => void): Step {
+  const { step } = wire;
+  if (step?.$case === 'send') return { kind: 'send', bytes: step.value };
+  if (step?.$case !== 'expect') {
+    report(`steps[${index}] neither sends nor expects`);
+    return { kind: 'send', bytes: new Uint8Array(0) };
+  }
+  const { texts, regexes, mode, ignoreCase } = step.value;
+  const matchMode = known(MATCH_MODES, mode, `steps[${index}].mode`, report) ?? 'all';
+  return { kind: 'expect', expect: { texts, regexes, mode: matchMode, ignoreCase } };
+}
+
+/** An enum value this agent knows, or a reported problem (a newer controller's value). */
+function known<E extends number, T>(
+  table: Partial<Record<E, T>>,
+  value: E,
+  what: string,
+  report: (message: string) => void,
+): T | undefined {
+  const found = table[value];
+  if (found === undefined) report(`${what} has an unknown value ${value}`);
+  return found;
+}
+
+const FAMILIES: Partial<Record<AddressFamily, PortSpec['family']>> = {
+  [AddressFamily.ADDRESS_FAMILY_UNSPECIFIED]: 'auto',
+  [AddressFamily.ADDRESS_FAMILY_IPV4]: 'ipv4',
+  [AddressFamily.ADDRESS_FAMILY_IPV6]: 'ipv6',
+};
+
+const ADDRESS_MODES: Partial<Record<AddressMode, PortSpec['addresses']>> = {
+  [AddressMode.ADDRESS_MODE_UNSPECIFIED]: 'first',
+  [AddressMode.ADDRESS_MODE_FIRST]: 'first',
+  [AddressMode.ADDRESS_MODE_ALL]: 'all',
+  [AddressMode.ADDRESS_MODE_ANY]: 'any',
+};
+
+const STARTTLS: Partial<Record<StartTls, PortSpec['starttls']>> = {
+  [StartTls.START_TLS_UNSPECIFIED]: 'none',
+  [StartTls.START_TLS_SMTP]: 'smtp',
+  [StartTls.START_TLS_IMAP]: 'imap',
+  [StartTls.START_TLS_POP3]: 'pop3',
+  [StartTls.START_TLS_FTP]: 'ftp',
+};
+
+const MATCH_MODES: Partial<Record<MatchMode, 'all' | 'any'>> = {
+  [MatchMode.MATCH_MODE_UNSPECIFIED]: 'all',
+  [MatchMode.MATCH_MODE_ALL]: 'all',
+  [MatchMode.MATCH_MODE_ANY]: 'any',
+};
 
 /** The last config the agent applied, kept so it can start probing without the controller. */
 export interface CachedConfig {

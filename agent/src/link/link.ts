@@ -10,6 +10,7 @@ import {
   type Result,
 } from '@portwarden/proto/agent/v1';
 import type { Spool, SpooledResult } from '../spool/spool.js';
+import { toProtoTranscript } from '../probes/port/transcript.js';
 import { createBackoff, isRefusal, type BackoffOptions } from './backoff.js';
 
 export interface LinkOptions {
@@ -159,6 +160,10 @@ class Session {
       options.onConnect?.(address);
     });
     this.send({ body: { $case: 'hello', value: options.hello() } });
+    // TODO(issue 5, gap reports): once the proto carries them, send each of `spool.gaps()` here,
+    // before the results, and call `spool.ackGaps(id)` when the controller confirms it has
+    // recorded that report. Reports keep their id across reconnects and restarts, so the
+    // controller counts a resent one once (unique on agent and id, as results are on agent and seq).
     this.heartbeat = setInterval(() => this.sendHeartbeat(), options.heartbeatMs ?? 10_000);
     this.pump();
   }
@@ -234,5 +239,6 @@ export function toProtoResult(result: SpooledResult): Result {
     reason: result.reason ?? '',
     detail: result.detail,
     timings: result.timings,
+    ...(result.transcript && { transcript: toProtoTranscript(result.transcript) }),
   };
 }

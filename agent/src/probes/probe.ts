@@ -1,5 +1,7 @@
 import type { Reason } from '@portwarden/common/reasons';
-import { probePort, type PortSpec } from './port/tcp.js';
+import type { Transcript } from '@portwarden/common/transcript';
+import type { PortSpec } from './port/spec.js';
+import { probePort } from './port/tcp.js';
 
 /** Milliseconds spent in each phase of one probe; 0 for a phase that did not happen. */
 export interface Timings {
@@ -18,6 +20,8 @@ export interface ProbeResult {
   detail: string;
   durationMs: number;
   timings: Timings;
+  /** What was sent and received, bounded; on down results, and on up results when the check asks. */
+  transcript?: Transcript;
 }
 
 export interface ProbeContext {

@@ -16,7 +16,7 @@ export interface TestServer {
 
 export async function listen(
   onConnection: (socket: net.Socket) => void,
-  options: { host?: string; backlog?: number } = {},
+  options: { host?: string; backlog?: number; port?: number } = {},
 ): Promise<TestServer> {
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
@@ -32,7 +32,8 @@ export async function listen(
     // Drain what the probe sends unless the handler reads it, so that the peer's FIN is seen.
     if (socket.listenerCount('data') === 0) socket.resume();
   });
-  server.listen({ host, port: 0, backlog: options.backlog ?? 511 });
+  server.listen({ host, port: options.port ?? 0, backlog: options.backlog ?? 511 });
+  // Rejects if the port is taken.
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
   const drained = () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
@@ -42,6 +43,22 @@ export async function listen(
     await new Promise<void>((r) => server.close(() => r()));
   };
   return { host, port, server, sockets, drained, close };
+}
+
+/**
+ * The same handler on one port of both 127.0.0.1 and ::1, for probes of every address of a name.
+ * The port comes from 127.0.0.1; if ::1 has it taken, another is tried.
+ */
+export async function listenBoth(onConnection: (socket: net.Socket) => void): Promise<TestServer[]> {
+  for (let tries = 0; ; tries++) {
+    const v4 = await listen(onConnection);
+    try {
+      return [v4, await listen(onConnection, { host: '::1', port: v4.port })];
+    } catch (err) {
+      await v4.close();
+      if (tries >= 5) throw err;
+    }
+  }
 }
 
 /** A port on which nothing listens: bound, read, released. */

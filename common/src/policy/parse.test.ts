@@ -28,10 +28,25 @@ describe('parsePolicy', () => {
     ]);
     const smtp = policy.checks[3]!;
     expect(smtp).toMatchObject({
-      send: 'HELO portwarden',
+      steps: [
+        { send: 'HELO portwarden' },
+        { expect: { texts: ['250'], regexes: [], mode: 'all', ignoreCase: false } },
+      ],
       crlf: true,
       extraCrlf: false,
-      expect: '250',
+      quit: '',
+      maxBytes: 4096,
+      family: 'auto',
+      addresses: 'first',
+      tls: false,
+      starttls: 'none',
+      sni: '',
+      tlsVerify: true,
+      caFile: '',
+      certExpiresWithinMs: 0,
+      slowAfterMs: 0,
+      expectClosed: false,
+      transcript: false,
       intervalMs: 120_000,
       timeoutMs: 10_000,
       connectTimeoutMs: 10_000,

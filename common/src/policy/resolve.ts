@@ -2,10 +2,10 @@ import { parseDuration } from '../duration.js';
 import { PolicyError, type PolicyIssue } from '../errors.js';
 import { checkIdFromName } from '../ids.js';
 import { portOfService, type ServiceName } from '../services.js';
-import { decodeEscapes } from '../text.js';
 import { POLICY_DEFAULTS, type ResolvedCheck, type ResolvedPolicy } from './resolved.js';
 import type { CheckDocument, PolicyDocument } from './schema.js';
 import { formatPath } from './parse.js';
+import { resolvePortOptions } from './resolve-port.js';
 
 type LineOf = (path: (string | number)[]) => number | undefined;
 
@@ -43,8 +43,17 @@ export function resolvePolicy(doc: PolicyDocument, lineOf: LineOf = () => undefi
     return resolved;
   });
 
+  const livenessGroup = doc.liveness?.alertGroup ?? defaults.alertGroup;
+  if (doc.liveness?.alertGroup !== undefined && !alertGroups[doc.liveness.alertGroup]) {
+    issue(['liveness', 'alertGroup'], `unknown alert group "${doc.liveness.alertGroup}"`);
+  }
+  const liveness = {
+    silenceMs: parseDuration(doc.liveness?.after ?? `${POLICY_DEFAULTS.livenessSilenceMs}ms`),
+    ...(livenessGroup !== undefined && { alertGroup: livenessGroup }),
+  };
+
   if (issues.length > 0) throw new PolicyError(issues);
-  return { checks, alertGroups };
+  return { checks, alertGroups, liveness };
 }
 
 type Defaults = NonNullable<PolicyDocument['defaults']>;
@@ -52,28 +61,19 @@ type Defaults = NonNullable<PolicyDocument['defaults']>;
 function resolveCheck(
   check: CheckDocument,
   defaults: Defaults,
-  issue: (key: string[], m: string) => void,
+  issue: (key: (string | number)[], m: string) => void,
 ): ResolvedCheck {
   if (check.port === undefined && check.service === undefined) issue(['port'], 'set port or service');
   if (check.port !== undefined && check.service !== undefined)
     issue(['service'], 'set port or service, not both');
-  if (check.send !== undefined) {
-    try {
-      decodeEscapes(check.send);
-    } catch (err) {
-      issue(['send'], (err as Error).message);
-    }
-  }
   const timeoutMs = parseDuration(check.timeout ?? defaults.timeout ?? '10s');
+  const host = check.host ?? POLICY_DEFAULTS.host;
   return {
     id: check.id ?? checkIdFromName(check.name),
     name: check.name,
-    host: check.host ?? POLICY_DEFAULTS.host,
+    host,
     port: check.port ?? (check.service ? portOfService(check.service as ServiceName) : 0),
-    ...(check.send !== undefined && { send: check.send }),
-    crlf: check.crlf ?? false,
-    extraCrlf: check.extraCrlf ?? false,
-    ...(check.expect !== undefined && { expect: check.expect }),
+    ...resolvePortOptions(check, host, timeoutMs, issue),
     intervalMs: parseDuration(check.interval ?? defaults.interval ?? '2m'),
     timeoutMs,
     connectTimeoutMs: Math.min(

@@ -37,6 +37,31 @@ export const alertGroupSchema = z.strictObject({
 
 const serviceNames = Object.keys(WELL_KNOWN_SERVICES) as [string, ...string[]];
 
+/** One text or a list of texts to find in what the server sends. */
+const texts = z.union(
+  [
+    z.string().min(1, 'must not be empty').max(1024),
+    z.array(z.string().min(1, 'must not be empty').max(1024)).min(1, 'must not be empty').max(16),
+  ],
+  {
+    error: (i) => (i.code === 'invalid_union' ? 'expected a text or a list of at most 16 texts' : undefined),
+  },
+);
+const expectMode = z.enum(['all', 'any'], { error: 'expected all or any' });
+
+/**
+ * One item of `steps:`: either `{send: text}` or an expectation (`expect`, `expectRegex`, or
+ * both, with its own `expectMode` / `ignoreCase`). Which keys go together is checked by resolve,
+ * so that the error names the item.
+ */
+export const stepSchema = z.strictObject({
+  send: z.string().max(4096).optional(),
+  expect: texts.optional(),
+  expectRegex: texts.optional(),
+  expectMode: expectMode.optional(),
+  ignoreCase: z.boolean().optional(),
+});
+
 export const checkSchema = z.strictObject({
   /** Shown in every alert, page and log line ("Refer to this check as"). */
   name,
@@ -46,17 +71,54 @@ export const checkSchema = z.strictObject({
   host: z.string().trim().min(1).max(253).optional(),
   port: z.number().int().min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535').optional(),
   service: z.enum(serviceNames, { error: `unknown service; known: ${serviceNames.join(', ')}` }).optional(),
+  /** Address families a name may resolve to. @default auto */
+  family: z.enum(['auto', 'ipv4', 'ipv6'], { error: 'expected auto, ipv4 or ipv6' }).optional(),
+  /** Which resolved addresses to probe. @default first */
+  addresses: z.enum(['first', 'all', 'any'], { error: 'expected first, all or any' }).optional(),
   /** Text sent after connecting; escapes \r \n \t \\ \xHH. */
   send: z.string().max(4096).optional(),
   /** Append CR/LF to the end of each command. @default false */
   crlf: z.boolean().optional(),
   /** Append one more CR/LF after the last command. @default false */
   extraCrlf: z.boolean().optional(),
-  /** Substring expected in the greeting or the reply. */
-  expect: z.string().min(1).max(1024).optional(),
+  /** Substring(s) expected in the greeting or the reply. */
+  expect: texts.optional(),
+  /** Regular expression(s) expected in the greeting or the reply. */
+  expectRegex: texts.optional(),
+  /** With several texts or regexes: must all be found, or one? @default all */
+  expectMode: expectMode.optional(),
+  /** Compare texts and regexes ignoring ASCII case. @default false */
+  ignoreCase: z.boolean().optional(),
+  /** A multi-step dialogue instead of send/expect. */
+  steps: z.array(stepSchema).min(1, 'must not be empty').max(32).optional(),
+  /** Text sent before closing politely; escapes as in send. */
+  quit: z.string().min(1, 'must not be empty').max(1024).optional(),
+  /** @default 4096 */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1, 'maxBytes is 1-1048576')
+    .max(1024 * 1024, 'maxBytes is 1-1048576')
+    .optional(),
   interval: duration.optional(),
   timeout: duration.optional(),
   connectTimeout: duration.optional(),
+  /** A passing probe slower than this fails with reason slow. */
+  slowAfter: duration.optional(),
+  /** Implicit TLS. @default false */
+  tls: z.boolean().optional(),
+  starttls: z.enum(['smtp', 'imap', 'pop3', 'ftp'], { error: 'expected smtp, imap, pop3 or ftp' }).optional(),
+  /** @default the host when it is a name */
+  sni: z.string().trim().max(253).optional(),
+  /** @default true */
+  tlsVerify: z.boolean().optional(),
+  /** PEM file on the agent's machine. @default the system's roots */
+  caFile: z.string().min(1, 'must not be empty').max(4096).optional(),
+  certExpiresWithin: duration.optional(),
+  /** The port must not accept connections. @default false */
+  expectClosed: z.boolean().optional(),
+  /** Attach the transcript to passing results too. @default false */
+  transcript: z.boolean().optional(),
   /** "No. Errors": consecutive failures before an incident opens. */
   failuresBeforeAlert: z.number().int().min(1).max(1000).optional(),
   alertGroup: z.string().optional(),
@@ -78,8 +140,17 @@ export const defaultsSchema = z.strictObject({
   alertGroup: z.string().optional(),
 });
 
+/** "Agent unreachable": how long an agent may stay silent, and whom to tell. */
+export const livenessSchema = z.strictObject({
+  /** Silence after which an agent is unreachable. @default 30s (3 missed heartbeats of 10 s) */
+  after: duration.optional(),
+  /** @default defaults.alertGroup */
+  alertGroup: z.string().optional(),
+});
+
 export const policySchema = z.strictObject({
   defaults: defaultsSchema.optional(),
+  liveness: livenessSchema.optional(),
   alertGroups: z
     .record(z.string().regex(CHECK_ID_PATTERN, 'lowercase letters, digits and -'), alertGroupSchema)
     .optional(),
@@ -88,5 +159,6 @@ export const policySchema = z.strictObject({
 
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type CheckDocument = z.infer<typeof checkSchema>;
+export type StepDocument = z.infer<typeof stepSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;

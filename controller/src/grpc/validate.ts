@@ -1,6 +1,13 @@
 import { isReason } from '@portwarden/common/reasons';
 import { LABEL_KEY_PATTERN, type Labels } from '@portwarden/common/labels';
-import { Outcome, type Hello, type Result } from '@portwarden/proto/agent/v1';
+import { TRANSCRIPT_LIMITS, type Transcript, type TranscriptDirection } from '@portwarden/common/transcript';
+import {
+  Outcome,
+  TranscriptDirection as WireDirection,
+  type Hello,
+  type Result,
+  type Transcript as WireTranscript,
+} from '@portwarden/proto/agent/v1';
 import type { IncomingResult } from '../ingest/types.js';
 import type { AgentHello } from '../store/agents.js';
 
@@ -83,5 +90,34 @@ function validateResult(r: Result, path: string): IncomingResult {
     reason: outcome === 'down' && isReason(r.reason) ? r.reason : '',
     detail: r.detail.slice(0, LIMITS.detailLength),
     timings: r.timings ? { ...r.timings } : null,
+    transcript: r.transcript ? validateTranscript(r.transcript, `${path}.transcript`) : null,
   };
+}
+
+const DIRECTIONS: Partial<Record<WireDirection, TranscriptDirection>> = {
+  [WireDirection.TRANSCRIPT_DIRECTION_SENT]: 'sent',
+  [WireDirection.TRANSCRIPT_DIRECTION_RECEIVED]: 'received',
+  [WireDirection.TRANSCRIPT_DIRECTION_NOTE]: 'note',
+};
+
+/** The agent keeps within TRANSCRIPT_LIMITS; a transcript beyond them breaks the contract. */
+function validateTranscript(transcript: WireTranscript, path: string): Transcript {
+  const { entries } = transcript;
+  if (entries.length > TRANSCRIPT_LIMITS.entries)
+    throw new InvalidMessageError(
+      `${path} has ${entries.length} entries; at most ${TRANSCRIPT_LIMITS.entries}`,
+    );
+  let chars = 0;
+  const valid = entries.map((entry, i) => {
+    const direction = DIRECTIONS[entry.direction];
+    if (!direction)
+      throw new InvalidMessageError(`${path}.entries[${i}].direction is not SENT, RECEIVED or NOTE`);
+    chars += entry.text.length;
+    return { atMs: entry.atMs, direction, text: entry.text };
+  });
+  if (chars > TRANSCRIPT_LIMITS.chars)
+    throw new InvalidMessageError(
+      `${path} has ${chars} characters of text; at most ${TRANSCRIPT_LIMITS.chars}`,
+    );
+  return { entries: valid, truncated: transcript.truncated };
 }

@@ -1,5 +1,6 @@
 import type { Labels } from '@portwarden/common/labels';
 import type { Reason } from '@portwarden/common/reasons';
+import type { Transcript } from '@portwarden/common/transcript';
 import type { CheckState } from '../state/next-state.js';
 import type { IncidentEvent } from '../outbox/event.js';
 
@@ -13,6 +14,8 @@ export interface IncomingResult {
   reason: Reason | '';
   detail: string;
   timings: Record<string, number> | null;
+  /** What the probe sent and received, bounded; absent or null when the agent sent none. */
+  transcript?: Transcript | null;
 }
 
 export interface IngestAgent {

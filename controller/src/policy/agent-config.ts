@@ -1,7 +1,23 @@
 import { matchesSelector, type Labels } from '@portwarden/common/labels';
-import { POLICY_DEFAULTS, type ResolvedCheck, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import {
+  POLICY_DEFAULTS,
+  type ResolvedCheck,
+  type ResolvedExpectation,
+  type ResolvedPolicy,
+  type ResolvedStep,
+} from '@portwarden/common/policy/resolved';
 import { decodeEscapes } from '@portwarden/common/text';
-import type { AgentConfig, Check } from '@portwarden/proto/agent/v1';
+import {
+  AddressFamily,
+  AddressMode,
+  MatchMode,
+  StartTls,
+  type AgentConfig,
+  type Check,
+  type Expectation,
+  type PortCheck,
+  type Step,
+} from '@portwarden/proto/agent/v1';
 
 /** The part of the policy one agent runs: the checks whose selector matches its labels. */
 export function agentConfig(policy: ResolvedPolicy | undefined, labels: Labels): AgentConfig {
@@ -15,19 +31,88 @@ function toProtoCheck(check: ResolvedCheck): Check {
     name: check.name,
     intervalMs: check.intervalMs,
     enabled: check.enabled,
-    kind: {
-      $case: 'port',
-      value: {
-        host: check.host,
-        port: check.port,
-        send: check.send === undefined ? Buffer.alloc(0) : decodeEscapes(check.send),
-        crlf: check.crlf,
-        extraCrlf: check.extraCrlf,
-        expect: check.expect ?? '',
-        timeoutMs: check.timeoutMs,
-        connectTimeoutMs: check.connectTimeoutMs,
-        maxBytes: POLICY_DEFAULTS.maxBytes,
-      },
-    },
+    kind: { $case: 'port', value: toPortCheck(check) },
   };
 }
+
+/**
+ * Revisions stored before steps existed carry `send` / `expect` instead; they are read as the
+ * shorthand they were, and every newer key takes its default.
+ */
+type StoredCheck = Partial<ResolvedCheck> &
+  Pick<ResolvedCheck, 'host' | 'port' | 'timeoutMs' | 'connectTimeoutMs'> & {
+    send?: string;
+    expect?: string;
+  };
+
+function toPortCheck(check: StoredCheck): PortCheck {
+  return {
+    host: check.host,
+    port: check.port,
+    // The shorthand fields stay empty: the agent reads steps, and falls back to them only for
+    // configs cached by an older agent.
+    send: Buffer.alloc(0),
+    expect: '',
+    crlf: check.crlf ?? false,
+    extraCrlf: check.extraCrlf ?? false,
+    timeoutMs: check.timeoutMs,
+    connectTimeoutMs: check.connectTimeoutMs,
+    maxBytes: check.maxBytes ?? POLICY_DEFAULTS.maxBytes,
+    family: FAMILIES[check.family ?? 'auto'],
+    addresses: ADDRESS_MODES[check.addresses ?? 'first'],
+    steps: (check.steps ?? legacySteps(check)).map(toStep),
+    quit: check.quit ? decodeEscapes(check.quit) : Buffer.alloc(0),
+    slowAfterMs: check.slowAfterMs ?? 0,
+    tls: check.tls ?? false,
+    starttls: STARTTLS[check.starttls ?? 'none'],
+    sni: check.sni ?? '',
+    tlsInsecure: check.tlsVerify === false,
+    caFile: check.caFile ?? '',
+    certExpiresWithinMs: check.certExpiresWithinMs ?? 0,
+    expectClosed: check.expectClosed ?? false,
+    transcript: check.transcript ?? false,
+  };
+}
+
+function legacySteps(check: StoredCheck): ResolvedStep[] {
+  const steps: ResolvedStep[] = [];
+  if (check.send) steps.push({ send: check.send });
+  if (check.expect)
+    steps.push({ expect: { texts: [check.expect], regexes: [], mode: 'all', ignoreCase: false } });
+  return steps;
+}
+
+function toStep(step: ResolvedStep): Step {
+  return 'send' in step
+    ? { step: { $case: 'send', value: decodeEscapes(step.send) } }
+    : { step: { $case: 'expect', value: toExpectation(step.expect) } };
+}
+
+function toExpectation(expect: ResolvedExpectation): Expectation {
+  return {
+    texts: expect.texts,
+    regexes: expect.regexes,
+    mode: expect.mode === 'any' ? MatchMode.MATCH_MODE_ANY : MatchMode.MATCH_MODE_ALL,
+    ignoreCase: expect.ignoreCase,
+  };
+}
+
+const FAMILIES: Record<ResolvedCheck['family'], AddressFamily> = {
+  auto: AddressFamily.ADDRESS_FAMILY_UNSPECIFIED,
+  ipv4: AddressFamily.ADDRESS_FAMILY_IPV4,
+  ipv6: AddressFamily.ADDRESS_FAMILY_IPV6,
+};
+
+const ADDRESS_MODES: Record<ResolvedCheck['addresses'], AddressMode> = {
+  first: AddressMode.ADDRESS_MODE_FIRST,
+  all: AddressMode.ADDRESS_MODE_ALL,
+  any: AddressMode.ADDRESS_MODE_ANY,
+};
+
+const STARTTLS: Record<ResolvedCheck['starttls'], StartTls> = {
+  none: StartTls.START_TLS_UNSPECIFIED,
+  smtp: StartTls.START_TLS_SMTP,
+  imap: StartTls.START_TLS_IMAP,
+  pop3: StartTls.START_TLS_POP3,
+  ftp: StartTls.START_TLS_FTP,
+};

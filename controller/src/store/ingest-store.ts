@@ -18,7 +18,7 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
     async insertResults(agentId, results) {
       if (results.length === 0) return new Set();
-      const rows = results.map((r) => resultRow(agentId, r));
+      const rows = results.map((r) => resultRow(tx, agentId, r));
       const inserted = await tx<{ seq: number }[]>`
         INSERT INTO results ${tx(rows)} ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq`;
       return new Set(inserted.map((r) => r.seq));
@@ -67,7 +67,7 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   };
 }
 
-function resultRow(agentId: number, r: IncomingResult) {
+function resultRow(tx: TransactionSql, agentId: number, r: IncomingResult) {
   return {
     agent_id: agentId,
     seq: r.seq,
@@ -78,5 +78,7 @@ function resultRow(agentId: number, r: IncomingResult) {
     reason: r.reason,
     detail: r.detail,
     timings: r.timings,
+    // As JSON explicitly: an array would otherwise be sent as a PostgreSQL array.
+    transcript: r.transcript ? tx.json(r.transcript as never) : null,
   };
 }

@@ -1,44 +1,64 @@
 import type { Duplex } from 'node:stream';
 import { escapeBytes } from '@portwarden/common/text';
 import type { Reason } from '@portwarden/common/reasons';
+import { Matcher } from './expect.js';
+import { PORT_SPEC_DEFAULTS, wireBytes, type PortSpec } from './spec.js';
+import type { Recorder } from './transcript.js';
 
 /**
- * The send/expect conversation of the classic Ports tab, as one module so that every TCP variant
- * (plain now; TLS and STARTTLS later) speaks it the same way: what goes on the wire, how long we
- * read, what counts as a match and how a failure is worded.
+ * The send/expect conversation, as one module so that every TCP variant (plain, implicit TLS,
+ * the STARTTLS negotiation and what follows it) speaks it the same way: what goes on the wire, how
+ * long we read, what counts as a match and how a failure is worded.
  */
-export interface ConversationSpec {
-  /** Bytes sent right after connecting, escapes already decoded; empty for none. */
-  send: Uint8Array;
-  /** Append CR/LF to the end of the text. */
-  crlf: boolean;
-  /** Append one more CR/LF after the last command. */
-  extraCrlf: boolean;
-  /** Substring expected in everything received (greeting and reply); empty for none. */
-  expect?: string;
-  /** Reading stops after this many bytes. @default 4096 */
+
+export const DEFAULT_MAX_BYTES = PORT_SPEC_DEFAULTS.maxBytes;
+
+/** A dialogue compiled once per spec: wire bytes with their CR/LF, matchers with their regexes. */
+export interface Script {
+  steps: CompiledStep[];
   maxBytes: number;
+  /** Whether any step reads: only then does the conversation listen for data. */
+  reads: boolean;
 }
 
-export const DEFAULT_MAX_BYTES = 4096;
+/**
+ * `reject`, for protocol dialogues (STARTTLS): a complete reply that is not the expected one, so
+ * the step fails at once instead of waiting out the timeout.
+ */
+export type CompiledStep =
+  { kind: 'send'; wire: Buffer } | { kind: 'expect'; matcher: Matcher; reject?: RegExp };
 
-const CRLF = Buffer.from('\r\n');
-
-/** The exact bytes the probe writes: the text, then CR/LF if asked, then one more if asked. */
-export function outgoingBytes(spec: Pick<ConversationSpec, 'send' | 'crlf' | 'extraCrlf'>): Buffer {
-  const parts = [Buffer.from(spec.send)];
-  if (spec.crlf) parts.push(CRLF);
-  if (spec.extraCrlf) parts.push(CRLF);
-  return Buffer.concat(parts);
+/** `rejects[i]`: the regex source of step i's `reject`, if any. */
+export function compileScript(
+  spec: Pick<PortSpec, 'steps' | 'crlf' | 'extraCrlf' | 'maxBytes'>,
+  rejects: (string | undefined)[] = [],
+): Script {
+  const wires = wireBytes(spec);
+  let next = 0;
+  const steps = spec.steps.map((step, i): CompiledStep => {
+    if (step.kind === 'send') return { kind: 'send', wire: wires[next++]! };
+    const reject = rejects[i];
+    return {
+      kind: 'expect',
+      matcher: new Matcher(step.expect),
+      ...(reject && { reject: new RegExp(reject, 'm') }),
+    };
+  });
+  return { steps, maxBytes: spec.maxBytes, reads: steps.some((s) => s.kind === 'expect') };
 }
 
-/** Why the exchange ended. `sent`: nothing was expected and the request is flushed. */
+/**
+ * Why the exchange ended. `done`: every step completed (and the last write is flushed);
+ * `rejected`: a protocol dialogue got a complete reply that is not the expected one.
+ */
 export type ExchangeEnd =
-  'sent' | 'matched' | 'closed' | 'max-bytes' | 'timeout' | 'reset' | 'failed' | 'aborted';
+  'done' | 'rejected' | 'closed' | 'max-bytes' | 'timeout' | 'reset' | 'failed' | 'aborted';
 
 export interface Exchange {
   end: ExchangeEnd;
-  /** Everything kept from the peer, at most maxBytes. */
+  /** The expect step that was waiting when the exchange ended (the last one when done); undefined if none. */
+  matcher?: Matcher;
+  /** What that step examined, at most maxBytes. */
   received: Buffer;
   /** Milliseconds from the start of the exchange to the first byte received. */
   firstByteMs?: number;
@@ -46,59 +66,141 @@ export interface Exchange {
   error?: Error;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Writes the request and reads until the expectation is met, the peer closes, maxBytes arrive or
- * `timeoutMs` passes. Leaves no listener or timer behind; closing the socket is the caller's job.
+ * Runs a script over a connected socket: writes each send step, and for each expect step reads
+ * until its expectation is met (the bytes up to the end of the match are consumed, the rest is
+ * left for the next step), the peer closes, maxBytes arrive, or the owner calls `expire` (the
+ * probe's one timer) or `abort`. Ends once, leaving no listener behind and the socket paused, so
+ * that a STARTTLS upgrade finds every later byte still in it. Closing the socket is the owner's job.
  */
-export function converse(
-  socket: Duplex,
-  spec: ConversationSpec,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Exchange> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const expecting = Boolean(spec.expect);
-    const reader = new BoundedReader(spec.expect, spec.maxBytes);
-    let firstByteMs: number | undefined;
-    let done = false;
+export class Conversation {
+  private socket: Duplex | undefined;
+  private index = 0;
+  private window: Buffer = EMPTY;
+  /** The window of the expect step that matched last, shown in an `up` detail. */
+  private matched: Buffer = EMPTY;
+  private started = 0;
+  private firstByteMs: number | undefined;
+  private done = false;
 
-    const finish = (end: ExchangeEnd, error?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-      // Paused, so that bytes after the conversation stay in the socket (a STARTTLS upgrade needs them).
+  constructor(
+    private readonly script: Script,
+    private readonly onEnd: (exchange: Exchange) => void,
+    private readonly recorder?: Recorder,
+  ) {}
+
+  start(socket: Duplex): void {
+    this.socket = socket;
+    this.started = performance.now();
+    socket.on('error', this.onError).on('end', this.onClose).on('close', this.onClose);
+    if (this.script.reads) socket.on('data', this.onData);
+    this.advance();
+  }
+
+  /** The deadline passed. */
+  expire(): void {
+    this.finish('timeout');
+  }
+
+  abort(): void {
+    this.finish('aborted');
+  }
+
+  /** Runs send steps until an expect step must wait for bytes, or the script ends. */
+  private advance(): void {
+    const steps = this.script.steps;
+    while (!this.done && this.index < steps.length) {
+      const step = steps[this.index]!;
+      if (step.kind === 'expect') {
+        if (!this.check(this.window.length)) return;
+        continue;
+      }
+      this.index += 1;
+      this.recorder?.sent(step.wire);
+      if (this.index === steps.length) this.socket!.write(step.wire, this.onFlushed);
+      else this.socket!.write(step.wire);
+    }
+    if (this.index === steps.length && steps.length === 0) this.finish('done');
+  }
+
+  /** Whether the current expect step is met; if so, consumes through the match and moves on. */
+  private check(fresh: number): boolean {
+    const step = this.script.steps[this.index] as Extract<CompiledStep, { kind: 'expect' }>;
+    const end = step.matcher.match(this.window, fresh);
+    if (end === -1) {
+      if (step.reject?.test(this.window.toString('latin1'))) this.finish('rejected');
+      else if (this.window.length >= this.script.maxBytes) this.finish('max-bytes');
+      return false;
+    }
+    this.index += 1;
+    this.matched = this.window;
+    if (this.index === this.script.steps.length) {
+      this.finish('done');
+      return true;
+    }
+    this.window = this.window.subarray(end);
+    return true;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.firstByteMs ??= performance.now() - this.started;
+    this.recorder?.received(chunk);
+    const room = this.script.maxBytes - this.window.length;
+    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.window = this.window.length === 0 ? piece : Buffer.concat([this.window, piece]);
+    // Bytes that arrive while a send step runs (or after the last expect) wait for the next expect.
+    if (this.index < this.script.steps.length && this.script.steps[this.index]!.kind === 'expect') {
+      if (this.check(piece.length)) this.advance();
+    }
+  };
+
+  private readonly onFlushed = (err?: Error | null): void => {
+    if (!err) this.finish('done');
+  };
+
+  private readonly onClose = (): void => {
+    this.recorder?.note('closed by peer');
+    this.finish('closed');
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    this.finish(endOfError(err), err);
+  };
+
+  private finish(end: ExchangeEnd, error?: Error): void {
+    if (this.done) return;
+    this.done = true;
+    const socket = this.socket;
+    if (socket) {
+      socket
+        .off('data', this.onData)
+        .off('end', this.onClose)
+        .off('close', this.onClose)
+        .off('error', this.onError);
       socket.pause();
-      resolve({
-        end,
-        received: reader.bytes(),
-        ...(firstByteMs !== undefined && { firstByteMs }),
-        ...(error && { error }),
-      });
-    };
-    const onData = (chunk: Buffer) => {
-      firstByteMs ??= performance.now() - started;
-      const state = reader.push(chunk);
-      if (state !== 'more') finish(state);
-    };
-    const onEnd = () => finish('closed');
-    const onError = (err: NodeJS.ErrnoException) => finish(endOfError(err), err);
-    const onAbort = () => finish('aborted');
+    }
+    const step = this.script.steps[Math.min(this.index, this.script.steps.length - 1)];
+    const matcher = this.lastMatcher(step);
+    this.onEnd({
+      end,
+      ...(matcher && { matcher }),
+      received: end === 'done' ? this.matched : this.window,
+      ...(this.firstByteMs !== undefined && { firstByteMs: this.firstByteMs }),
+      ...(error && { error }),
+    });
+  }
 
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', onError).on('end', onEnd).on('close', onEnd);
-    if (expecting) socket.on('data', onData);
-
-    const request = outgoingBytes(spec);
-    const flushed = () => {
-      if (!expecting) finish('sent');
-    };
-    if (request.length > 0) socket.write(request, (err) => err || flushed());
-    else flushed();
-  });
+  /** The expect step that ended the exchange, or for `done` the script's last expect step. */
+  private lastMatcher(step: CompiledStep | undefined): Matcher | undefined {
+    if (step?.kind === 'expect') return step.matcher;
+    for (let i = Math.min(this.index, this.script.steps.length) - 1; i >= 0; i--) {
+      const s = this.script.steps[i]!;
+      if (s.kind === 'expect') return s.matcher;
+    }
+    return undefined;
+  }
 }
 
 function endOfError(err: NodeJS.ErrnoException): ExchangeEnd {
@@ -109,39 +211,26 @@ function endOfError(err: NodeJS.ErrnoException): ExchangeEnd {
 }
 
 /**
- * Keeps at most maxBytes and looks for the expected text in everything kept so far, searching only
- * where a match could newly end, so a slow trickle of bytes costs no rescans.
+ * A conversation as a promise with its own timer, for callers without a probe clock (tests, the
+ * CLI's experiments). The probe itself drives `Conversation` from its one timer.
  */
-class BoundedReader {
-  private readonly needle: Buffer | undefined;
-  private chunks: Buffer[] = [];
-  private length = 0;
-
-  constructor(
-    expect: string | undefined,
-    private readonly maxBytes: number,
-  ) {
-    this.needle = expect ? Buffer.from(expect, 'utf8') : undefined;
-  }
-
-  push(chunk: Buffer): 'matched' | 'max-bytes' | 'more' {
-    const room = this.maxBytes - this.length;
-    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(piece);
-    this.length += piece.length;
-    if (this.needle && this.found(this.needle, piece.length)) return 'matched';
-    return this.length >= this.maxBytes ? 'max-bytes' : 'more';
-  }
-
-  bytes(): Buffer {
-    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!;
-  }
-
-  private found(needle: Buffer, added: number): boolean {
-    const from = Math.max(0, this.length - added - needle.length + 1);
-    return this.bytes().indexOf(needle, from) !== -1;
-  }
+export function converse(
+  socket: Duplex,
+  script: Script,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const onAbort = () => conversation.abort();
+    const conversation = new Conversation(script, (exchange) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(exchange);
+    });
+    const timer = setTimeout(() => conversation.expire(), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    conversation.start(socket);
+  });
 }
 
 export interface Verdict {
@@ -151,29 +240,36 @@ export interface Verdict {
 }
 
 /**
- * What an exchange means. Anything received that does not contain the expected text is a
- * mismatch, however reading stopped, because the bytes are the most useful thing to show.
+ * What an exchange means. Bytes that arrived without the expected text are a mismatch however
+ * reading stopped (timeout, close or maxBytes), because they are the most useful thing to show;
+ * a reset wins over a mismatch.
  */
-export function judge(exchange: Exchange, expect: string | undefined): Verdict {
+export function judge(exchange: Exchange): Verdict {
   const received = exchange.received.length > 0 ? `"${escapeBytes(exchange.received)}"` : '';
-  const wanted = `"${escapeBytes(Buffer.from(expect ?? ''), 100)}"`;
+  const wanted = exchange.matcher?.description ?? '';
   switch (exchange.end) {
-    case 'sent':
-      return { outcome: 'up', detail: 'connected' };
-    case 'matched':
-      return { outcome: 'up', detail: `found ${wanted} in ${received}` };
+    case 'done':
+      return wanted
+        ? { outcome: 'up', detail: `found ${wanted} in ${received || '""'}` }
+        : { outcome: 'up', detail: 'connected' };
     case 'aborted':
-      return { outcome: 'down', reason: 'internal', detail: 'probe cancelled' };
+      return down('internal', 'probe cancelled');
     case 'reset':
       return down('reset', `connection reset by peer${received && ` after receiving ${received}`}`);
     case 'failed':
       return down('internal', `socket error: ${exchange.error?.message ?? 'unknown'}`);
+  }
+  if (!wanted) {
+    // Nothing was expected: the last write did not go through.
+    return exchange.end === 'timeout'
+      ? down('read-timeout', 'the peer did not take the request within the timeout')
+      : down('closed', 'connection closed by peer while sending');
   }
   if (received) return down('expect-mismatch', `expected ${wanted} but received ${received}`);
   if (exchange.end === 'timeout') return down('read-timeout', `nothing received, expected ${wanted}`);
   return down('closed', `connection closed by peer before any byte arrived, expected ${wanted}`);
 }
 
-function down(reason: Reason, detail: string): Verdict {
+export function down(reason: Reason, detail: string): Verdict {
   return { outcome: 'down', reason, detail };
 }

@@ -1,20 +1,20 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import net from 'node:net';
-import type { Reason } from '@portwarden/common/reasons';
-import type { Probe, ProbeContext, ProbeResult, Timings } from '../probe.js';
-import { converse, judge, type ConversationSpec, type Verdict } from './conversation.js';
+import type { Probe, ProbeContext, ProbeResult } from '../probe.js';
+import { Attempt } from './attempt.js';
+import { down, type Verdict } from './conversation.js';
+import { PlanError, planOf, type Plan } from './plan.js';
+import {
+  literalTarget,
+  lookupFailure,
+  systemLookup,
+  targetsOf,
+  type Lookup,
+  type Target,
+} from './resolve.js';
+import type { PortSpec } from './spec.js';
+import { combine, slowness } from './verdict.js';
 
-/** A `port` check with every default filled in, durations in milliseconds. */
-export interface PortSpec extends ConversationSpec {
-  host: string;
-  port: number;
-  /** Bounds the whole probe: lookup, connect, send and read. */
-  timeoutMs: number;
-  /** Bounds the TCP handshake alone (and never exceeds what is left of timeoutMs). */
-  connectTimeoutMs: number;
-}
-
-export type Lookup = (hostname: string) => Promise<{ address: string; family: number }>;
+export type { PortSpec } from './spec.js';
+export type { Lookup, LookupAddress } from './resolve.js';
 
 export interface PortProbeDependencies {
   /** @default node:dns/promises lookup, the system resolver as every other program uses it */
@@ -23,164 +23,165 @@ export interface PortProbeDependencies {
 
 /** Builds the port probe; tests pass their own lookup, everyone else uses `probePort`. */
 export function createPortProbe(deps: PortProbeDependencies = {}): Probe<PortSpec> {
-  const lookup = deps.lookup ?? ((hostname: string) => dnsLookup(hostname));
+  const lookup = deps.lookup ?? systemLookup;
   return (spec, ctx) => runPortProbe(spec, ctx, lookup);
 }
 
+/** The `port` probe: never throws, never leaks; see agent/README.md for what it does exactly. */
 export const probePort: Probe<PortSpec> = createPortProbe();
 
-/** A phase failed in a way the result names; thrown inside the probe, never out of it. */
-class ProbeFailure extends Error {
-  constructor(
-    readonly reason: Reason,
-    detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-async function runPortProbe(spec: PortSpec, ctx: ProbeContext, lookup: Lookup): Promise<ProbeResult> {
-  const watch = stopwatch(spec.timeoutMs);
-  const timings: Timings = { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 0 };
-  let socket: net.Socket | undefined;
-  let verdict: Verdict;
+function runPortProbe(spec: PortSpec, ctx: ProbeContext, lookup: Lookup): Promise<ProbeResult> {
+  let plan: Plan;
   try {
-    const target = await resolve(spec.host, lookup, watch.remaining(), ctx.signal);
-    timings.dnsMs = watch.lap();
-    const connectTimeoutMs = Math.min(spec.connectTimeoutMs || spec.timeoutMs, watch.remaining());
-    socket = await connect(target, spec.port, connectTimeoutMs, ctx.signal);
-    timings.connectMs = watch.lap();
-    const exchange = await converse(socket, spec, watch.remaining(), ctx.signal);
-    timings.firstByteMs = Math.round(exchange.firstByteMs ?? 0);
-    verdict = judge(exchange, spec.expect);
+    plan = planOf(spec);
   } catch (err) {
-    verdict =
-      err instanceof ProbeFailure
-        ? { outcome: 'down', reason: err.reason, detail: err.message }
-        : internal(err);
-  } finally {
-    socket?.destroy();
+    const verdict =
+      err instanceof PlanError
+        ? down('tls', err.message)
+        : down('internal', `probe failed: ${(err as Error).message}`);
+    return Promise.resolve(ProbeRun.immediate(verdict));
   }
-  timings.totalMs = watch.elapsed();
-  return { ...verdict, durationMs: timings.totalMs, timings };
-}
-
-function internal(err: unknown): Verdict {
-  return { outcome: 'down', reason: 'internal', detail: `probe failed: ${(err as Error).message}` };
-}
-
-interface Target {
-  address: string;
-  family: number;
-}
-
-/** IP literals skip the resolver; names go through it, bounded by what is left of the timeout. */
-async function resolve(
-  host: string,
-  lookup: Lookup,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Target> {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const family = net.isIP(bare);
-  if (family !== 0) return { address: bare, family };
-  try {
-    return await bounded(lookup(bare), timeoutMs, signal);
-  } catch (err) {
-    if (err instanceof ProbeFailure) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ProbeFailure('dns', `cannot resolve ${bare}: ${code}`);
-  }
+  return new ProbeRun(plan, ctx, lookup).promise;
 }
 
 /**
- * Races a promise that cannot be cancelled (getaddrinfo runs on the thread pool) against the
- * deadline and the abort signal; the loser is ignored, and the timer is always cleared.
+ * One run of a port probe: resolve, then one attempt per address, all bounded by a single timer
+ * armed for the next deadline (the connect deadline while any attempt connects, then the whole
+ * probe's). Settles once every attempt has ended, or as soon as the outcome is certain (`all`:
+ * the first failure, `any`: the first success), the others cancelled.
  */
-async function bounded<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProbeFailure('dns', `no answer from the resolver within ${timeoutMs} ms`)),
-      timeoutMs,
+class ProbeRun {
+  readonly promise: Promise<ProbeResult>;
+  private settle!: (result: ProbeResult) => void;
+  private readonly origin = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  /** Milliseconds from the start: when connecting must be over, and when everything must be. */
+  private connectDeadline = 0;
+  private readonly deadline: number;
+  private connectExpired = false;
+  private resolving = true;
+  private concluded = false;
+  private attempts: Attempt[] = [];
+  private running = 0;
+  private dnsMs = 0;
+  private decided: Attempt | undefined;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly ctx: ProbeContext,
+    lookup: Lookup,
+  ) {
+    this.promise = new Promise((resolve) => (this.settle = resolve));
+    this.deadline = plan.spec.timeoutMs;
+    if (ctx.signal?.aborted) {
+      this.conclude(down('internal', 'probe cancelled'));
+      return;
+    }
+    ctx.signal?.addEventListener('abort', this);
+    if (plan.literal !== 0) {
+      this.connect(literalTarget(plan));
+      return;
+    }
+    this.arm(this.deadline);
+    lookup(plan.host, { family: plan.family, all: true }).then(
+      (answer) => this.answered(answer),
+      (err: unknown) => this.concluded || this.conclude(down('dns', lookupFailure(plan.host, err))),
     );
-    onAbort = () => reject(cancelled());
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+
+  static immediate(verdict: Verdict): ProbeResult {
+    const timings = { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 0 };
+    return { ...verdict, durationMs: 0, timings };
+  }
+
+  /** The abort signal (an EventListener object: no closure per probe). */
+  handleEvent(): void {
+    if (this.resolving) return this.conclude(down('internal', 'probe cancelled'));
+    for (const attempt of this.attempts) attempt.abort();
+  }
+
+  private answered(answer: { address: string; family: number }[]): void {
+    if (this.concluded) return;
+    const targets = targetsOf(this.plan, answer);
+    if (!targets) {
+      const family = this.plan.family === 0 ? '' : ` IPv${this.plan.family}`;
+      return this.conclude(down('dns', `cannot resolve ${this.plan.host}: no${family} address`));
+    }
+    this.connect(targets);
+  }
+
+  private connect(targets: Target[]): void {
+    this.resolving = false;
+    this.dnsMs = performance.now() - this.origin;
+    this.connectDeadline = Math.min(this.dnsMs + this.plan.spec.connectTimeoutMs, this.deadline);
+    this.running = targets.length;
+    this.attempts = targets.map((t) => new Attempt(this.plan, t, this.origin, this.onAttemptDone));
+    this.arm(this.connectDeadline);
+    for (const attempt of this.attempts) attempt.start();
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    const ms = Math.max(0, Math.round(at - (performance.now() - this.origin)));
+    this.timer = setTimeout(onTimer, ms, this);
+  }
+
+  /** The one timer fired: it was armed for the connect deadline, or for the whole probe's. */
+  fire(): void {
+    this.timer = undefined;
+    if (this.resolving) {
+      return this.conclude(down('dns', `no answer from the resolver within ${this.plan.spec.timeoutMs} ms`));
+    }
+    const expired = this.connectExpired || this.connectDeadline >= this.deadline;
+    this.connectExpired = true;
+    if (!expired) this.arm(this.deadline);
+    for (const attempt of this.attempts) attempt.tick(true, expired);
+  }
+
+  private readonly onAttemptDone = (attempt: Attempt): void => {
+    this.running -= 1;
+    if (this.concluded || this.decided) return this.maybeFinish();
+    const mode = this.plan.spec.addresses;
+    const up = attempt.verdict!.outcome === 'up';
+    // The outcome is certain: cancel the rest.
+    if (this.attempts.length > 1 && ((mode === 'all' && !up) || (mode === 'any' && up))) {
+      this.decided = attempt;
+      for (const other of this.attempts) if (other !== attempt) other.abort();
+    }
+    this.maybeFinish();
+  };
+
+  private maybeFinish(): void {
+    if (this.running > 0 || this.concluded) return;
+    const { verdict, attempt } = combine(this.plan, this.attempts, this.decided);
+    this.conclude(verdict, attempt);
+  }
+
+  private conclude(verdict: Verdict, attempt?: Attempt): void {
+    if (this.concluded) return;
+    this.concluded = true;
+    clearTimeout(this.timer);
+    this.ctx.signal?.removeEventListener('abort', this);
+    const totalMs = Math.round(performance.now() - this.origin);
+    const spec = this.plan.spec;
+    const final = slowness(verdict, totalMs, spec.slowAfterMs);
+    const result: ProbeResult = {
+      ...final,
+      durationMs: totalMs,
+      timings: {
+        dnsMs: Math.round(this.dnsMs),
+        connectMs: Math.round(attempt?.connectMs ?? 0),
+        tlsMs: Math.round(attempt?.tlsMs ?? 0),
+        firstByteMs: Math.round(attempt?.firstByteMs ?? 0),
+        totalMs,
+      },
+    };
+    if (attempt && (spec.transcript || final.outcome === 'down'))
+      result.transcript = attempt.recorder.build();
+    this.settle(result);
   }
 }
 
-const cancelled = () => new ProbeFailure('internal', 'probe cancelled');
-
-/** Opens the TCP connection; on any failure the socket is destroyed before the promise settles. */
-function connect(target: Target, port: number, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
-  const where = `${target.family === 6 ? `[${target.address}]` : target.address}:${port}`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.address, port, family: target.family, noDelay: true });
-    const settle = () => {
-      clearTimeout(timer);
-      socket.off('connect', onConnect).off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const fail = (failure: ProbeFailure) => {
-      settle();
-      socket.destroy();
-      reject(failure);
-    };
-    const onConnect = () => {
-      settle();
-      // Errors after this point are read by the conversation; this listener only keeps a late one
-      // (after the conversation detached) from becoming an uncaught exception.
-      socket.on('error', ignore);
-      resolve(socket);
-    };
-    const onError = (err: NodeJS.ErrnoException) => fail(connectFailure(err, where));
-    const onAbort = () => fail(cancelled());
-    const timer = setTimeout(
-      () => fail(new ProbeFailure('connect-timeout', `no answer from ${where} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    socket.once('connect', onConnect).once('error', onError);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-const ignore = () => {};
-
-const CONNECT_REASONS: Record<string, Reason> = {
-  ECONNREFUSED: 'refused',
-  EHOSTUNREACH: 'unreachable',
-  ENETUNREACH: 'unreachable',
-  ECONNRESET: 'reset',
-  ETIMEDOUT: 'connect-timeout',
-};
-
-function connectFailure(err: NodeJS.ErrnoException, where: string): ProbeFailure {
-  const reason = CONNECT_REASONS[err.code ?? ''] ?? 'internal';
-  return new ProbeFailure(reason, `cannot connect to ${where}: ${err.code ?? err.message}`);
-}
-
-/** Monotonic milliseconds since the probe started, and per phase. */
-function stopwatch(budgetMs: number) {
-  const start = performance.now();
-  let last = start;
-  const elapsed = () => Math.round(performance.now() - start);
-  return {
-    elapsed,
-    remaining: () => Math.max(0, Math.round(budgetMs - (performance.now() - start))),
-    lap(): number {
-      const now = performance.now();
-      const ms = Math.round(now - last);
-      last = now;
-      return ms;
-    },
-  };
+function onTimer(run: ProbeRun): void {
+  run.fire();
 }

@@ -66,6 +66,233 @@ export function outcomeToJSON(object: Outcome): string {
   }
 }
 
+export enum TranscriptDirection {
+  TRANSCRIPT_DIRECTION_UNSPECIFIED = 0,
+  TRANSCRIPT_DIRECTION_SENT = 1,
+  TRANSCRIPT_DIRECTION_RECEIVED = 2,
+  /** TRANSCRIPT_DIRECTION_NOTE - Something that happened: connected, TLS established, closed by the peer. */
+  TRANSCRIPT_DIRECTION_NOTE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function transcriptDirectionFromJSON(object: any): TranscriptDirection {
+  switch (object) {
+    case 0:
+    case 'TRANSCRIPT_DIRECTION_UNSPECIFIED':
+      return TranscriptDirection.TRANSCRIPT_DIRECTION_UNSPECIFIED;
+    case 1:
+    case 'TRANSCRIPT_DIRECTION_SENT':
+      return TranscriptDirection.TRANSCRIPT_DIRECTION_SENT;
+    case 2:
+    case 'TRANSCRIPT_DIRECTION_RECEIVED':
+      return TranscriptDirection.TRANSCRIPT_DIRECTION_RECEIVED;
+    case 3:
+    case 'TRANSCRIPT_DIRECTION_NOTE':
+      return TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return TranscriptDirection.UNRECOGNIZED;
+  }
+}
+
+export function transcriptDirectionToJSON(object: TranscriptDirection): string {
+  switch (object) {
+    case TranscriptDirection.TRANSCRIPT_DIRECTION_UNSPECIFIED:
+      return 'TRANSCRIPT_DIRECTION_UNSPECIFIED';
+    case TranscriptDirection.TRANSCRIPT_DIRECTION_SENT:
+      return 'TRANSCRIPT_DIRECTION_SENT';
+    case TranscriptDirection.TRANSCRIPT_DIRECTION_RECEIVED:
+      return 'TRANSCRIPT_DIRECTION_RECEIVED';
+    case TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE:
+      return 'TRANSCRIPT_DIRECTION_NOTE';
+    case TranscriptDirection.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum AddressFamily {
+  /** ADDRESS_FAMILY_UNSPECIFIED - Any family. */
+  ADDRESS_FAMILY_UNSPECIFIED = 0,
+  ADDRESS_FAMILY_IPV4 = 1,
+  ADDRESS_FAMILY_IPV6 = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function addressFamilyFromJSON(object: any): AddressFamily {
+  switch (object) {
+    case 0:
+    case 'ADDRESS_FAMILY_UNSPECIFIED':
+      return AddressFamily.ADDRESS_FAMILY_UNSPECIFIED;
+    case 1:
+    case 'ADDRESS_FAMILY_IPV4':
+      return AddressFamily.ADDRESS_FAMILY_IPV4;
+    case 2:
+    case 'ADDRESS_FAMILY_IPV6':
+      return AddressFamily.ADDRESS_FAMILY_IPV6;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return AddressFamily.UNRECOGNIZED;
+  }
+}
+
+export function addressFamilyToJSON(object: AddressFamily): string {
+  switch (object) {
+    case AddressFamily.ADDRESS_FAMILY_UNSPECIFIED:
+      return 'ADDRESS_FAMILY_UNSPECIFIED';
+    case AddressFamily.ADDRESS_FAMILY_IPV4:
+      return 'ADDRESS_FAMILY_IPV4';
+    case AddressFamily.ADDRESS_FAMILY_IPV6:
+      return 'ADDRESS_FAMILY_IPV6';
+    case AddressFamily.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum AddressMode {
+  /** ADDRESS_MODE_UNSPECIFIED - The first address. */
+  ADDRESS_MODE_UNSPECIFIED = 0,
+  ADDRESS_MODE_FIRST = 1,
+  /** ADDRESS_MODE_ALL - Every address; all must pass. */
+  ADDRESS_MODE_ALL = 2,
+  /** ADDRESS_MODE_ANY - Every address; one must pass. */
+  ADDRESS_MODE_ANY = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function addressModeFromJSON(object: any): AddressMode {
+  switch (object) {
+    case 0:
+    case 'ADDRESS_MODE_UNSPECIFIED':
+      return AddressMode.ADDRESS_MODE_UNSPECIFIED;
+    case 1:
+    case 'ADDRESS_MODE_FIRST':
+      return AddressMode.ADDRESS_MODE_FIRST;
+    case 2:
+    case 'ADDRESS_MODE_ALL':
+      return AddressMode.ADDRESS_MODE_ALL;
+    case 3:
+    case 'ADDRESS_MODE_ANY':
+      return AddressMode.ADDRESS_MODE_ANY;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return AddressMode.UNRECOGNIZED;
+  }
+}
+
+export function addressModeToJSON(object: AddressMode): string {
+  switch (object) {
+    case AddressMode.ADDRESS_MODE_UNSPECIFIED:
+      return 'ADDRESS_MODE_UNSPECIFIED';
+    case AddressMode.ADDRESS_MODE_FIRST:
+      return 'ADDRESS_MODE_FIRST';
+    case AddressMode.ADDRESS_MODE_ALL:
+      return 'ADDRESS_MODE_ALL';
+    case AddressMode.ADDRESS_MODE_ANY:
+      return 'ADDRESS_MODE_ANY';
+    case AddressMode.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum StartTls {
+  /** START_TLS_UNSPECIFIED - No STARTTLS. */
+  START_TLS_UNSPECIFIED = 0,
+  START_TLS_SMTP = 1,
+  START_TLS_IMAP = 2,
+  START_TLS_POP3 = 3,
+  START_TLS_FTP = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function startTlsFromJSON(object: any): StartTls {
+  switch (object) {
+    case 0:
+    case 'START_TLS_UNSPECIFIED':
+      return StartTls.START_TLS_UNSPECIFIED;
+    case 1:
+    case 'START_TLS_SMTP':
+      return StartTls.START_TLS_SMTP;
+    case 2:
+    case 'START_TLS_IMAP':
+      return StartTls.START_TLS_IMAP;
+    case 3:
+    case 'START_TLS_POP3':
+      return StartTls.START_TLS_POP3;
+    case 4:
+    case 'START_TLS_FTP':
+      return StartTls.START_TLS_FTP;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return StartTls.UNRECOGNIZED;
+  }
+}
+
+export function startTlsToJSON(object: StartTls): string {
+  switch (object) {
+    case StartTls.START_TLS_UNSPECIFIED:
+      return 'START_TLS_UNSPECIFIED';
+    case StartTls.START_TLS_SMTP:
+      return 'START_TLS_SMTP';
+    case StartTls.START_TLS_IMAP:
+      return 'START_TLS_IMAP';
+    case StartTls.START_TLS_POP3:
+      return 'START_TLS_POP3';
+    case StartTls.START_TLS_FTP:
+      return 'START_TLS_FTP';
+    case StartTls.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum MatchMode {
+  /** MATCH_MODE_UNSPECIFIED - Every text and regex must be found. */
+  MATCH_MODE_UNSPECIFIED = 0,
+  MATCH_MODE_ALL = 1,
+  /** MATCH_MODE_ANY - One is enough. */
+  MATCH_MODE_ANY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function matchModeFromJSON(object: any): MatchMode {
+  switch (object) {
+    case 0:
+    case 'MATCH_MODE_UNSPECIFIED':
+      return MatchMode.MATCH_MODE_UNSPECIFIED;
+    case 1:
+    case 'MATCH_MODE_ALL':
+      return MatchMode.MATCH_MODE_ALL;
+    case 2:
+    case 'MATCH_MODE_ANY':
+      return MatchMode.MATCH_MODE_ANY;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return MatchMode.UNRECOGNIZED;
+  }
+}
+
+export function matchModeToJSON(object: MatchMode): string {
+  switch (object) {
+    case MatchMode.MATCH_MODE_UNSPECIFIED:
+      return 'MATCH_MODE_UNSPECIFIED';
+    case MatchMode.MATCH_MODE_ALL:
+      return 'MATCH_MODE_ALL';
+    case MatchMode.MATCH_MODE_ANY:
+      return 'MATCH_MODE_ANY';
+    case MatchMode.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
 export interface ConnectRequest {
   body:
     | { $case: 'hello'; value: Hello }
@@ -107,6 +334,11 @@ export interface Result {
   /** Human text; for a mismatch, the bytes that did arrive (escaped, bounded). */
   detail: string;
   timings: Timings | undefined;
+  /**
+   * What was sent and received, escaped and bounded (at most 16 entries and 4096 characters of
+   * text in all). Present on down results, and on up results of checks that ask for it.
+   */
+  transcript?: Transcript | undefined;
 }
 
 export interface Timings {
@@ -115,6 +347,20 @@ export interface Timings {
   tlsMs: number;
   firstByteMs: number;
   totalMs: number;
+}
+
+export interface Transcript {
+  entries: TranscriptEntry[];
+  /** True when entries were left out to stay within the bounds. */
+  truncated: boolean;
+}
+
+export interface TranscriptEntry {
+  /** Milliseconds from the start of the probe. */
+  atMs: number;
+  direction: TranscriptDirection;
+  /** Bytes escaped as in a detail (\r \n \t \\ \xHH), or a note such as "connected to 127.0.0.1:25". */
+  text: string;
 }
 
 export interface ConfigAck {
@@ -159,15 +405,63 @@ export interface Check {
 export interface PortCheck {
   host: string;
   port: number;
-  /** Text sent after connecting, escapes already decoded. */
+  /**
+   * The classic one-exchange shorthand, read only when steps is empty (configs cached by older
+   * agents): send right after connecting, then expect in the greeting and the reply together.
+   * Escapes already decoded.
+   */
   send: Buffer;
+  /** Append CR/LF to each send step and to quit. */
   crlf: boolean;
+  /** Append one more CR/LF to the last send step. */
   extraCrlf: boolean;
-  /** Substring expected in the greeting or in the reply to send. */
+  /** Shorthand: substring expected in the greeting or in the reply to send. */
   expect: string;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** Bytes an expect step examines at most; 0 = 4096. */
   maxBytes: number;
+  family: AddressFamily;
+  addresses: AddressMode;
+  /** The dialogue after connecting (and after TLS or STARTTLS), in order. */
+  steps: Step[];
+  /** Sent before a polite close; escapes already decoded. */
+  quit: Buffer;
+  /** Down with reason "slow" when a passing probe takes longer; 0 = off. */
+  slowAfterMs: number;
+  /** Implicit TLS right after connecting. */
+  tls: boolean;
+  starttls: StartTls;
+  /** Server name for SNI and the certificate check; empty = none. */
+  sni: string;
+  /** Skip certificate verification (chain and name). */
+  tlsInsecure: boolean;
+  /** PEM file of CA certificates, read by the agent; empty = the system's roots. */
+  caFile: string;
+  /** Down with reason "cert-expiring" when the certificate expires within this window; 0 = off. */
+  certExpiresWithinMs: number;
+  /** The port must not accept connections. */
+  expectClosed: boolean;
+  /** Attach the transcript to up results too. */
+  transcript: boolean;
+}
+
+export interface Step {
+  step:
+    | //
+      /** Bytes written, escapes decoded, before CR/LF options. */
+      { $case: 'send'; value: Buffer }
+    | { $case: 'expect'; value: Expectation }
+    | undefined;
+}
+
+export interface Expectation {
+  /** Substrings of what was received (UTF-8). */
+  texts: string[];
+  /** JavaScript regular expressions, tested against the bytes read as Latin-1 (flag m; i with ignore_case). */
+  regexes: string[];
+  mode: MatchMode;
+  ignoreCase: boolean;
 }
 
 function createBaseConnectRequest(): ConnectRequest {
@@ -668,6 +962,7 @@ function createBaseResult(): Result {
     reason: '',
     detail: '',
     timings: undefined,
+    transcript: undefined,
   };
 }
 
@@ -696,6 +991,9 @@ export const Result: MessageFns<Result> = {
     }
     if (message.timings !== undefined) {
       Timings.encode(message.timings, writer.uint32(66).fork()).join();
+    }
+    if (message.transcript !== undefined) {
+      Transcript.encode(message.transcript, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -777,6 +1075,14 @@ export const Result: MessageFns<Result> = {
             message.timings = Timings.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.transcript = Transcript.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -811,6 +1117,7 @@ export const Result: MessageFns<Result> = {
       reason: isSet(object.reason) ? globalThis.String(object.reason) : '',
       detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
       timings: isSet(object.timings) ? Timings.fromJSON(object.timings) : undefined,
+      transcript: isSet(object.transcript) ? Transcript.fromJSON(object.transcript) : undefined,
     };
   },
 
@@ -840,6 +1147,9 @@ export const Result: MessageFns<Result> = {
     if (message.timings !== undefined) {
       obj.timings = Timings.toJSON(message.timings);
     }
+    if (message.transcript !== undefined) {
+      obj.transcript = Transcript.toJSON(message.transcript);
+    }
     return obj;
   },
 
@@ -858,6 +1168,10 @@ export const Result: MessageFns<Result> = {
     message.timings =
       object.timings !== undefined && object.timings !== null
         ? Timings.fromPartial(object.timings)
+        : undefined;
+    message.transcript =
+      object.transcript !== undefined && object.transcript !== null
+        ? Transcript.fromPartial(object.transcript)
         : undefined;
     return message;
   },
@@ -1012,6 +1326,198 @@ export const Timings: MessageFns<Timings> = {
     message.tlsMs = object.tlsMs ?? 0;
     message.firstByteMs = object.firstByteMs ?? 0;
     message.totalMs = object.totalMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseTranscript(): Transcript {
+  return { entries: [], truncated: false };
+}
+
+export const Transcript: MessageFns<Transcript> = {
+  encode(message: Transcript, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      TranscriptEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.truncated !== false) {
+      writer.uint32(16).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Transcript {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTranscript();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(TranscriptEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Transcript {
+    return {
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => TranscriptEntry.fromJSON(e))
+        : [],
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+    };
+  },
+
+  toJSON(message: Transcript): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => TranscriptEntry.toJSON(e));
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Transcript>): Transcript {
+    return Transcript.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Transcript>): Transcript {
+    const message = createBaseTranscript();
+    message.entries = object.entries?.map((e) => TranscriptEntry.fromPartial(e)) || [];
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
+function createBaseTranscriptEntry(): TranscriptEntry {
+  return { atMs: 0, direction: 0, text: '' };
+}
+
+export const TranscriptEntry: MessageFns<TranscriptEntry> = {
+  encode(message: TranscriptEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.atMs !== 0) {
+      writer.uint32(8).uint32(message.atMs);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(16).int32(message.direction);
+    }
+    if (message.text !== '') {
+      writer.uint32(26).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TranscriptEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTranscriptEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.atMs = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TranscriptEntry {
+    return {
+      atMs: isSet(object.atMs)
+        ? globalThis.Number(object.atMs)
+        : isSet(object.at_ms)
+          ? globalThis.Number(object.at_ms)
+          : 0,
+      direction: isSet(object.direction) ? transcriptDirectionFromJSON(object.direction) : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : '',
+    };
+  },
+
+  toJSON(message: TranscriptEntry): unknown {
+    const obj: any = {};
+    if (message.atMs !== 0) {
+      obj.atMs = Math.round(message.atMs);
+    }
+    if (message.direction !== 0) {
+      obj.direction = transcriptDirectionToJSON(message.direction);
+    }
+    if (message.text !== '') {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TranscriptEntry>): TranscriptEntry {
+    return TranscriptEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TranscriptEntry>): TranscriptEntry {
+    const message = createBaseTranscriptEntry();
+    message.atMs = object.atMs ?? 0;
+    message.direction = object.direction ?? 0;
+    message.text = object.text ?? '';
     return message;
   },
 };
@@ -1684,6 +2190,19 @@ function createBasePortCheck(): PortCheck {
     timeoutMs: 0,
     connectTimeoutMs: 0,
     maxBytes: 0,
+    family: 0,
+    addresses: 0,
+    steps: [],
+    quit: Buffer.alloc(0),
+    slowAfterMs: 0,
+    tls: false,
+    starttls: 0,
+    sni: '',
+    tlsInsecure: false,
+    caFile: '',
+    certExpiresWithinMs: 0,
+    expectClosed: false,
+    transcript: false,
   };
 }
 
@@ -1715,6 +2234,45 @@ export const PortCheck: MessageFns<PortCheck> = {
     }
     if (message.maxBytes !== 0) {
       writer.uint32(72).uint32(message.maxBytes);
+    }
+    if (message.family !== 0) {
+      writer.uint32(80).int32(message.family);
+    }
+    if (message.addresses !== 0) {
+      writer.uint32(88).int32(message.addresses);
+    }
+    for (const v of message.steps) {
+      Step.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.quit.length !== 0) {
+      writer.uint32(106).bytes(message.quit);
+    }
+    if (message.slowAfterMs !== 0) {
+      writer.uint32(112).uint32(message.slowAfterMs);
+    }
+    if (message.tls !== false) {
+      writer.uint32(120).bool(message.tls);
+    }
+    if (message.starttls !== 0) {
+      writer.uint32(128).int32(message.starttls);
+    }
+    if (message.sni !== '') {
+      writer.uint32(138).string(message.sni);
+    }
+    if (message.tlsInsecure !== false) {
+      writer.uint32(144).bool(message.tlsInsecure);
+    }
+    if (message.caFile !== '') {
+      writer.uint32(154).string(message.caFile);
+    }
+    if (message.certExpiresWithinMs !== 0) {
+      writer.uint32(160).uint64(message.certExpiresWithinMs);
+    }
+    if (message.expectClosed !== false) {
+      writer.uint32(168).bool(message.expectClosed);
+    }
+    if (message.transcript !== false) {
+      writer.uint32(176).bool(message.transcript);
     }
     return writer;
   },
@@ -1804,6 +2362,110 @@ export const PortCheck: MessageFns<PortCheck> = {
             message.maxBytes = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.family = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.addresses = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.steps.push(Step.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.quit = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.slowAfterMs = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.tls = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.starttls = reader.int32() as any;
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.sni = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.tlsInsecure = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.caFile = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.certExpiresWithinMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.expectClosed = reader.bool();
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.transcript = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1843,6 +2505,39 @@ export const PortCheck: MessageFns<PortCheck> = {
         : isSet(object.max_bytes)
           ? globalThis.Number(object.max_bytes)
           : 0,
+      family: isSet(object.family) ? addressFamilyFromJSON(object.family) : 0,
+      addresses: isSet(object.addresses) ? addressModeFromJSON(object.addresses) : 0,
+      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => Step.fromJSON(e)) : [],
+      quit: isSet(object.quit) ? Buffer.from(bytesFromBase64(object.quit)) : Buffer.alloc(0),
+      slowAfterMs: isSet(object.slowAfterMs)
+        ? globalThis.Number(object.slowAfterMs)
+        : isSet(object.slow_after_ms)
+          ? globalThis.Number(object.slow_after_ms)
+          : 0,
+      tls: isSet(object.tls) ? globalThis.Boolean(object.tls) : false,
+      starttls: isSet(object.starttls) ? startTlsFromJSON(object.starttls) : 0,
+      sni: isSet(object.sni) ? globalThis.String(object.sni) : '',
+      tlsInsecure: isSet(object.tlsInsecure)
+        ? globalThis.Boolean(object.tlsInsecure)
+        : isSet(object.tls_insecure)
+          ? globalThis.Boolean(object.tls_insecure)
+          : false,
+      caFile: isSet(object.caFile)
+        ? globalThis.String(object.caFile)
+        : isSet(object.ca_file)
+          ? globalThis.String(object.ca_file)
+          : '',
+      certExpiresWithinMs: isSet(object.certExpiresWithinMs)
+        ? globalThis.Number(object.certExpiresWithinMs)
+        : isSet(object.cert_expires_within_ms)
+          ? globalThis.Number(object.cert_expires_within_ms)
+          : 0,
+      expectClosed: isSet(object.expectClosed)
+        ? globalThis.Boolean(object.expectClosed)
+        : isSet(object.expect_closed)
+          ? globalThis.Boolean(object.expect_closed)
+          : false,
+      transcript: isSet(object.transcript) ? globalThis.Boolean(object.transcript) : false,
     };
   },
 
@@ -1875,6 +2570,45 @@ export const PortCheck: MessageFns<PortCheck> = {
     if (message.maxBytes !== 0) {
       obj.maxBytes = Math.round(message.maxBytes);
     }
+    if (message.family !== 0) {
+      obj.family = addressFamilyToJSON(message.family);
+    }
+    if (message.addresses !== 0) {
+      obj.addresses = addressModeToJSON(message.addresses);
+    }
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => Step.toJSON(e));
+    }
+    if (message.quit.length !== 0) {
+      obj.quit = base64FromBytes(message.quit);
+    }
+    if (message.slowAfterMs !== 0) {
+      obj.slowAfterMs = Math.round(message.slowAfterMs);
+    }
+    if (message.tls !== false) {
+      obj.tls = message.tls;
+    }
+    if (message.starttls !== 0) {
+      obj.starttls = startTlsToJSON(message.starttls);
+    }
+    if (message.sni !== '') {
+      obj.sni = message.sni;
+    }
+    if (message.tlsInsecure !== false) {
+      obj.tlsInsecure = message.tlsInsecure;
+    }
+    if (message.caFile !== '') {
+      obj.caFile = message.caFile;
+    }
+    if (message.certExpiresWithinMs !== 0) {
+      obj.certExpiresWithinMs = Math.round(message.certExpiresWithinMs);
+    }
+    if (message.expectClosed !== false) {
+      obj.expectClosed = message.expectClosed;
+    }
+    if (message.transcript !== false) {
+      obj.transcript = message.transcript;
+    }
     return obj;
   },
 
@@ -1892,6 +2626,245 @@ export const PortCheck: MessageFns<PortCheck> = {
     message.timeoutMs = object.timeoutMs ?? 0;
     message.connectTimeoutMs = object.connectTimeoutMs ?? 0;
     message.maxBytes = object.maxBytes ?? 0;
+    message.family = object.family ?? 0;
+    message.addresses = object.addresses ?? 0;
+    message.steps = object.steps?.map((e) => Step.fromPartial(e)) || [];
+    message.quit = object.quit ?? Buffer.alloc(0);
+    message.slowAfterMs = object.slowAfterMs ?? 0;
+    message.tls = object.tls ?? false;
+    message.starttls = object.starttls ?? 0;
+    message.sni = object.sni ?? '';
+    message.tlsInsecure = object.tlsInsecure ?? false;
+    message.caFile = object.caFile ?? '';
+    message.certExpiresWithinMs = object.certExpiresWithinMs ?? 0;
+    message.expectClosed = object.expectClosed ?? false;
+    message.transcript = object.transcript ?? false;
+    return message;
+  },
+};
+
+function createBaseStep(): Step {
+  return { step: undefined };
+}
+
+export const Step: MessageFns<Step> = {
+  encode(message: Step, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.step?.$case) {
+      case 'send':
+        writer.uint32(10).bytes(message.step.value);
+        break;
+      case 'expect':
+        Expectation.encode(message.step.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Step {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStep();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.step = { $case: 'send', value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.step = { $case: 'expect', value: Expectation.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Step {
+    return {
+      step: isSet(object.send)
+        ? { $case: 'send', value: Buffer.from(bytesFromBase64(object.send)) }
+        : isSet(object.expect)
+          ? { $case: 'expect', value: Expectation.fromJSON(object.expect) }
+          : undefined,
+    };
+  },
+
+  toJSON(message: Step): unknown {
+    const obj: any = {};
+    if (message.step?.$case === 'send') {
+      obj.send = base64FromBytes(message.step.value);
+    } else if (message.step?.$case === 'expect') {
+      obj.expect = Expectation.toJSON(message.step.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Step>): Step {
+    return Step.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Step>): Step {
+    const message = createBaseStep();
+    switch (object.step?.$case) {
+      case 'send': {
+        if (object.step?.value !== undefined && object.step?.value !== null) {
+          message.step = { $case: 'send', value: object.step.value };
+        }
+        break;
+      }
+      case 'expect': {
+        if (object.step?.value !== undefined && object.step?.value !== null) {
+          message.step = { $case: 'expect', value: Expectation.fromPartial(object.step.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExpectation(): Expectation {
+  return { texts: [], regexes: [], mode: 0, ignoreCase: false };
+}
+
+export const Expectation: MessageFns<Expectation> = {
+  encode(message: Expectation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.texts) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.regexes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).int32(message.mode);
+    }
+    if (message.ignoreCase !== false) {
+      writer.uint32(32).bool(message.ignoreCase);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Expectation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpectation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.texts.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.regexes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ignoreCase = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Expectation {
+    return {
+      texts: globalThis.Array.isArray(object?.texts)
+        ? object.texts.map((e: any) => globalThis.String(e))
+        : [],
+      regexes: globalThis.Array.isArray(object?.regexes)
+        ? object.regexes.map((e: any) => globalThis.String(e))
+        : [],
+      mode: isSet(object.mode) ? matchModeFromJSON(object.mode) : 0,
+      ignoreCase: isSet(object.ignoreCase)
+        ? globalThis.Boolean(object.ignoreCase)
+        : isSet(object.ignore_case)
+          ? globalThis.Boolean(object.ignore_case)
+          : false,
+    };
+  },
+
+  toJSON(message: Expectation): unknown {
+    const obj: any = {};
+    if (message.texts?.length) {
+      obj.texts = message.texts;
+    }
+    if (message.regexes?.length) {
+      obj.regexes = message.regexes;
+    }
+    if (message.mode !== 0) {
+      obj.mode = matchModeToJSON(message.mode);
+    }
+    if (message.ignoreCase !== false) {
+      obj.ignoreCase = message.ignoreCase;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Expectation>): Expectation {
+    return Expectation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Expectation>): Expectation {
+    const message = createBaseExpectation();
+    message.texts = object.texts?.map((e) => e) || [];
+    message.regexes = object.regexes?.map((e) => e) || [];
+    message.mode = object.mode ?? 0;
+    message.ignoreCase = object.ignoreCase ?? false;
     return message;
   },
 };
