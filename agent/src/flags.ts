@@ -4,6 +4,8 @@ import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
 import type { AgentOptions } from './agent.js';
 import { AGENT_VERSION } from './platform.js';
+import type { FirewallStatusOptions } from './probes/firewall/status-command.js';
+import { FIREWALL_PROFILES, PROVIDER_NAMES, type FirewallProfile } from './probes/firewall/spec.js';
 
 /** What the command line and the environment ask for; flags win over environment variables. */
 export interface CommandLine {
@@ -45,8 +47,59 @@ function command(output?: OutputConfiguration): Command {
     )
     .option('--insecure', 'plaintext gRPC, for loopback use until mutual TLS enrollment exists')
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
+    .addHelpText(
+      'after',
+      '\nCommands:\n  firewall-status [--provider P] [--profile X] [--json]  print the local firewall state once and exit',
+    )
     .exitOverride();
   return output ? program.configureOutput(output) : program;
+}
+
+/** The subcommand that prints the local firewall state; see parseFirewallStatusCommandLine. */
+export const FIREWALL_STATUS_COMMAND = 'firewall-status';
+
+function firewallStatusCommand(output?: OutputConfiguration): Command {
+  const program = new Command(`portwarden-agent ${FIREWALL_STATUS_COMMAND}`)
+    .description(
+      'Prints the local firewall state once, exactly as the agent reports it. Exit 0: on; 1: off or unknown; 2: usage.',
+    )
+    .option('--provider <provider>', `auto, ${PROVIDER_NAMES.join(', ')} (default: auto)`)
+    .option(
+      '--profile <profile>',
+      `a Windows profile to check, repeatable: ${FIREWALL_PROFILES.join(', ')} (default: all)`,
+      collect,
+    )
+    .option('--json', 'print the result as JSON')
+    .exitOverride();
+  return output ? program.configureOutput(output) : program;
+}
+
+/** Reads `firewall-status` flags (argv after the subcommand). Throws CommanderError or ConfigError. */
+export function parseFirewallStatusCommandLine(
+  argv: string[],
+  output?: OutputConfiguration,
+): FirewallStatusOptions {
+  const flags = firewallStatusCommand(output)
+    .parse(argv, { from: 'user' })
+    .opts<{ provider?: string; profile?: string[]; json?: boolean }>();
+  const provider = flags.provider ?? 'auto';
+  if (provider !== 'auto' && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
+    throw new ConfigError(
+      `unknown firewall provider "${provider}"`,
+      `use auto or one of ${PROVIDER_NAMES.join(', ')}`,
+    );
+  }
+  for (const profile of flags.profile ?? []) {
+    if (!(FIREWALL_PROFILES as readonly string[]).includes(profile)) {
+      throw new ConfigError(`unknown firewall profile "${profile}"`, `use ${FIREWALL_PROFILES.join(', ')}`);
+    }
+  }
+  const options: FirewallStatusOptions = {
+    provider: provider as FirewallStatusOptions['provider'],
+    json: !!flags.json,
+  };
+  if (flags.profile) options.profiles = flags.profile as FirewallProfile[];
+  return options;
 }
 
 /**

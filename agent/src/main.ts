@@ -3,11 +3,20 @@ import { CommanderError } from 'commander';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
 import { createAgent } from './agent.js';
-import { parseCommandLine } from './flags.js';
+import { FIREWALL_STATUS_COMMAND, parseCommandLine, parseFirewallStatusCommandLine } from './flags.js';
+import { firewallStatus } from './probes/firewall/status-command.js';
+import { realSystem } from './system/system.js';
 
 /** The portwarden-agent binary: read config, build the logger, start, stop cleanly on a signal. */
 async function main(): Promise<void> {
-  const commandLine = parseCommandLine(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (argv[0] === FIREWALL_STATUS_COMMAND) {
+    const options = parseFirewallStatusCommandLine(argv.slice(1));
+    const write = (text: string) => process.stdout.write(text);
+    process.exitCode = await firewallStatus(options, { system: realSystem(), write });
+    return;
+  }
+  const commandLine = parseCommandLine(argv, process.env);
   const logger = createLogger({ name: 'agent', level: commandLine.logLevel });
   const agent = createAgent({ ...commandLine.agent, logger });
 

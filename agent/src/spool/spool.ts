@@ -1,7 +1,22 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
 import type { ProbeResult } from '../probes/probe.js';
+import { syncData, syncDirectory, writeAll, writeTemp, type SyncCounter } from './disk.js';
+import { SpoolError } from './errors.js';
+import { chooseDrops, isStateChange, withoutDrops, type Candidate } from './evict.js';
+import { FLAG_CHANGE, KIND_RESULT, MAGIC, MAX_PAYLOAD_BYTES, encodeFrame, scanFrames } from './frame.js';
+import { partKey, reportsFrom, type GapPart, type GapReport } from './gaps.js';
+import { spoolSettings, type Settings, type SpoolOptions } from './options.js';
+import { migrateLegacy } from './legacy.js';
+import { loadSpool, type Loaded } from './load.js';
+import { Segment, indexFrames } from './segment.js';
+import { writeState } from './state.js';
+import { Tail } from './tail.js';
+
+export type { GapReport } from './gaps.js';
+export type { SpoolOptions } from './options.js';
 
 /** One probe's result as the agent keeps it until the controller acknowledges it. */
 export interface ResultRecord extends ProbeResult {
@@ -14,220 +29,387 @@ export interface SpooledResult extends ResultRecord {
   seq: number;
 }
 
-export interface SpoolOptions {
-  /** The agent's state directory; the spool lives in `spool.jsonl` there. */
-  dir: string;
-  /** @default a silent logger */
-  logger?: Logger;
-  /** Rewrite the file once this many of its lines are acknowledged and they outnumber the rest. @default 1000 */
-  compactAfter?: number;
+export interface SpoolStats {
+  /** fsync and fdatasync calls so far. */
+  syncs: number;
+  segments: number;
+  /** Bytes of results on disk, acknowledged ones not yet deleted included: what `maxBytes` bounds. */
+  bytes: number;
 }
 
 export interface Spool {
-  /** Numbers the result and resolves once it is on disk (fdatasync); only then may it be sent. */
+  /**
+   * Numbers the result and resolves once it is on disk (fdatasync); only then may it be sent.
+   * Results appended together share one sync.
+   */
   append(result: ResultRecord): Promise<SpooledResult>;
   /** Results on disk and not yet acknowledged, in seq order: those after `afterSeq`, at most `limit`. */
   pending(afterSeq?: number, limit?: number): SpooledResult[];
-  /** Forgets every result up to and including `upToSeq`. */
+  /** Forgets every result up to and including `upToSeq`; segments holding only those are deleted. */
   ack(upToSeq: number): void;
-  /** The highest seq handed out so far; 0 for a new agent. */
+  /** The highest seq confirmed so far; 0 for a new agent. */
   readonly lastSeq: number;
+  /** Results dropped because the spool was full, one report per eviction pass, until acknowledged. */
+  gaps(): GapReport[];
+  /** The controller has recorded every gap report up to and including this id. */
+  ackGaps(upToId: number): void;
+  /** Resolves once everything asked of the spool so far (appends, acks, deletions) is done. */
+  flushed(): Promise<void>;
+  readonly stats: SpoolStats;
   close(): Promise<void>;
 }
 
+/** A crash resends fewer than this many acknowledged results: see `ack`. */
+export const ACK_SAVE_EVERY = 1000;
+
 /**
- * The file is JSON lines: `{"seq":...}` for a result and `{"ack":N}` when results up to N were
- * acknowledged. Acks are not synced: losing one to a crash only resends results the controller
- * already has, and it ignores those (results are unique on agent and seq).
+ * Opens the spool in `<dir>/spool`: segment files of framed, checksummed results (see frame.ts)
+ * and `state.json`. A torn last record is cut off; an old `spool.jsonl` is moved in first.
  */
 export async function openSpool(options: SpoolOptions): Promise<Spool> {
-  await mkdir(options.dir, { recursive: true });
-  const file = path.join(options.dir, 'spool.jsonl');
-  const logger = options.logger ?? silentLogger();
-  const loaded = await load(file, logger);
-  const spool = new FileSpool(file, loaded, options.compactAfter ?? 1000);
-  // Rewriting at once drops a torn tail, so new lines never follow a partial one.
-  await spool.compact();
-  logger.info({ pending: loaded.records.length, lastSeq: loaded.lastSeq }, 'spool opened');
+  const settings = spoolSettings(options);
+  const dir = path.join(options.dir, 'spool');
+  const log = options.logger ?? silentLogger();
+  const counter: SyncCounter = { syncs: 0 };
+  await mkdir(dir, { recursive: true });
+  await migrateLegacy(options.dir, dir, log, counter);
+  const spool = new FileSpool(dir, settings, log, counter, await loadSpool(dir, log, counter));
+  await spool.removeDone();
+  log.info({ dir, lastSeq: spool.lastSeq, pending: spool.pendingCount(), ...spool.stats }, 'spool opened');
   return spool;
 }
 
-interface Loaded {
-  records: SpooledResult[];
-  acked: number;
-  lastSeq: number;
+interface QueuedAppend {
+  result: ResultRecord;
+  payload: Buffer;
+  resolve(result: SpooledResult): void;
+  reject(err: Error): void;
 }
 
-async function load(file: string, logger: Logger): Promise<Loaded> {
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return '';
-    throw err;
-  });
-  const bySeq = new Map<number, SpooledResult>();
-  let acked = 0;
-  const lines = text.split('\n');
-  lines.forEach((line, index) => {
-    if (line === '') return;
-    const entry = parseLine(line);
-    if (entry === undefined) {
-      // A crash mid-write leaves the last line torn; anything else is damage worth a warning.
-      if (index !== lines.length - 1)
-        logger.warn({ file, line: index + 1 }, 'skipped an unreadable spool line');
-    } else if ('ack' in entry) acked = Math.max(acked, entry.ack);
-    else bySeq.set(entry.seq, entry);
-  });
-  const records = [...bySeq.values()].filter((r) => r.seq > acked).sort((a, b) => a.seq - b.seq);
-  return { records, acked, lastSeq: Math.max(acked, records.at(-1)?.seq ?? 0) };
+interface Active {
+  segment: Segment;
+  handle: FileHandle;
+  /** Nothing written yet, not even the magic. */
+  fresh: boolean;
 }
 
-function parseLine(line: string): SpooledResult | { ack: number } | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null) return undefined;
-    if ('ack' in value && Number.isSafeInteger(value.ack)) return value as { ack: number };
-    if ('seq' in value && Number.isSafeInteger(value.seq)) return value as SpooledResult;
-  } catch {
-    // torn or damaged: the caller decides how loudly to skip it
-  }
-  return undefined;
-}
+type DropCandidate = Candidate & { segment: Segment };
 
-interface QueuedLine {
-  text: string;
-  record?: SpooledResult;
-  resolve?: (record: SpooledResult) => void;
-  reject?: (err: Error) => void;
-}
-
-/** Writes go through one queue, so file order is seq order and one fdatasync covers a burst. */
+/**
+ * Every change to the disk runs as one job of a single queue, so file order is seq order and the
+ * appends that arrive while a sync runs are written and synced together next (group commit).
+ */
 class FileSpool implements Spool {
-  private records: SpooledResult[];
+  private segments: Segment[];
+  private active: Active | undefined;
+  /** The highest seq confirmed, and the highest ever written (above it only after a failed write). */
+  private confirmed: number;
+  private issued: number;
   private acked: number;
-  private seq: number;
-  private handle: FileHandle | undefined;
-  private queue: QueuedLine[] = [];
-  private flushing: Promise<void> | undefined;
-  /** Lines in the file that are acknowledged results or ack markers. */
-  private deadLines = 0;
-  private needsRewrite = false;
+  private savedAcked: number;
+  private outcomes: Map<string, 'up' | 'down'>;
+  private parts: Map<string, GapPart>;
+  private lastGap: number;
+  private gapsAcked: number;
+  private tail: Tail;
+  private appends: QueuedAppend[] = [];
+  private queued = new Set<string>();
+  private work: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
-    private readonly file: string,
+    private readonly dir: string,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+    private readonly counter: SyncCounter,
     loaded: Loaded,
-    private readonly compactAfter: number,
   ) {
-    this.records = loaded.records;
-    this.acked = loaded.acked;
-    this.seq = loaded.lastSeq;
+    this.segments = loaded.segments;
+    this.confirmed = this.issued = loaded.lastSeq;
+    this.acked = this.savedAcked = loaded.state.acked;
+    this.outcomes = loaded.outcomes;
+    this.parts = loaded.parts;
+    this.lastGap = loaded.lastGap;
+    this.gapsAcked = loaded.state.gapsAcked;
+    this.tail = new Tail(settings.cacheBytes, loaded.lastSeq + 1);
   }
 
   get lastSeq(): number {
-    return this.seq;
+    return this.confirmed;
+  }
+
+  get stats(): SpoolStats {
+    const bytes = this.segments.reduce((sum, s) => sum + s.recordBytes, 0);
+    return { syncs: this.counter.syncs, segments: this.segments.length, bytes };
+  }
+
+  pendingCount(): number {
+    return this.segments.reduce((sum, s) => sum + s.count - s.indexAfter(this.acked), 0);
   }
 
   append(result: ResultRecord): Promise<SpooledResult> {
-    if (this.closed) return Promise.reject(new Error('spool is closed'));
-    const record: SpooledResult = { seq: ++this.seq, ...result };
+    if (this.closed) return Promise.reject(new SpoolError('the spool is closed'));
+    const payload = Buffer.from(JSON.stringify(result), 'utf8');
+    if (payload.length > MAX_PAYLOAD_BYTES)
+      return Promise.reject(new SpoolError(`a result of ${payload.length} bytes is too large to spool`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ text: `${JSON.stringify(record)}\n`, record, resolve, reject });
-      this.kick();
+      this.appends.push({ result, payload, resolve, reject });
+      this.once('commit', () => this.commit(this.appends.splice(0)));
     });
   }
 
   pending(afterSeq = 0, limit = Infinity): SpooledResult[] {
-    const from = afterSeq <= this.acked ? 0 : firstAfter(this.records, afterSeq);
-    return this.records.slice(from, from + limit);
+    const from = Math.max(afterSeq, this.acked);
+    const out: SpooledResult[] = [];
+    const cached = this.tail.firstSeq;
+    for (const segment of this.segments) {
+      if (from + 1 >= cached || out.length >= limit) break;
+      if (segment.count === 0 || segment.lastSeq! <= from) continue;
+      const start = segment.indexAfter(from);
+      const end = Math.min(segment.indexAfter(cached - 1), start + (limit - out.length));
+      try {
+        for (const result of segment.readResults(start, end)) out.push(result);
+      } catch (err) {
+        // Stop here rather than skip: what follows waits until this reads again (or a restart
+        // cuts the segment at the damage), and nothing is sent out of order.
+        this.log.error({ err, file: segment.file }, 'cannot read spooled results');
+        return out;
+      }
+      if (segment.lastSeq! >= cached) break;
+    }
+    const after = Math.max(from, out.at(-1)?.seq ?? 0);
+    for (const result of this.tail.after(after, limit - out.length)) out.push(result);
+    return out;
   }
 
+  /**
+   * Deleting a segment first saves the acked position (and the seq high-water mark) in
+   * state.json. Between deletions the position is saved once it has moved ACK_SAVE_EVERY seqs,
+   * so a crash resends fewer than ACK_SAVE_EVERY acknowledged results; a clean close resends none.
+   */
   ack(upToSeq: number): void {
-    if (upToSeq <= this.acked || this.closed) return;
-    this.acked = upToSeq;
-    const cut = firstAfter(this.records, upToSeq);
-    this.records = this.records.slice(cut);
-    this.deadLines += cut + 1;
-    this.queue.push({ text: `${JSON.stringify({ ack: upToSeq })}\n` });
-    if (this.deadLines >= this.compactAfter && this.deadLines > this.records.length) this.needsRewrite = true;
-    this.kick();
+    const upTo = Math.min(upToSeq, this.confirmed);
+    if (this.closed || upTo <= this.acked) return;
+    this.acked = upTo;
+    this.tail.dropUpTo(upTo);
+    if (this.doneSegments().length > 0) this.once('remove', () => this.removeDone());
+    else if (upTo - this.savedAcked >= ACK_SAVE_EVERY) this.once('save', () => this.save());
+  }
+
+  gaps(): GapReport[] {
+    return reportsFrom(this.parts.values());
+  }
+
+  ackGaps(upToId: number): void {
+    const upTo = Math.min(upToId, this.lastGap);
+    if (this.closed || upTo <= this.gapsAcked) return;
+    this.gapsAcked = upTo;
+    for (const [key, part] of this.parts) if (part.gap <= upTo) this.parts.delete(key);
+    this.once('save', () => this.save());
+  }
+
+  flushed(): Promise<void> {
+    return this.work;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.flushing;
-    await this.handle?.close();
-    this.handle = undefined;
+    if (!this.closed) {
+      this.closed = true;
+      this.enqueue('close', async () => {
+        await this.seal();
+        await this.removeDone();
+        await this.save();
+      });
+    }
+    await this.work;
   }
 
-  /** Rewrites the file with only what is unacknowledged: temp file, fsync, rename. */
-  async compact(): Promise<void> {
-    await this.handle?.close();
-    const temp = `${this.file}.tmp`;
-    const lines = [{ ack: this.acked }, ...this.records].map((entry) => `${JSON.stringify(entry)}\n`);
-    const out = await open(temp, 'w');
+  /** Runs `job` after everything queued so far, unless a job of that name is already waiting. */
+  private once(name: string, job: () => Promise<void>): void {
+    if (this.queued.has(name)) return;
+    this.queued.add(name);
+    this.enqueue(name, () => {
+      this.queued.delete(name);
+      return job();
+    });
+  }
+
+  private enqueue(name: string, job: () => Promise<void>): void {
+    this.work = this.work
+      .then(job)
+      .catch((err: unknown) => this.log.error({ err, job: name }, 'spool write failed'));
+  }
+
+  private async commit(batch: QueuedAppend[]): Promise<void> {
+    const first = this.issued + 1;
+    const outcomes = new Map<string, 'up' | 'down'>();
+    const frames = batch.map(({ result, payload }, i) => {
+      const change = isStateChange(
+        outcomes.get(result.checkId) ?? this.outcomes.get(result.checkId),
+        result.outcome,
+      );
+      outcomes.set(result.checkId, result.outcome);
+      return encodeFrame(KIND_RESULT, change ? FLAG_CHANGE : 0, first + i, payload);
+    });
     try {
-      await out.writeFile(lines.join(''));
-      await out.sync();
-    } finally {
-      await out.close();
+      await this.write(frames, first);
+    } catch (err) {
+      for (const item of batch) item.reject(err as Error);
+      throw err;
     }
-    await rename(temp, this.file);
-    await syncDirectory(path.dirname(this.file));
-    this.handle = await open(this.file, 'a');
-    this.deadLines = 1;
-    this.needsRewrite = false;
+    this.confirmed = this.issued = first + batch.length - 1;
+    for (const [checkId, outcome] of outcomes) this.outcomes.set(checkId, outcome);
+    batch.forEach(({ result, payload, resolve }, i) => {
+      const spooled: SpooledResult = { ...result, seq: first + i };
+      this.tail.push(spooled, payload.length);
+      resolve(spooled);
+    });
+    await this.evictIfFull();
   }
 
-  private kick(): void {
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+  /** Appends the frames to the active segment, rolling to a new one first if it is full, and syncs. */
+  private async write(frames: Buffer[], first: number): Promise<void> {
+    const bytes = frames.reduce((sum, f) => sum + f.length, 0);
+    const current = this.active?.segment;
+    if (current && current.count > 0 && current.fileBytes + bytes > this.settings.segmentBytes) {
+      await this.seal();
+      // Once per segment: keeps the high-water mark and the outcomes a segment old at most, so
+      // opening the spool replays at most one segment's outcomes.
+      await this.save();
+    }
+    const active = this.active ?? (this.active = await this.create(first));
+    const at = active.fresh ? 0 : active.segment.fileBytes;
+    const data = Buffer.concat(active.fresh ? [MAGIC, ...frames] : frames);
+    try {
+      await writeAll(active.handle, data, at);
+      await syncData(active.handle, this.counter);
+      if (active.fresh) await syncDirectory(this.dir, this.counter);
+    } catch (err) {
+      await this.rollback(active, at, first + frames.length - 1);
+      throw err;
+    }
+    active.fresh = false;
+    let offset = at + data.length - bytes;
+    frames.forEach((frame, i) => {
+      active.segment.push(first + i, offset, frame.length, frame.readUInt8(9));
+      offset += frame.length;
+    });
+    active.segment.fileBytes = offset;
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0);
-      try {
-        await this.write(batch);
-      } catch (err) {
-        // The file may now end in a partial line: rebuild it from memory before the next write.
-        this.needsRewrite = true;
-        for (const line of batch) line.reject?.(err as Error);
+  /** After a failed write: cut the file back, or if even that fails, never use those seqs again. */
+  private async rollback(active: Active, at: number, lastTried: number): Promise<void> {
+    try {
+      await active.handle.truncate(at);
+    } catch (err) {
+      this.log.error(
+        { err, file: active.segment.file },
+        'cannot cut back a failed spool write; starting a new segment',
+      );
+      this.issued = lastTried;
+      await this.seal().catch(() => undefined);
+    }
+  }
+
+  private async create(firstSeq: number): Promise<Active> {
+    const segment = Segment.at(this.dir, firstSeq);
+    const handle = await open(segment.file, 'wx');
+    this.segments.push(segment);
+    return { segment, handle, fresh: true };
+  }
+
+  /** Closes the active segment; the next append starts a new one. */
+  private async seal(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = undefined;
+    await active.handle.close();
+  }
+
+  /** Sealed segments with nothing left to send (all acknowledged, or all dropped). */
+  private doneSegments(): Segment[] {
+    return this.segments.filter(
+      (s) => s !== this.active?.segment && (s.count === 0 || s.lastSeq! <= this.acked),
+    );
+  }
+
+  /** Deletes the done segments, after saving what must outlive them (seq, acked, gap parts). */
+  async removeDone(): Promise<void> {
+    const done = this.doneSegments();
+    if (done.length === 0) return;
+    await this.save();
+    // Out of the index first, so pending() never reads a file that is going away.
+    this.segments = this.segments.filter((s) => !done.includes(s));
+    for (const segment of done) await rm(segment.file, { force: true });
+  }
+
+  private async save(): Promise<void> {
+    const state = {
+      lastSeq: this.confirmed,
+      acked: this.acked,
+      lastGap: this.lastGap,
+      gapsAcked: this.gapsAcked,
+      parts: [...this.parts.values()],
+      outcomes: Object.fromEntries(this.outcomes),
+    };
+    await writeState(this.dir, state, this.counter);
+    this.savedAcked = state.acked;
+  }
+
+  /** Over the bound: drop what `chooseDrops` picks, rewriting the segments that held it. */
+  private async evictIfFull(): Promise<void> {
+    const bytes = this.stats.bytes;
+    if (bytes <= this.settings.maxBytes) return;
+    const need = bytes - (this.settings.maxBytes - this.settings.headroomBytes);
+    await this.seal();
+    const chosen = chooseDrops(() => this.candidates(), this.acked, need);
+    if (chosen.length === 0) return; // only the newest result is left: it stays, over the bound
+    const bySegment = new Map<Segment, Set<number>>();
+    for (const { seq, segment } of chosen)
+      bySegment.set(segment, (bySegment.get(segment) ?? new Set()).add(seq));
+    const gap = chosen.some((c) => c.seq > this.acked) ? ++this.lastGap : 0;
+    for (const [segment, seqs] of bySegment) await this.rewrite(segment, seqs, gap);
+    await syncDirectory(this.dir, this.counter);
+    const counted = chosen.filter((c) => c.seq > this.acked).length;
+    this.log.warn(
+      { gap, dropped: counted, freedRecords: chosen.length, bytes, maxBytes: this.settings.maxBytes },
+      'spool full: dropped the oldest results',
+    );
+    await this.removeDone();
+  }
+
+  /** Every result on disk in seq order, except the newest: it always stays. */
+  private *candidates(): Generator<DropCandidate> {
+    for (const segment of this.segments)
+      for (let i = 0; i < segment.count; i++) {
+        const seq = segment.seqs[i]!;
+        if (seq !== this.confirmed)
+          yield { seq, bytes: segment.sizes[i]!, change: segment.isChange(i), segment };
       }
-    }
   }
 
-  private async write(batch: QueuedLine[]): Promise<void> {
-    const appended = batch.filter((line) => line.record);
-    // A rewrite already records the latest ack, so the batch's ack lines can go.
-    const rewrite = this.needsRewrite;
-    if (rewrite) await this.compact();
-    if (!this.handle) throw new Error('spool is closed');
-    await this.handle.write((rewrite ? appended : batch).map((line) => line.text).join(''));
-    if (appended.length > 0) await this.handle.datasync();
-    for (const line of appended) {
-      this.records.push(line.record!);
-      line.resolve!(line.record!);
-    }
-  }
-}
-
-/** Index of the first record with seq above `seq` (records are sorted by seq). */
-function firstAfter(records: SpooledResult[], seq: number): number {
-  let low = 0;
-  let high = records.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (records[mid]!.seq <= seq) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** Makes a rename durable on POSIX; Windows cannot open a directory and needs no such step. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+  /**
+   * Rewrites a segment without the dropped results and with a note counting them, then swaps
+   * it in with one rename: the drop and its count reach the disk together or not at all.
+   */
+  private async rewrite(segment: Segment, drops: ReadonlySet<number>, gap: number): Promise<void> {
+    const { acked, gapsAcked } = this;
+    const { data, part } = withoutDrops(await readFile(segment.file), segment.id, drops, {
+      acked,
+      gapsAcked,
+      gap,
+    });
+    const replacement = indexFrames(
+      new Segment(segment.id, segment.file),
+      scanFrames(data, MAGIC.length).frames,
+      data.length,
+    );
+    const temp = await writeTemp(segment.file, data, this.counter);
+    // The rename and the swap of the index happen in one step, so pending() never reads the new
+    // file through the old index.
+    renameSync(temp, segment.file);
+    this.segments[this.segments.indexOf(segment)] = replacement;
+    if (part) this.parts.set(partKey(part), part);
+    this.tail.remove(drops);
   }
 }

