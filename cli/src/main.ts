@@ -4,6 +4,9 @@ import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/com
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
 import { apply } from './commands/apply.js';
 import { get, RESOURCE_NAMES } from './commands/get.js';
+import { runProbeCommand } from './probe/command.js';
+import { EXIT } from './probe/nagios.js';
+import { addProbeFlags, type ProbeFlags } from './probe/flags.js';
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -29,6 +32,20 @@ program
   .action((resource: string, opts: { output: 'table' | 'json' }) =>
     get(client(), resource, opts.output, out),
   );
+
+addProbeFlags(
+  program
+    .command('probe')
+    // Nagios reads a usage error as UNKNOWN (3), never as WARNING (commander's default exit is 1).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.UNKNOWN))
+    .description(
+      'probe one TCP port now, as a Nagios plugin (drop-in for check_tcp): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN',
+    ),
+).action(async (flags: ProbeFlags) => {
+  const run = await runProbeCommand(flags);
+  process.stdout.write(run.stdout);
+  process.exitCode = run.exitCode;
+});
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(describe(err));

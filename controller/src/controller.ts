@@ -5,7 +5,10 @@ import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { SessionRegistry } from './grpc/session.js';
 import { formatHostPort, parseListen } from './listen.js';
 import { startNotifications, type Notifications } from './notifications.js';
+import { createLivenessMonitor } from './liveness/monitor.js';
+import { livenessSettings } from './liveness/settings.js';
 import { createPolicyService } from './policy/policy-service.js';
+import { createLivenessStore } from './store/liveness-store.js';
 import { createAgentStore } from './store/agents.js';
 import { createDb } from './store/db.js';
 import { createIngestStore } from './store/ingest-store.js';
@@ -30,6 +33,8 @@ export interface ControllerOptions {
   dbMaxConnections?: number;
   /** Base URL people open from a notification. @default the HTTP API's own URL */
   externalUrl?: string;
+  /** How often agent silence is looked for. @default 5000 */
+  livenessIntervalMs?: number;
   /** How often the relay looks for outbox rows it was not woken for. @default 1000 */
   relayPollMs?: number;
 }
@@ -55,6 +60,13 @@ export function createController(options: ControllerOptions) {
   const policy = createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }));
   const registry = new SessionRegistry();
   const api = buildApi({ policy, agents, views: createViews(sql), logger });
+  const liveness = createLivenessMonitor({
+    store: createLivenessStore(sql),
+    logger,
+    settings: () => livenessSettings(policy.current()?.policy),
+    onEvents: () => notifications?.wake(),
+    intervalMs: options.livenessIntervalMs,
+  });
   let grpc: GrpcServer | undefined;
   let notifications: Notifications | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -86,7 +98,9 @@ export function createController(options: ControllerOptions) {
         registry,
         logger: logger.child({ component: 'grpc' }),
         onEvents: () => notifications?.wake(),
+        onHeard: (agentId) => liveness.heard(agentId),
       });
+      liveness.start();
       const started = { grpcAddress: grpc.address, httpUrl };
       logger.info(started, 'controller started');
       return started;
@@ -96,6 +110,7 @@ export function createController(options: ControllerOptions) {
       unsubscribe?.();
       for (const session of registry.sessions.values())
         session.close(status.UNAVAILABLE, 'controller shutting down');
+      await liveness.stop();
       await grpc?.stop();
       await notifications?.stop();
       await api.close();

@@ -25,7 +25,8 @@ export interface Notifications {
 /** Outbox relay plus delivery: through BullMQ on Redis when a URL is given, in-process otherwise. */
 export function startNotifications(options: NotificationsOptions): Notifications {
   const { sql, redisUrl, redisPrefix: prefix } = options;
-  const logger = options.logger.child({ component: 'notify' });
+  // Each notify module names its own component; they all take the parent logger.
+  const logger = options.logger;
   const deliver = createDeliver({
     log: createPgNotificationLog(sql),
     externalUrl: options.externalUrl,
@@ -38,11 +39,11 @@ export function startNotifications(options: NotificationsOptions): Notifications
   const relay = createRelay({
     sql,
     sink,
-    logger: options.logger.child({ component: 'relay' }),
+    logger,
     pollIntervalMs: options.pollMs,
   });
   relay.start();
-  logger.info({ mode: redisUrl ? 'bullmq' : 'in-process' }, 'notifications started');
+  logger.info({ component: 'notify', mode: redisUrl ? 'bullmq' : 'in-process' }, 'notifications started');
   return {
     wake: () => relay.wake(),
     async stop() {

@@ -18,6 +18,8 @@ export interface SessionDeps {
   logger: Logger;
   /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
   onEvents(): void;
+  /** The agent was heard from (hello or heartbeat): liveness resolves its incident, if any. */
+  onHeard(agentId: number): Promise<void>;
   /** @default 10000 */
   helloTimeoutMs?: number;
 }
@@ -138,6 +140,7 @@ async function handle(
     const agent = await deps.agents.connect(validateHello(body.value));
     const fresh = new AgentSession(agent, call);
     deps.registry.add(fresh);
+    await deps.onHeard(agent.id);
     log.info(
       { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
       'agent connected',
@@ -163,6 +166,7 @@ async function handle(
       return session;
     case 'heartbeat':
       await deps.agents.seen(session.agent.id);
+      await deps.onHeard(session.agent.id);
       return session;
     case 'hello':
       throw new InvalidMessageError('hello may only be sent once per stream');

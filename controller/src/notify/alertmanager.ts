@@ -1,6 +1,6 @@
 import type { Labels } from '@portwarden/common/labels';
 import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
-import type { IncidentEvent } from '../outbox/event.js';
+import { LIVENESS_CHECK_ID, type IncidentEvent } from '../outbox/event.js';
 
 /**
  * The Prometheus Alertmanager webhook message (version "4"), so that receivers written for
@@ -8,8 +8,10 @@ import type { IncidentEvent } from '../outbox/event.js';
  * mapping is documented in README.md ("Alertmanager webhook payload").
  */
 
-/** The `alertname` label of every Portwarden alert. */
+/** The `alertname` label of a failed check. */
 export const ALERT_NAME = 'PortwardenCheckFailed';
+/** The `alertname` label of an agent that stopped sending heartbeats. */
+export const UNREACHABLE_ALERT_NAME = 'PortwardenAgentUnreachable';
 
 /** What Alertmanager sends as `endsAt` while an alert fires (Go's zero time). */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -80,13 +82,14 @@ export function buildAlertmanagerMessage(event: IncidentEvent, externalUrl: stri
  * fixed one. The same for the opened and the resolved event of an incident.
  */
 export function alertLabels(event: IncidentEvent): Labels {
+  const liveness = event.check.id === LIVENESS_CHECK_ID;
   const labels: Labels = {
-    alertname: ALERT_NAME,
+    alertname: liveness ? UNREACHABLE_ALERT_NAME : ALERT_NAME,
     check: event.check.name,
     check_id: event.check.id,
     agent: event.agent.name,
     host: event.check.host,
-    port: String(event.check.port),
+    ...(!liveness && { port: String(event.check.port) }),
   };
   for (const key of Object.keys(event.agent.labels).sort()) {
     const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -99,6 +102,12 @@ export function alertLabels(event: IncidentEvent): Labels {
 /** Same text when firing and when resolved, as Alertmanager repeats a rule's annotations. */
 export function alertAnnotations(event: IncidentEvent): Labels {
   const { check, agent, reason, detail } = event;
+  if (check.id === LIVENESS_CHECK_ID) {
+    return {
+      summary: `agent ${agent.name} unreachable`,
+      description: `Agent ${agent.name} on ${agent.hostname || check.host} stopped sending heartbeats: ${detail}.`,
+    };
+  }
   const why = isReason(reason) ? `${reason} (${REASON_TEXT[reason]})` : reason;
   const description =
     `Check "${check.name}" on ${check.host}:${check.port}, probed by agent ${agent.name}, failed: ${why}.` +

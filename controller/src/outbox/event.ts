@@ -22,3 +22,7 @@ export interface IncidentEvent {
   /** ISO 8601: when it resolved; absent while firing. */
   endsAt?: string;
 }
+
+/** The check id of "agent unreachable" incidents; policy check ids cannot contain '@'. */
+export const LIVENESS_CHECK_ID = '@liveness';
+export const LIVENESS_CHECK_NAME = 'Agent unreachable';
