@@ -29,6 +29,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Reconnect delays. @default 250 ms doubling to 30 s, with jitter */
   reconnect?: BackoffOptions;
+  /** On stop, how long to wait for the controller to acknowledge what is spooled. @default 2000 */
+  drainMs?: number;
   /** Called with every result once it is on disk (it may not have been sent yet). */
   onResult?(result: SpooledResult): void;
   /** Called whenever the agent starts running a config: the cached one at start, then each push. */
@@ -117,7 +119,7 @@ export function createAgent(options: AgentOptions): Agent {
     },
     async stop() {
       await scheduler.stop();
-      await link?.stop();
+      await link?.stop(options.drainMs ?? 2_000);
       await spool?.close();
       link = undefined;
       spool = undefined;

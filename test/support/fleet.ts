@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgent, type Agent, type SpooledResult } from '@portwarden/agent/agent';
+import { createAgent, type Agent, type AgentOptions, type SpooledResult } from '@portwarden/agent/agent';
 import { createLogger } from '@portwarden/common/logger';
 import { createController, type Controller } from '@portwarden/controller/controller';
 import {
@@ -24,7 +24,7 @@ export class Fleet {
   grpcAddress = '127.0.0.1:0';
   httpUrl = '';
   readonly agents: Agent[] = [];
-  private dirs: string[] = [];
+  private readonly stateDirs = new Map<string, string>();
 
   constructor(private readonly options: { redis: boolean } = { redis: true }) {}
 
@@ -49,13 +49,15 @@ export class Fleet {
     this.httpUrl = started.httpUrl;
   }
 
+  /** Starts an agent in this process; an agent added again under the same name keeps its state dir. */
   async addAgent(
     name: string,
     labels: Record<string, string>,
     onResult?: (r: SpooledResult) => void,
+    extra: Partial<AgentOptions> = {},
   ): Promise<Agent> {
-    const stateDir = await mkdtemp(join(tmpdir(), `pw-e2e-${name}-`));
-    this.dirs.push(stateDir);
+    const stateDir = this.stateDirs.get(name) ?? (await mkdtemp(join(tmpdir(), `pw-e2e-${name}-`)));
+    this.stateDirs.set(name, stateDir);
     const agent = createAgent({
       controllers: [this.grpcAddress],
       name,
@@ -64,6 +66,7 @@ export class Fleet {
       logger: logger().child({ process: name }),
       reconnect: { initialMs: 50, maxMs: 500 },
       ...(onResult && { onResult }),
+      ...extra,
     });
     await agent.start();
     this.agents.push(agent);
@@ -80,6 +83,6 @@ export class Fleet {
     for (const agent of this.agents) await agent.stop();
     await this.controller?.stop();
     await this.db?.drop();
-    for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
+    for (const dir of this.stateDirs.values()) await rm(dir, { recursive: true, force: true });
   }
 }

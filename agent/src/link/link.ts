@@ -35,8 +35,11 @@ export interface Link {
   start(): void;
   /** New results are in the spool: send them if a stream is open. */
   notify(): void;
-  /** Ends the stream and stops reconnecting. */
-  stop(): Promise<void>;
+  /**
+   * Ends the stream and stops reconnecting. With `drainMs`, first waits up to that long for the
+   * controller to acknowledge everything already spooled, so a clean stop leaves nothing to resend.
+   */
+  stop(drainMs?: number): Promise<void>;
   /** Whether the controller has answered on the current stream (headers or a message). */
   readonly connected: boolean;
 }
@@ -104,7 +107,8 @@ export function createLink(options: LinkOptions): Link {
     notify() {
       session?.pump();
     },
-    async stop() {
+    async stop(drainMs = 0) {
+      if (drainMs > 0 && session?.answered) await session.drained(drainMs);
       stopped = true;
       wake?.();
       session?.close();
@@ -132,6 +136,7 @@ class Session {
   private readonly heartbeat: NodeJS.Timeout;
   /** Highest seq written to this stream; a new stream starts over from what is unacknowledged. */
   private sentUpTo = 0;
+  private onDrained: (() => void) | undefined;
   private pumping = false;
   private gotConfig = false;
   private configs = Promise.resolve();
@@ -190,9 +195,25 @@ class Session {
     }
   }
 
+  /** Resolves once nothing spooled is unacknowledged, or after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.options.spool.pending(0, 1).length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.onDrained = done;
+    });
+  }
+
   private receive(message: ConnectResponse): void {
     const body = message.body;
-    if (body?.$case === 'ack') this.options.spool.ack(body.value.upToSeq);
+    if (body?.$case === 'ack') {
+      this.options.spool.ack(body.value.upToSeq);
+      if (this.options.spool.pending(0, 1).length === 0) this.onDrained?.();
+    }
     if (body?.$case === 'config') {
       this.gotConfig = true;
       const push = body.value;
