@@ -84,6 +84,21 @@ export interface FirewallProvider {
   enable(profiles: readonly FirewallProfile[]): Promise<EnableResult>;
 }
 
+/**
+ * Detection for the Linux managers: found when the tool exists, active when it reads as on.
+ * One host-wide "profile", as Linux firewalls have no Windows profiles.
+ */
+export async function detectByStatus(
+  file: string | undefined,
+  missing: string,
+  status: () => Promise<FirewallStatus>,
+): Promise<Detection> {
+  if (!file) return { found: false, active: false, detail: missing };
+  const read = await status().catch(() => undefined);
+  const active = read?.profiles[0]?.state === 'on';
+  return { found: true, active, detail: file, ...(read && { status: read }) };
+}
+
 /** The provider could not read the state: its tool is missing, failed, or printed nonsense. */
 export class ProviderUnavailableError extends Error {}
 

@@ -1,4 +1,5 @@
 import {
+  detectByStatus,
   enableResult,
   failure,
   ProviderUnavailableError,
@@ -38,13 +39,7 @@ export function createFirewalldProvider(ctx: ProviderContext): FirewallProvider 
   };
   return {
     name: 'firewalld',
-    async detect() {
-      const file = await ctx.locate('firewall-cmd');
-      if (!file) return { found: false, active: false, detail: 'firewall-cmd not found' };
-      const read = await status().catch(() => undefined);
-      const active = read?.profiles[0]?.state === 'on';
-      return { found: true, active, detail: file, ...(read && { status: read }) };
-    },
+    detect: async () => detectByStatus(await ctx.locate('firewall-cmd'), 'firewall-cmd not found', status),
     status: () => status(),
     async enable() {
       const systemctl = await ctx.locate('systemctl');

@@ -1,6 +1,7 @@
 import { rulesFileProblem } from '../../../system/validate.js';
 import type { LinuxTool } from '../../../system/tools.js';
 import {
+  detectByStatus,
   enableResult,
   failure,
   ProviderUnavailableError,
@@ -40,13 +41,12 @@ export function createIptablesProvider(ctx: ProviderContext): FirewallProvider {
   };
   return {
     name: 'iptables',
-    async detect() {
-      const file = (await ctx.locate('iptables-nft')) ?? (await ctx.locate('iptables'));
-      if (!file) return { found: false, active: false, detail: 'iptables not found' };
-      const read = await status().catch(() => undefined);
-      const active = read?.profiles[0]?.state === 'on';
-      return { found: true, active, detail: file, ...(read && { status: read }) };
-    },
+    detect: async () =>
+      detectByStatus(
+        (await ctx.locate('iptables-nft')) ?? (await ctx.locate('iptables')),
+        'iptables not found',
+        status,
+      ),
     status: () => status(),
     async enable() {
       const rules = ctx.options.iptablesRules;

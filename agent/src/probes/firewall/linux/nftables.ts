@@ -1,6 +1,7 @@
 import { rulesFileProblem } from '../../../system/validate.js';
 import { unreadable } from './files.js';
 import {
+  detectByStatus,
   enableResult,
   failure,
   ProviderUnavailableError,
@@ -32,13 +33,7 @@ export function createNftablesProvider(ctx: ProviderContext): FirewallProvider {
   };
   return {
     name: 'nftables',
-    async detect() {
-      const file = await ctx.locate('nft');
-      if (!file) return { found: false, active: false, detail: 'nft not found' };
-      const read = await status().catch(() => undefined);
-      const active = read?.profiles[0]?.state === 'on';
-      return { found: true, active, detail: file, ...(read && { status: read }) };
-    },
+    detect: async () => detectByStatus(await ctx.locate('nft'), 'nft not found', status),
     status: () => status(),
     async enable() {
       const file = ctx.options.nftablesRuleset;

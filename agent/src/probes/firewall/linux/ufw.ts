@@ -1,4 +1,5 @@
 import {
+  detectByStatus,
   enableResult,
   failure,
   ProviderUnavailableError,
@@ -35,13 +36,7 @@ export function createUfwProvider(ctx: ProviderContext): FirewallProvider {
   };
   return {
     name: 'ufw',
-    async detect() {
-      const file = await ctx.locate('ufw');
-      if (!file) return { found: false, active: false, detail: 'ufw not found' };
-      const read = await status().catch(() => undefined);
-      const active = read?.profiles[0]?.state === 'on';
-      return { found: true, active, detail: file, ...(read && { status: read }) };
-    },
+    detect: async () => detectByStatus(await ctx.locate('ufw'), 'ufw not found', status),
     status: () => status(),
     async enable() {
       const { summary } = await runTool(ctx, await ufw(), UFW.enable, { env: UFW.env });
