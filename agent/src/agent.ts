@@ -2,14 +2,27 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { ConfigError } from '@portwarden/common/errors';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
-import { AgentConfig, type ConfigPush, type Hello } from '@portwarden/proto/agent/v1';
+import {
+  AgentConfig,
+  type ConfigPush,
+  type Hello,
+  type TestRequest,
+  type TestResult,
+} from '@portwarden/proto/agent/v1';
 import { loadConfig, saveConfig, toCheckSpecs, type CheckSpec } from './config/config.js';
+import { loadLocalConfig } from './config/local.js';
 import type { BackoffOptions } from './link/backoff.js';
-import { createLink, type Link } from './link/link.js';
+import { createLink, toProtoResult, type KeepaliveOptions, type Link } from './link/link.js';
 import { AGENT_VERSION, osFamily } from './platform.js';
-import { PROBES, type Probe, type ProbeResult } from './probes/probe.js';
+import { createProbes, type Probe, type ProbeResult, type Probes } from './probes/probe.js';
+import { openAuditLog } from './responses/audit.js';
+import { createResponder } from './responses/executor.js';
+import { createRebootGuard } from './responses/guard.js';
+import { createRounds, type RoundResult } from './responses/round.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { openSpool, type Spool, type SpooledResult } from './spool/spool.js';
+import { prepareLinkSecurity, type AgentTlsOptions, type LinkSecurity } from './tls/setup.js';
+import { realSystem, type SystemDeps } from './system/system.js';
 
 export type { CheckSpec } from './config/config.js';
 export type { SpooledResult } from './spool/spool.js';
@@ -37,6 +50,25 @@ export interface AgentOptions {
   onConfig?(revision: number): void;
   /** Called each time a controller answers on a new stream, with its address. */
   onConnect?(address: string): void;
+  /**
+   * Mutual TLS: the identity in `<stateDir>/tls`, enrolled with `enrollToken` when there is none.
+   * @default plaintext gRPC (`--insecure`)
+   */
+  tls?: AgentTlsOptions;
+  /** The most bytes of results the spool keeps; over it the oldest go first, counted as gaps. @default 256 MiB */
+  spoolMaxBytes?: number;
+  /** gRPC keepalive of the link. @default a ping every 10 s, 10 s to answer */
+  keepalive?: KeepaliveOptions;
+  /**
+   * The local config file (YAML, a `responses:` section: what this agent allows). Given, it must
+   * exist. @default `<stateDir>/agent.yaml` when it exists; without it nothing is allowed
+   */
+  configFile?: string;
+  /**
+   * How the agent touches the system: the command runner, the tool locator, the platform. Tests
+   * pass a fake runner; nothing else differs. @default the real system
+   */
+  system?: Partial<SystemDeps>;
 }
 
 export interface Agent {
@@ -52,15 +84,27 @@ export interface Agent {
 
 export function createAgent(options: AgentOptions): Agent {
   const log = options.logger ?? silentLogger();
+  const system: SystemDeps = { ...realSystem(log.child({ component: 'runner' })), ...options.system };
   let spool: Spool | undefined;
   let link: Link | undefined;
+  let security: LinkSecurity | undefined;
+  /** Aborts an enrollment still retrying when the agent is stopped. */
+  let starting: AbortController | undefined;
   let revision = 0;
+  /** Built at start, once the local config is read. */
+  let probes: Probes | undefined;
+  let round: ((check: CheckSpec, signal: AbortSignal) => Promise<RoundResult>) | undefined;
+  /** Every check of the config in force, disabled ones included: what "test now" may run. */
+  let configured = new Map<string, CheckSpec>();
+  /** Aborts the "test now" probes in flight when the agent stops. */
+  let tests = new AbortController();
 
   const scheduler = createScheduler<CheckSpec>({
     logger: log.child({ component: 'scheduler' }),
     run: async (check, signal) => {
+      if (!round) return;
       const startedAtUnixMs = Date.now();
-      const result = await probe(check, signal);
+      const result = await round(check, signal);
       // A check removed or changed mid-probe: its result describes a check that no longer exists.
       if (signal.aborted || !spool) return;
       const spooled = await spool.append({ checkId: check.id, startedAtUnixMs, ...result });
@@ -69,8 +113,28 @@ export function createAgent(options: AgentOptions): Agent {
     },
   });
 
+  /** "Test now": one probe outside the schedule; no count, no response, nothing spooled. Never throws. */
+  const runTest = async (request: TestRequest): Promise<TestResult> => {
+    const check = configured.get(request.checkId);
+    if (!check || !probes)
+      return {
+        requestId: request.requestId,
+        result: undefined,
+        error: `this agent runs no check "${request.checkId}"`,
+      };
+    const startedAtUnixMs = Date.now();
+    const result = await probe(probes, check, tests.signal);
+    log.info({ checkId: check.id, outcome: result.outcome }, 'test now');
+    return {
+      requestId: request.requestId,
+      result: toProtoResult({ ...result, seq: 0, checkId: check.id, startedAtUnixMs }),
+      error: '',
+    };
+  };
+
   const run = (checks: CheckSpec[], next: number) => {
     scheduler.update(checks);
+    configured = new Map(checks.map((c) => [c.id, c]));
     revision = next;
     log.info({ revision, checks: scheduler.checks.size }, 'running config');
     options.onConfig?.(revision);
@@ -80,7 +144,7 @@ export function createAgent(options: AgentOptions): Agent {
   const applyConfig = async (push: ConfigPush): Promise<string> => {
     const config = push.config ?? AgentConfig.create();
     try {
-      const checks = toCheckSpecs(config);
+      const checks = toCheckSpecs(config, system.platform);
       await saveConfig(options.stateDir, { revision: push.revision, config });
       run(checks, push.revision);
       return '';
@@ -103,10 +167,42 @@ export function createAgent(options: AgentOptions): Agent {
     async start() {
       if (spool) return;
       await prepareStateDir(options.stateDir);
-      spool = await openSpool({ dir: options.stateDir, logger: log.child({ component: 'spool' }) });
-      await runCachedConfig(options.stateDir, log, run);
+      // Read first: an agent whose local config is wrong must not start half-allowed.
+      const local = await loadLocalConfig(options.stateDir, options.configFile, system.platform);
+      log.info({ allow: local.responses.allow }, 'local responses config');
+      const built = createProbes({ system, providerOptions: local.responses.firewall });
+      const responder = createResponder({
+        system,
+        config: local.responses,
+        guard: createRebootGuard({ dir: options.stateDir, options: local.responses.reboot }),
+        audit: openAuditLog({ dir: options.stateDir }),
+        logger: log.child({ component: 'responses' }),
+      });
+      probes = built;
+      tests = new AbortController();
+      round = createRounds({ probe: (check, signal) => probe(built, check, signal), responder });
+      spool = await openSpool({
+        dir: options.stateDir,
+        logger: log.child({ component: 'spool' }),
+        ...(options.spoolMaxBytes !== undefined && { maxBytes: options.spoolMaxBytes }),
+      });
+      await runCachedConfig(options.stateDir, system.platform, log, run);
+      // Probing from the cached config goes on while the agent enrolls.
+      starting = new AbortController();
+      security =
+        options.tls &&
+        (await prepareLinkSecurity({
+          tls: options.tls,
+          controllers: options.controllers,
+          name: options.name,
+          stateDir: options.stateDir,
+          logger: log.child({ component: 'tls' }),
+          signal: starting.signal,
+        }));
       link = createLink({
         controllers: options.controllers,
+        ...(security && { credentials: security.credentials }),
+        ...(options.keepalive && { keepalive: options.keepalive }),
         hello,
         spool,
         applyConfig,
@@ -114,10 +210,15 @@ export function createAgent(options: AgentOptions): Agent {
         ...(options.reconnect && { backoff: options.reconnect }),
         logger: log.child({ component: 'link' }),
         ...(options.onConnect && { onConnect: options.onConnect }),
+        runTest,
       });
       link.start();
     },
     async stop() {
+      tests.abort();
+      starting?.abort();
+      await security?.stop();
+      security = undefined;
       await scheduler.stop();
       await link?.stop(options.drainMs ?? 2_000);
       await spool?.close();
@@ -134,8 +235,8 @@ export function createAgent(options: AgentOptions): Agent {
 }
 
 /** Probes never throw by contract; this guard keeps a bug in one from stopping its check. */
-async function probe(check: CheckSpec, signal: AbortSignal): Promise<ProbeResult> {
-  const run = PROBES[check.kind] as Probe<CheckSpec['spec']>;
+async function probe(probes: Probes, check: CheckSpec, signal: AbortSignal): Promise<ProbeResult> {
+  const run = probes[check.kind] as Probe<CheckSpec['spec']>;
   try {
     return await run(check.spec, { signal });
   } catch (err) {
@@ -168,12 +269,13 @@ async function prepareStateDir(dir: string): Promise<void> {
 /** Monitoring never waits for the controller: start from the last config that was applied. */
 async function runCachedConfig(
   dir: string,
+  platform: NodeJS.Platform,
   log: Logger,
   run: (checks: CheckSpec[], revision: number) => void,
 ): Promise<void> {
   try {
     const cached = await loadConfig(dir);
-    if (cached) run(toCheckSpecs(cached.config), cached.revision);
+    if (cached) run(toCheckSpecs(cached.config, platform), cached.revision);
     else log.info('no cached config; waiting for the controller');
   } catch (err) {
     log.warn({ err }, 'cached config unusable; waiting for the controller');

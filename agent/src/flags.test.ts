@@ -1,8 +1,11 @@
 import os from 'node:os';
 import { CommanderError } from 'commander';
+import { formatEnrollmentToken, newTokenSecret } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from './flags.js';
+
+const TOKEN = formatEnrollmentToken({ secret: newTokenSecret(), caFingerprint: Buffer.alloc(32, 7) });
 
 const quiet = { writeErr: () => {}, writeOut: () => {} };
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(argv, env, quiet);
@@ -31,7 +34,10 @@ describe('command line', () => {
       'site=paris',
       '--state-dir',
       '/var/lib/pw',
-      '--insecure',
+      '--enroll-token',
+      TOKEN,
+      '--spool-max-bytes',
+      '64MiB',
       '--log-level',
       'debug',
     ]);
@@ -41,9 +47,37 @@ describe('command line', () => {
         name: 'web-1',
         labels: { role: 'web', site: 'paris' },
         stateDir: '/var/lib/pw',
+        tls: { enrollToken: TOKEN },
+        spoolMaxBytes: 64 * 1024 * 1024,
       },
       logLevel: 'debug',
     });
+  });
+
+  it('runs mutual TLS unless --insecure asks for plaintext', () => {
+    // Enrolled already: the identity in the state directory is used, no token needed.
+    expect(parse(['--controller', 'a:1']).agent.tls).toEqual({});
+    expect(parse(['--controller', 'a:1'], { PORTWARDEN_ENROLL_TOKEN: TOKEN }).agent.tls).toEqual({
+      enrollToken: TOKEN,
+    });
+    expect(parse(['--controller', 'a:1', '--insecure']).agent).not.toHaveProperty('tls');
+  });
+
+  // Each spelling of a spool bound, and the bytes it means.
+  const sizes: [string, number][] = [
+    ['4096', 4096],
+    ['64KiB', 65_536],
+    ['64K', 65_536],
+    ['256MiB', 268_435_456],
+    ['1 GiB', 1_073_741_824],
+  ];
+  it.each(sizes)('reads the spool bound %s', (text, bytes) => {
+    expect(parse(['--insecure', '--controller', 'a:1', '--spool-max-bytes', text]).agent.spoolMaxBytes).toBe(
+      bytes,
+    );
+    expect(
+      parse(['--insecure', '--controller', 'a:1'], { PORTWARDEN_SPOOL_MAX_BYTES: text }).agent.spoolMaxBytes,
+    ).toBe(bytes);
   });
 
   it('falls back to the environment, then to defaults', () => {
@@ -68,13 +102,40 @@ describe('command line', () => {
     expect(flagsWin.agent).toMatchObject({ controllers: ['c:3'], name: 'x' });
   });
 
+  it('names the local config file with --config or PORTWARDEN_AGENT_CONFIG, else leaves it to the agent', () => {
+    expect(parse(['--insecure', '--controller', 'a:1']).agent).not.toHaveProperty('configFile');
+    const env = { PORTWARDEN_AGENT_CONFIG: '/etc/portwarden/agent.yaml' };
+    expect(parse(['--insecure', '--controller', 'a:1'], env).agent.configFile).toBe(
+      '/etc/portwarden/agent.yaml',
+    );
+    expect(
+      parse(['--insecure', '--controller', 'a:1', '--config', '/srv/pw.yaml'], env).agent.configFile,
+    ).toBe('/srv/pw.yaml');
+  });
+
   // Each case: the arguments, then the one line the user sees; the comment says why it is refused.
   const invalid: [string, string[], RegExp][] = [
-    // plaintext must be asked for until enrollment exists
+    // plaintext and enrollment exclude each other
     [
-      'no --insecure',
-      ['--controller', 'a:1'],
-      /^mutual TLS enrollment is not available yet: it arrives with --enroll-token/,
+      '--insecure with a token',
+      ['--insecure', '--controller', 'a:1', '--enroll-token', TOKEN],
+      /^--insecure and an enrollment token exclude each other$/,
+    ],
+    // caught before the first attempt to reach the controller, and never echoed
+    [
+      'a malformed token',
+      ['--controller', 'a:1', '--enroll-token', 'pwt1.secret'],
+      /^the enrollment token is malformed$/,
+    ],
+    [
+      'a spool bound without a number',
+      ['--insecure', '--controller', 'a:1', '--spool-max-bytes', 'big'],
+      /^invalid spool size "big"$/,
+    ],
+    [
+      'a zero spool bound',
+      ['--insecure', '--controller', 'a:1', '--spool-max-bytes', '0'],
+      /^invalid spool size "0"$/,
     ],
     ['no controller', ['--insecure'], /^no controller address$/],
     [
@@ -99,12 +160,8 @@ describe('command line', () => {
     expect(error.message).not.toContain('\n');
   });
 
-  it('hints at --insecure when it is missing', () => {
-    expect((failure(['--controller', 'a:1']) as ConfigError).hint).toMatch(/--insecure.*loopback/);
-  });
-
   it('leaves unknown flags to commander, which exits with a usage error', () => {
-    const error = failure(['--insecure', '--enroll-token', 'x']);
+    const error = failure(['--insecure', '--enrol-token', 'x']);
     expect(error).toBeInstanceOf(CommanderError);
     expect((error as CommanderError).exitCode).toBe(1);
   });

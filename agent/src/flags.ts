@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Command, type OutputConfiguration } from 'commander';
+import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
 import type { AgentOptions } from './agent.js';
@@ -9,7 +10,10 @@ import { FIREWALL_PROFILES, PROVIDER_NAMES, type FirewallProfile } from './probe
 
 /** What the command line and the environment ask for; flags win over environment variables. */
 export interface CommandLine {
-  agent: Pick<AgentOptions, 'controllers' | 'name' | 'labels' | 'stateDir'>;
+  agent: Pick<
+    AgentOptions,
+    'controllers' | 'name' | 'labels' | 'stateDir' | 'tls' | 'spoolMaxBytes' | 'configFile'
+  >;
   logLevel: string;
 }
 
@@ -19,6 +23,9 @@ interface Flags {
   label?: string[];
   stateDir?: string;
   insecure?: boolean;
+  enrollToken?: string;
+  spoolMaxBytes?: string;
+  config?: string;
   logLevel?: string;
 }
 
@@ -45,7 +52,19 @@ function command(output?: OutputConfiguration): Command {
       '--state-dir <dir>',
       'spool and cached config (env PORTWARDEN_STATE_DIR, default: ./.portwarden/agent)',
     )
-    .option('--insecure', 'plaintext gRPC, for loopback use until mutual TLS enrollment exists')
+    .option(
+      '--enroll-token <token>',
+      'enroll with this token from `portwarden token create` if not enrolled yet (env PORTWARDEN_ENROLL_TOKEN)',
+    )
+    .option(
+      '--spool-max-bytes <size>',
+      'most bytes of results kept while undelivered, e.g. 256MiB (env PORTWARDEN_SPOOL_MAX_BYTES, default: 256MiB)',
+    )
+    .option(
+      '--config <file>',
+      "this agent's local config: what responses it allows (env PORTWARDEN_AGENT_CONFIG, default: <state-dir>/agent.yaml if it exists)",
+    )
+    .option('--insecure', 'plaintext gRPC without certificates, for loopback only')
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
     .addHelpText(
       'after',
@@ -112,12 +131,16 @@ export function parseCommandLine(
   output?: OutputConfiguration,
 ): CommandLine {
   const flags = command(output).parse(argv, { from: 'user' }).opts<Flags>();
-  if (!flags.insecure) {
+  const enrollToken = flags.enrollToken ?? (env.PORTWARDEN_ENROLL_TOKEN || undefined);
+  if (flags.insecure && enrollToken)
     throw new ConfigError(
-      'mutual TLS enrollment is not available yet: it arrives with --enroll-token in a later version',
-      'pass --insecure to use plaintext gRPC, meant for loopback use',
+      '--insecure and an enrollment token exclude each other',
+      'drop --insecure to enroll and connect with mutual TLS, or the token to run in plaintext on loopback',
     );
-  }
+  // A malformed token is reported now, not after the first attempt to reach the controller.
+  if (enrollToken) parseEnrollmentToken(enrollToken);
+  const spoolMaxBytes = flags.spoolMaxBytes ?? (env.PORTWARDEN_SPOOL_MAX_BYTES || undefined);
+  const configFile = flags.config ?? (env.PORTWARDEN_AGENT_CONFIG || undefined);
   const logLevel = flags.logLevel ?? env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`unknown log level "${logLevel}"`, `use one of ${LOG_LEVELS.join(', ')}`);
@@ -128,9 +151,34 @@ export function parseCommandLine(
       name: flags.name ?? (env.PORTWARDEN_AGENT_NAME || os.hostname()),
       labels: labels(flags.label ?? splitList(env.PORTWARDEN_AGENT_LABELS)),
       stateDir: flags.stateDir ?? (env.PORTWARDEN_STATE_DIR || './.portwarden/agent'),
+      ...(!flags.insecure && { tls: enrollToken ? { enrollToken } : {} }),
+      ...(spoolMaxBytes !== undefined && { spoolMaxBytes: byteSize(spoolMaxBytes) }),
+      ...(configFile !== undefined && { configFile }),
     },
     logLevel,
   };
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  K: 1024,
+  KiB: 1024,
+  M: 1024 ** 2,
+  MiB: 1024 ** 2,
+  G: 1024 ** 3,
+  GiB: 1024 ** 3,
+};
+
+/** `4096`, `64KiB`, `256MiB`, `1GiB` (K, M, G mean the same) -> bytes. */
+function byteSize(text: string): number {
+  const match = /^(\d+)\s*(K|KiB|M|MiB|G|GiB)?$/.exec(text.trim());
+  const bytes = match ? Number(match[1]) * UNITS[match[2] ?? '']! : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new ConfigError(
+      `invalid spool size "${text}"`,
+      'write a number of bytes, optionally with KiB, MiB or GiB: 256MiB',
+    );
+  return bytes;
 }
 
 function splitList(text: string | undefined): string[] {

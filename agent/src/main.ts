@@ -45,7 +45,9 @@ async function main(): Promise<void> {
 
   const started = agent.start();
   await started;
-  logger.info({ ...commandLine.agent }, 'agent started');
+  // The enrollment token stays out of the log: only whether TLS is on.
+  const { tls, ...shown } = commandLine.agent;
+  logger.info({ ...shown, tls: tls !== undefined }, 'agent started');
 }
 
 main().catch((err: unknown) => {

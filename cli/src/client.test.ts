@@ -10,6 +10,16 @@ let base: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/ok') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}');
+    if (req.url === '/echo') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () =>
+        res
+          .writeHead(200)
+          .end(JSON.stringify({ type: req.headers['content-type'], body: Buffer.concat(chunks).toString() })),
+      );
+      return;
+    }
     if (req.url === '/policy-error') {
       return res.writeHead(400).end(
         JSON.stringify({
@@ -34,6 +44,13 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('API client', () => {
   it('returns the parsed body', async () => {
     expect(await createClient(base).get('/ok')).toEqual({ a: 1 });
+  });
+
+  it('posts JSON', async () => {
+    expect(await createClient(base).post('/echo', { check: 'web' })).toEqual({
+      type: 'application/json',
+      body: '{"check":"web"}',
+    });
   });
 
   it('turns an error body into an ApiError with its issues and hint', async () => {

@@ -30,6 +30,8 @@ export class UnreachableError extends PortwardenError {
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
   put<T>(path: string, body: string, contentType: string): Promise<T>;
+  /** Sends `body` as JSON. `timeoutMs` for requests that wait on an agent. @default 30_000 */
+  post<T>(path: string, body: unknown, timeoutMs?: number): Promise<T>;
 }
 
 export function createClient(baseUrl: string): ApiClient {
@@ -38,6 +40,7 @@ export function createClient(baseUrl: string): ApiClient {
     path: string,
     body?: string,
     contentType?: string,
+    timeoutMs = 30_000,
   ): Promise<T> => {
     const url = new URL(path, baseUrl).toString();
     let response: Response;
@@ -46,7 +49,7 @@ export function createClient(baseUrl: string): ApiClient {
         method,
         body,
         headers: contentType ? { 'content-type': contentType } : {},
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new UnreachableError(baseUrl, err);
@@ -61,6 +64,8 @@ export function createClient(baseUrl: string): ApiClient {
   return {
     get: (path) => request('GET', path),
     put: (path, body, contentType) => request('PUT', path, body, contentType),
+    post: (path, body, timeoutMs) =>
+      request('POST', path, JSON.stringify(body), 'application/json', timeoutMs),
   };
 }
 

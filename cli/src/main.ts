@@ -2,8 +2,11 @@
 import { Command, Option } from 'commander';
 import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
+import { revokeAgent } from './commands/agents.js';
 import { apply } from './commands/apply.js';
 import { get, RESOURCE_NAMES } from './commands/get.js';
+import { test } from './commands/test.js';
+import { createToken } from './commands/token.js';
 import { runProbeCommand } from './probe/command.js';
 import { EXIT } from './probe/nagios.js';
 import { addProbeFlags, type ProbeFlags } from './probe/flags.js';
@@ -29,9 +32,45 @@ program
   .description(`show ${RESOURCE_NAMES.join(', ')}`)
   .argument('<resource>', RESOURCE_NAMES.join(' | '))
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-  .action((resource: string, opts: { output: 'table' | 'json' }) =>
-    get(client(), resource, opts.output, out),
+  .option('--agent <name>', 'only this agent (get gaps)')
+  .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
+    get(client(), resource, opts.output, out, { ...(opts.agent !== undefined && { agent: opts.agent }) }),
   );
+
+program
+  .command('token')
+  .description('enrollment tokens for new agents')
+  .command('create')
+  .description('create a single-use enrollment token; prints the token on stdout')
+  .option(
+    '--label <key=value>',
+    'a label the enrolled agent gets; repeatable',
+    (v: string, all: string[]) => [...all, v],
+    [],
+  )
+  .option('--ttl <duration>', 'how long the token stays usable (at most 7d)', '1h')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action((opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
+    createToken(client(), opts, out, (text) => process.stderr.write(text)),
+  );
+
+program
+  .command('agents')
+  .description('manage agents')
+  .command('revoke')
+  .description("revoke an agent's certificates: the controller refuses it from now on and closes its stream")
+  .argument('<name>', 'the agent')
+  .action((name: string) => revokeAgent(client(), name, out));
+
+program
+  .command('test')
+  .description('run a check on an agent now, outside its schedule, and print the result (exit 0 up, 1 down)')
+  .argument('<check>', 'the check id or name')
+  .requiredOption('--agent <name>', 'the agent that runs it')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (check: string, opts: { agent: string; output: 'table' | 'json' }) => {
+    process.exitCode = await test(client(), check, opts, out);
+  });
 
 addProbeFlags(
   program

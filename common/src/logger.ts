@@ -6,6 +6,9 @@ export type { Logger };
 export const REDACT_PATHS = [
   'token',
   '*.token',
+  'enrollToken',
+  '*.enrollToken',
+  '*.*.enrollToken',
   'password',
   '*.password',
   'authorization',
@@ -14,6 +17,8 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
   'key',
   '*.privateKey',
+  'keyPem',
+  '*.keyPem',
   'databaseUrl',
   '*.databaseUrl',
   'redisUrl',

@@ -17,12 +17,30 @@ export const PORT_REASONS = [
   'exposed',
 ] as const;
 
+/** Reasons of firewall checks; the detail names the profile and the provider. */
+export const FIREWALL_REASONS = [
+  'firewall-disabled',
+  'firewall-unknown',
+  'gpo-override',
+  'service-stopped',
+] as const;
+
+/** Reasons a response round yields instead of the probe's own: nothing ran, the alert goes ahead. */
+export const RESPONSE_REASONS = ['response-denied', 'reboot-suppressed'] as const;
+
 /** Reasons that do not come from a probe but from the agent or the controller. */
 export const SYSTEM_REASONS = ['internal', 'agent-unreachable'] as const;
 
-export const REASONS = [...PORT_REASONS, ...SYSTEM_REASONS] as const;
+export const REASONS = [
+  ...PORT_REASONS,
+  ...FIREWALL_REASONS,
+  ...RESPONSE_REASONS,
+  ...SYSTEM_REASONS,
+] as const;
 
 export type Reason = (typeof REASONS)[number];
+export type FirewallReason = (typeof FIREWALL_REASONS)[number];
+export type ResponseReason = (typeof RESPONSE_REASONS)[number];
 
 const reasonSet: ReadonlySet<string> = new Set(REASONS);
 
@@ -44,6 +62,13 @@ export const REASON_TEXT: Record<Reason, string> = {
   'cert-expiring': 'the certificate expires within the configured window',
   slow: 'the probe succeeded but took longer than slowAfter',
   exposed: 'the port accepted a connection but must not be reachable',
+  'firewall-disabled': 'a firewall profile that should be on is off',
+  'firewall-unknown': 'the firewall state could not be read; see the detail',
+  'gpo-override': 'Group Policy keeps a firewall profile off; the agent does not fight it',
+  'service-stopped': 'the firewall service (Windows MpsSvc) is not running',
+  'response-denied': "the agent's local config does not allow the response the policy asks for",
+  'reboot-suppressed':
+    'the reboot guard held a reboot back (limit reached, uptime too short, or Group Policy)',
   internal: 'the probe itself failed; see the detail',
   'agent-unreachable': 'the agent stopped sending heartbeats',
 };

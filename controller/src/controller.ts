@@ -16,6 +16,25 @@ import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createViews } from './store/views.js';
 import { status } from '@grpc/grpc-js';
+import { openAuthority } from './ca/open.js';
+import { checkSecret } from './ca/sealed-key.js';
+import { ServerCertificates } from './ca/server-certificates.js';
+import type { EnrollmentAccess } from './api/enrollment-routes.js';
+import { RateLimiter } from './enroll/rate-limit.js';
+import { createRevocation, type Revocation } from './enroll/revocation.js';
+import { securityLog } from './enroll/security.js';
+import {
+  createEnrollmentService,
+  EnrollmentDisabledError,
+  type EnrollmentService,
+} from './enroll/service.js';
+import { createGuard } from './grpc/guard.js';
+import { DEFAULT_STREAM_LIMITS, StreamTracker } from './grpc/streams.js';
+import { createCaStore } from './store/ca-store.js';
+import { createEnrollmentStore } from './store/enrollment.js';
+import { createGapStore } from './store/gaps.js';
+import { createResponseStore } from './store/responses.js';
+import { createTestBroker } from './testnow/broker.js';
 
 export interface ControllerOptions {
   /** postgres://… (env DATABASE_URL) */
@@ -37,6 +56,56 @@ export interface ControllerOptions {
   livenessIntervalMs?: number;
   /** How often the relay looks for outbox rows it was not woken for. @default 1000 */
   relayPollMs?: number;
+  /**
+   * Mutual TLS for agents, and enrollment. Without it the gRPC server is plaintext, enrolls no
+   * agent, and takes each agent's name from its hello (`--insecure`).
+   */
+  tls?: ControllerTlsOptions;
+  /** Bounds on agent streams and on enrollment and renewal attempts. */
+  limits?: Partial<ControllerLimits>;
+  /** How often open streams are checked against revocations made on other replicas. @default 5000 */
+  revocationSweepMs?: number;
+}
+
+export interface ControllerTlsOptions {
+  /**
+   * The secret the CA's private key is encrypted with in PostgreSQL: the contents of
+   * --ca-key-file, or PORTWARDEN_CA_KEY. At least 32 characters. Every replica needs the same one.
+   */
+  caKey: string;
+  /** Host names and IP addresses agents reach the gRPC server by. @default ['localhost', '127.0.0.1', '::1'] */
+  names?: string[];
+  /** Lifetime of the client certificates agents get; they renew after two thirds. @default 30 days */
+  agentCertTtlMs?: number;
+}
+
+export interface ControllerLimits {
+  /** Concurrent streams per agent identity. @default 4 */
+  streamsPerIdentity: number;
+  /** Concurrent streams per peer IP address. @default 1024 */
+  streamsPerIp: number;
+  /** Enroll calls one IP address may make at once... @default 10 */
+  enrollBurst: number;
+  /** ...and then one per this many milliseconds. @default 6000 */
+  enrollRefillMs: number;
+  /** Renew calls one agent may make at once... @default 5 */
+  renewBurst: number;
+  /** ...and then one per this many milliseconds. @default 60000 */
+  renewRefillMs: number;
+}
+
+export const DEFAULT_TLS_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** Fills in the limits' defaults, in one place. */
+export function controllerLimits(limits: Partial<ControllerLimits> = {}): ControllerLimits {
+  return {
+    streamsPerIdentity: limits.streamsPerIdentity ?? DEFAULT_STREAM_LIMITS.perIdentity,
+    streamsPerIp: limits.streamsPerIp ?? DEFAULT_STREAM_LIMITS.perIp,
+    enrollBurst: limits.enrollBurst ?? 10,
+    enrollRefillMs: limits.enrollRefillMs ?? 6_000,
+    renewBurst: limits.renewBurst ?? 5,
+    renewRefillMs: limits.renewRefillMs ?? 60_000,
+  };
 }
 
 export interface StartedController {
@@ -59,7 +128,40 @@ export function createController(options: ControllerOptions) {
   const agents = createAgentStore(sql);
   const policy = createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }));
   const registry = new SessionRegistry();
-  const api = buildApi({ policy, agents, views: createViews(sql), logger });
+  const gaps = createGapStore(sql);
+  const enrollmentStore = createEnrollmentStore(sql);
+  const limits = controllerLimits(options.limits);
+  const streams = new StreamTracker({ perIdentity: limits.streamsPerIdentity, perIp: limits.streamsPerIp });
+  const security = securityLog(logger);
+  // Checked now, so that a short secret fails before anything starts.
+  const caSecret = options.tls && checkSecret(options.tls.caKey);
+  let enrollment: EnrollmentService | undefined;
+  let revocation: Revocation | undefined;
+  let certificates: ServerCertificates | undefined;
+  const enrollmentAccess: EnrollmentAccess = {
+    createToken: async (request) => {
+      if (!enrollment) throw new EnrollmentDisabledError();
+      return enrollment.createToken(request);
+    },
+    revoke: async (name) => {
+      if (!revocation) throw new EnrollmentDisabledError();
+      return revocation.revoke(name);
+    },
+  };
+  const tests = createTestBroker((name) => {
+    const session = registry.sessions.get(name);
+    return session && { send: (value) => session.send({ body: { $case: 'test', value } }) };
+  });
+  const responses = { responses: createResponseStore(sql), tests };
+  const api = buildApi({
+    policy,
+    agents,
+    views: createViews(sql),
+    logger,
+    enrollment: enrollmentAccess,
+    gaps,
+    responses,
+  });
   const liveness = createLivenessMonitor({
     store: createLivenessStore(sql),
     logger,
@@ -91,15 +193,61 @@ export function createController(options: ControllerOptions) {
       unsubscribe = policy.onChange(() => {
         for (const session of registry.sessions.values()) session.pushConfig(policy);
       });
-      grpc = await startGrpcServer(options.grpcListen ?? DEFAULT_GRPC_LISTEN, {
-        agents,
-        ingest: createIngestStore(sql),
-        policy,
-        registry,
+      if (options.tls && caSecret) {
+        const authority = await openAuthority(
+          createCaStore(sql),
+          caSecret,
+          logger.child({ component: 'ca' }),
+        );
+        certificates = new ServerCertificates(
+          authority,
+          options.tls.names ?? DEFAULT_TLS_NAMES,
+          logger.child({ component: 'ca' }),
+        );
+        await certificates.start();
+        enrollment = createEnrollmentService({
+          authority,
+          store: enrollmentStore,
+          security,
+          logger,
+          agentCertTtlMs: options.tls.agentCertTtlMs,
+        });
+        revocation = createRevocation({
+          store: enrollmentStore,
+          registry,
+          streams,
+          logger,
+          sweepMs: options.revocationSweepMs,
+        });
+        revocation.start();
+      }
+      const guard = createGuard({
+        ...(enrollment && { tls: { store: enrollmentStore, caFingerprint: enrollment.caFingerprint } }),
+        streams,
+        enrollLimiter: new RateLimiter(limits.enrollBurst, limits.enrollRefillMs),
+        renewLimiter: new RateLimiter(limits.renewBurst, limits.renewRefillMs),
+        security,
         logger: logger.child({ component: 'grpc' }),
-        onEvents: () => notifications?.wake(),
-        onHeard: (agentId) => liveness.heard(agentId),
       });
+      grpc = await startGrpcServer(
+        options.grpcListen ?? DEFAULT_GRPC_LISTEN,
+        {
+          agents,
+          ingest: createIngestStore(sql),
+          gaps,
+          tests,
+          policy,
+          registry,
+          logger: logger.child({ component: 'grpc' }),
+          onEvents: () => notifications?.wake(),
+          onHeard: (agentId) => liveness.heard(agentId),
+        },
+        {
+          ...(certificates && { tls: certificates }),
+          interceptors: [guard],
+          ...(enrollment && { enrollment: { enroll: enrollment.enroll, renew: enrollment.renew } }),
+        },
+      );
       liveness.start();
       const started = { grpcAddress: grpc.address, httpUrl };
       logger.info(started, 'controller started');
@@ -110,8 +258,11 @@ export function createController(options: ControllerOptions) {
       unsubscribe?.();
       for (const session of registry.sessions.values())
         session.close(status.UNAVAILABLE, 'controller shutting down');
+      tests.close();
       await liveness.stop();
+      await revocation?.stop();
       await grpc?.stop();
+      certificates?.stop();
       await notifications?.stop();
       await api.close();
       await sql.end({ timeout: 5 });

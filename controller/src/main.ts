@@ -2,9 +2,15 @@
 import { Command } from 'commander';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
-import { createController, DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN } from './controller.js';
+import {
+  createController,
+  DEFAULT_GRPC_LISTEN,
+  DEFAULT_HTTP_LISTEN,
+  DEFAULT_TLS_NAMES,
+} from './controller.js';
+import { securityOptions, type SecurityFlags } from './security-flags.js';
 
-interface Flags {
+interface Flags extends SecurityFlags {
   databaseUrl?: string;
   redisUrl?: string;
   redisPrefix: string;
@@ -42,6 +48,27 @@ const program = new Command('portwarden-controller')
     'base URL people open from a notification (env PORTWARDEN_EXTERNAL_URL)',
     process.env.PORTWARDEN_EXTERNAL_URL,
   )
+  .option(
+    '--ca-key-file <path>',
+    "file holding the secret that encrypts the controller CA's private key (env PORTWARDEN_CA_KEY_FILE, or the secret itself in PORTWARDEN_CA_KEY)",
+    process.env.PORTWARDEN_CA_KEY_FILE,
+  )
+  .option(
+    '--grpc-tls-names <names>',
+    'host names and IP addresses agents reach the gRPC server by, comma-separated (env PORTWARDEN_GRPC_TLS_NAMES)',
+    process.env.PORTWARDEN_GRPC_TLS_NAMES ?? DEFAULT_TLS_NAMES.join(','),
+  )
+  .option(
+    '--agent-cert-ttl <duration>',
+    'lifetime of agent certificates; agents renew after two thirds (env PORTWARDEN_AGENT_CERT_TTL)',
+    process.env.PORTWARDEN_AGENT_CERT_TTL ?? '30d',
+  )
+  .option(
+    '--max-streams-per-ip <n>',
+    'concurrent agent streams from one IP address (env PORTWARDEN_MAX_STREAMS_PER_IP)',
+    process.env.PORTWARDEN_MAX_STREAMS_PER_IP ?? '1024',
+  )
+  .option('--insecure', 'plaintext gRPC without enrollment, agents named by their hello: for loopback only')
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();
 
@@ -54,7 +81,19 @@ async function main(flags: Flags): Promise<void> {
       'pass --database-url postgres://user@host:5432/db or set DATABASE_URL (or run `npm start` for the embedded quick start)',
     );
   }
-  const controller = createController({ ...flags, databaseUrl: flags.databaseUrl, logger });
+  const security = await securityOptions(flags, process.env);
+  const controller = createController({
+    databaseUrl: flags.databaseUrl,
+    redisUrl: flags.redisUrl,
+    redisPrefix: flags.redisPrefix,
+    grpcListen: flags.grpcListen,
+    httpListen: flags.httpListen,
+    externalUrl: flags.externalUrl,
+    logger,
+    ...security,
+  });
+  if (!security.tls)
+    logger.warn('--insecure: plaintext gRPC, agents are not authenticated; use it on loopback only');
   await controller.start();
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgent, type Agent, type AgentOptions, type SpooledResult } from '@portwarden/agent/agent';
 import { createLogger } from '@portwarden/common/logger';
-import { createController, type Controller } from '@portwarden/controller/controller';
+import { createController, type Controller, type ControllerOptions } from '@portwarden/controller/controller';
 import {
   createTestDatabase,
   TEST_REDIS_URL,
@@ -26,7 +26,10 @@ export class Fleet {
   readonly agents: Agent[] = [];
   private readonly stateDirs = new Map<string, string>();
 
-  constructor(private readonly options: { redis: boolean } = { redis: true }) {}
+  /** `controller`: options on top of the fleet's own (TLS, limits, a logger). */
+  constructor(
+    private readonly options: { redis: boolean; controller?: Partial<ControllerOptions> } = { redis: true },
+  ) {}
 
   async start(): Promise<this> {
     this.db = await createTestDatabase('pw_e2e');
@@ -43,6 +46,7 @@ export class Fleet {
       dbMaxConnections: 4,
       relayPollMs: 200,
       logger: logger().child({ process: 'controller' }),
+      ...this.options.controller,
     });
     const started = await this.controller.start();
     this.grpcAddress = started.grpcAddress;
@@ -71,6 +75,11 @@ export class Fleet {
     await agent.start();
     this.agents.push(agent);
     return agent;
+  }
+
+  /** The state directory of the agent of that name, once added. */
+  stateDir(name: string): string | undefined {
+    return this.stateDirs.get(name);
   }
 
   async api<T>(path: string): Promise<T> {

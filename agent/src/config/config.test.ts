@@ -54,6 +54,9 @@ describe('toCheckSpecs', () => {
         name: 'E-mail Send (SMTP) Server',
         intervalMs: 60_000,
         enabled: true,
+        // proto3's 0: the default, 1
+        failuresBeforeAlert: 1,
+        responses: [],
         kind: 'port',
         // A config cached by an older agent: the classic send/expect becomes two steps.
         spec: defaultPortSpec({

@@ -15,6 +15,8 @@ import {
 import { DEFAULT_MAX_BYTES } from '../probes/port/conversation.js';
 import { portSpecProblems, shorthandSteps, type PortSpec, type Step } from '../probes/port/spec.js';
 import type { CheckKind, ProbeSpecs } from '../probes/probe.js';
+import { firewallResponses, type ResponseSpec } from '../responses/spec.js';
+import { firewallSpec, responseSpecs } from './firewall.js';
 
 /** A check as the scheduler runs it: every default filled in, durations in milliseconds. */
 export type CheckSpec = {
@@ -23,6 +25,10 @@ export type CheckSpec = {
     name: string;
     intervalMs: number;
     enabled: boolean;
+    /** Consecutive failures at which the responses run (and the controller may alert). */
+    failuresBeforeAlert: number;
+    /** What runs at the threshold, in order; a firewall check's mode implies them. */
+    responses: ResponseSpec[];
     kind: K;
     spec: ProbeSpecs[K];
   };
@@ -41,21 +47,30 @@ export class InvalidConfigError extends PortwardenError {
   }
 }
 
-/** Turns a pushed config into check specs, rejecting it whole if any check is unusable. */
-export function toCheckSpecs(config: AgentConfig): CheckSpec[] {
+/**
+ * Turns a pushed config into check specs, rejecting it whole if any check is unusable. Response
+ * names and paths are checked by this platform's rules.
+ */
+export function toCheckSpecs(config: AgentConfig, platform: NodeJS.Platform = process.platform): CheckSpec[] {
   const problems: string[] = [];
   const seen = new Set<string>();
-  const specs = config.checks.flatMap((check, index) => {
+  const specs = config.checks.flatMap((check, index): CheckSpec[] => {
     const where = `checks[${index}]${check.id ? ` (${check.id})` : ''}`;
     const report = (message: string) => problems.push(`${where}: ${message}`);
     if (!check.id) report('has no id');
     if (seen.has(check.id)) report('repeats an id');
     seen.add(check.id);
+    if (check.kind?.$case === 'firewall') {
+      const spec = firewallSpec(check.kind.value, report);
+      if (check.responses.length > 0) report("has responses: a firewall check's mode implies them");
+      return [{ ...base(check), kind: 'firewall' as const, spec, responses: firewallResponses(spec) }];
+    }
     if (check.kind?.$case !== 'port') {
       report('has a kind this agent does not know');
       return [];
     }
-    return [{ ...base(check), kind: 'port' as const, spec: portSpec(check.kind.value, report) }];
+    const responses = responseSpecs(check.responses, platform, report);
+    return [{ ...base(check), kind: 'port' as const, spec: portSpec(check.kind.value, report), responses }];
   });
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return specs;
@@ -68,6 +83,7 @@ function base(check: Check) {
     // proto3 sends 0 for a field the controller left unset: 0 means "the default" throughout.
     intervalMs: check.intervalMs || POLICY_DEFAULTS.intervalMs,
     enabled: check.enabled,
+    failuresBeforeAlert: check.failuresBeforeAlert || POLICY_DEFAULTS.failuresBeforeAlert,
   };
 }
 

@@ -24,6 +24,8 @@ const ackingSpool: LinkOptions['spool'] = {
     spool.ack(upToSeq);
     acks.emit('ack');
   },
+  gaps: () => spool.gaps(),
+  ackGaps: (upToId) => spool.ackGaps(upToId),
 };
 
 /** Resolves once the spool holds no more than `count` unacknowledged results. */

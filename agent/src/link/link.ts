@@ -8,9 +8,12 @@ import {
   type ConnectResponse,
   type Hello,
   type Result,
+  type TestRequest,
+  type TestResult,
 } from '@portwarden/proto/agent/v1';
 import type { Spool, SpooledResult } from '../spool/spool.js';
 import { toProtoTranscript } from '../probes/port/transcript.js';
+import { toProtoResultParts } from '../responses/wire.js';
 import { createBackoff, isRefusal, type BackoffOptions } from './backoff.js';
 
 export interface LinkOptions {
@@ -18,17 +21,31 @@ export interface LinkOptions {
   controllers: string[];
   /** Built anew for every stream, so it carries the config revision the agent runs right now. */
   hello(): Hello;
-  spool: Pick<Spool, 'pending' | 'ack' | 'lastSeq'>;
+  spool: Pick<Spool, 'pending' | 'ack' | 'lastSeq' | 'gaps' | 'ackGaps'>;
   /** Applies a pushed config; resolves to '' or to why it was refused (sent back in ConfigAck). */
   applyConfig(push: ConfigPush): Promise<string>;
   /** @default 10_000 */
   heartbeatMs?: number;
   backoff?: BackoffOptions;
-  /** @default plaintext, for loopback use until mutual TLS enrollment exists */
-  credentials?: ChannelCredentials;
+  /**
+   * Read for every new stream, so a renewed certificate is used from the next one on.
+   * @default plaintext (--insecure)
+   */
+  credentials?: ChannelCredentials | (() => ChannelCredentials);
+  /** gRPC keepalive; a silently dead connection is noticed within `timeMs + timeoutMs`. */
+  keepalive?: KeepaliveOptions;
   logger: Logger;
   /** Called each time a controller answers on a new stream. */
   onConnect?(address: string): void;
+  /** "Test now": runs one check at once, outside its schedule; the answer goes back on the stream. */
+  runTest?(request: TestRequest): Promise<TestResult>;
+}
+
+export interface KeepaliveOptions {
+  /** A ping this often, even on a quiet stream. @default 10_000 */
+  timeMs?: number;
+  /** A ping unanswered this long closes the connection; the agent then moves to the next address. @default 10_000 */
+  timeoutMs?: number;
 }
 
 export interface Link {
@@ -47,15 +64,18 @@ export interface Link {
 /** At most this many results per ResultBatch, to keep messages far below gRPC's 4 MiB limit. */
 export const MAX_BATCH = 500;
 
-const CHANNEL_OPTIONS: ChannelOptions = {
-  // Ping every 10 s even when the stream is quiet, so that a dead controller or a connection
-  // silently dropped by a NAT or load balancer is noticed in seconds, not at the next TCP timeout.
-  'grpc.keepalive_time_ms': 10_000,
-  // A ping unanswered for 10 s closes the transport: the stream fails and the agent reconnects.
-  'grpc.keepalive_timeout_ms': 10_000,
-  // Keep pinging while no call is active; the controller must accept pings this often.
-  'grpc.keepalive_permit_without_calls': 1,
-};
+function channelOptions(keepalive: KeepaliveOptions = {}): ChannelOptions {
+  return {
+    // Ping every 10 s even when the stream is quiet, so that a dead controller or a connection
+    // silently dropped by a NAT or load balancer is noticed in seconds, not at the next TCP timeout.
+    'grpc.keepalive_time_ms': keepalive.timeMs ?? 10_000,
+    // A ping unanswered for 10 s closes the transport: the stream fails and the agent reconnects
+    // through the next address. Dead within 20 s, noticed within 30.
+    'grpc.keepalive_timeout_ms': keepalive.timeoutMs ?? 10_000,
+    // Keep pinging while no call is active; the controller must accept pings this often.
+    'grpc.keepalive_permit_without_calls': 1,
+  };
+}
 
 /**
  * The agent's side of AgentService.Connect: one stream at a time, reconnecting forever with
@@ -136,6 +156,8 @@ class Session {
   private readonly heartbeat: NodeJS.Timeout;
   /** Highest seq written to this stream; a new stream starts over from what is unacknowledged. */
   private sentUpTo = 0;
+  /** Highest gap report id written to this stream. */
+  private gapsSentUpTo = 0;
   private onDrained: (() => void) | undefined;
   private pumping = false;
   private gotConfig = false;
@@ -149,10 +171,12 @@ class Session {
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
     // A fresh channel per stream: our backoff is then the only reconnect policy, not grpc-js's own.
+    const credentials =
+      typeof options.credentials === 'function' ? options.credentials() : options.credentials;
     this.client = new AgentServiceClient(
       address,
-      options.credentials ?? grpcCredentials.createInsecure(),
-      CHANNEL_OPTIONS,
+      credentials ?? grpcCredentials.createInsecure(),
+      channelOptions(options.keepalive),
     );
     this.call = this.client.connect();
     this.call.on('data', (message: ConnectResponse) => this.receive(message));
@@ -165,16 +189,17 @@ class Session {
       options.onConnect?.(address);
     });
     this.send({ body: { $case: 'hello', value: options.hello() } });
-    // TODO(issue 5, gap reports): once the proto carries them, send each of `spool.gaps()` here,
-    // before the results, and call `spool.ackGaps(id)` when the controller confirms it has
-    // recorded that report. Reports keep their id across reconnects and restarts, so the
-    // controller counts a resent one once (unique on agent and id, as results are on agent and seq).
+    // Gap reports go before the results: they keep their id across reconnects and restarts, so
+    // the controller counts a resent one once (unique on agent and id, as results are on agent
+    // and seq). New ones are sent by pump() and by each heartbeat; a GapAck lets the spool forget.
+    this.sendGaps();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), options.heartbeatMs ?? 10_000);
     this.pump();
   }
 
   /** Writes unsent results in batches, pausing while the stream's buffer is full. */
   pump(): void {
+    this.sendGaps();
     if (this.pumping || !this.open) return;
     this.pumping = true;
     void this.drainSpool().finally(() => (this.pumping = false));
@@ -214,6 +239,7 @@ class Session {
       this.options.spool.ack(body.value.upToSeq);
       if (this.options.spool.pending(0, 1).length === 0) this.onDrained?.();
     }
+    if (body?.$case === 'gapAck') this.options.spool.ackGaps(body.value.id);
     if (body?.$case === 'config') {
       this.gotConfig = true;
       const push = body.value;
@@ -226,9 +252,25 @@ class Session {
             void this.send({ body: { $case: 'configAck', value: { revision: push.revision, error } } }),
         );
     }
+    if (body?.$case === 'test' && this.options.runTest) {
+      void this.options
+        .runTest(body.value)
+        .then((value) => this.send({ body: { $case: 'testResult', value } }));
+    }
+  }
+
+  /** Sends the gap reports this stream has not carried yet, oldest first. */
+  private sendGaps(): void {
+    if (!this.open) return;
+    for (const gap of this.options.spool.gaps()) {
+      if (gap.id <= this.gapsSentUpTo) continue;
+      this.send({ body: { $case: 'gap', value: gap } });
+      this.gapsSentUpTo = gap.id;
+    }
   }
 
   private sendHeartbeat(): void {
+    this.sendGaps();
     const value = { sentAtUnixMs: Date.now(), lastSeq: this.options.spool.lastSeq };
     this.send({ body: { $case: 'heartbeat', value } });
   }
@@ -261,5 +303,6 @@ export function toProtoResult(result: SpooledResult): Result {
     detail: result.detail,
     timings: result.timings,
     ...(result.transcript && { transcript: toProtoTranscript(result.transcript) }),
+    ...toProtoResultParts(result),
   };
 }

@@ -1,5 +1,7 @@
 import type { Reason } from '@portwarden/common/reasons';
 import type { Transcript } from '@portwarden/common/transcript';
+import { createFirewallProbe, type FirewallProbeContext, type FirewallReport } from './firewall/probe.js';
+import type { FirewallSpec } from './firewall/spec.js';
 import type { PortSpec } from './port/spec.js';
 import { probePort } from './port/tcp.js';
 
@@ -22,6 +24,8 @@ export interface ProbeResult {
   timings: Timings;
   /** What was sent and received, bounded; on down results, and on up results when the check asks. */
   transcript?: Transcript;
+  /** A firewall check's state of each profile, and how it was read. */
+  firewall?: FirewallReport;
 }
 
 export interface ProbeContext {
@@ -32,13 +36,20 @@ export interface ProbeContext {
 /** The one signature every kind of probe implements. A probe never throws and never leaks. */
 export type Probe<Spec> = (spec: Spec, ctx: ProbeContext) => Promise<ProbeResult>;
 
-/** Each check kind and the spec its probe takes. A new kind adds a line here and in PROBES. */
+/** Each check kind and the spec its probe takes. A new kind adds a line here and in `createProbes`. */
 export interface ProbeSpecs {
   port: PortSpec;
+  firewall: FirewallSpec;
 }
 
 export type CheckKind = keyof ProbeSpecs;
 
-export const PROBES: { [K in CheckKind]: Probe<ProbeSpecs[K]> } = {
-  port: probePort,
-};
+export type Probes = { [K in CheckKind]: Probe<ProbeSpecs[K]> };
+
+/** What probes that touch the system are built with: the command runner and local provider settings. */
+export type ProbeDeps = Omit<FirewallProbeContext, 'signal'>;
+
+/** The registry of probes by check kind, bound to one agent's system and settings. */
+export function createProbes(deps: ProbeDeps): Probes {
+  return { port: probePort, firewall: createFirewallProbe(deps) };
+}

@@ -1,7 +1,8 @@
 import { silentLogger, type Logger } from '@portwarden/common/logger';
+import type { ResponseStatus } from '@portwarden/common/firewall';
+import type { ResponseReason } from '@portwarden/common/reasons';
 import { providerContext, type FirewallReport } from '../probes/firewall/probe.js';
 import { summarize, type CommandSummary, type FirewallProvider } from '../probes/firewall/provider.js';
-import type { ResponseReason } from '../probes/firewall/reasons.js';
 import { selectProvider } from '../probes/firewall/select.js';
 import { FIREWALL_PROFILES, type FirewallProfile } from '../probes/firewall/spec.js';
 import type { SystemDeps } from '../system/system.js';
@@ -21,7 +22,7 @@ export interface ResponseOutcome {
    * `failed`: a command failed, timed out or could not be built. `denied`: the local config does
    * not allow it; nothing ran. `suppressed`: the reboot guard or Group Policy held it back; nothing ran.
    */
-  status: 'done' | 'failed' | 'denied' | 'suppressed';
+  status: ResponseStatus;
   reason?: ResponseReason | 'gpo-override';
   detail: string;
   startedAtUnixMs: number;

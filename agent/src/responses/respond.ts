@@ -1,12 +1,13 @@
 import type { FirewallReport } from '../probes/firewall/probe.js';
-import type { AnyReason } from '../probes/firewall/reasons.js';
+import type { ResponseVerdict } from '@portwarden/common/firewall';
+import type { Reason } from '@portwarden/common/reasons';
 import type { CheckRef, Responder, ResponseOutcome } from './executor.js';
 import type { ResponseSpec } from './spec.js';
 
 /** The part of a probe result `respond` reads and rewrites; port and firewall results both fit. */
 export interface CheckResult {
   outcome: 'up' | 'down';
-  reason?: AnyReason;
+  reason?: Reason;
   detail: string;
   firewall?: FirewallReport;
 }
@@ -28,7 +29,7 @@ export interface RespondOutcome<R extends CheckResult> {
    * guard, Group Policy); the alert goes ahead. `rebooting`: the host is going down; the next
    * start of the agent probes again. `none`: no response configured.
    */
-  verdict: 'recovered' | 'failed' | 'denied' | 'suppressed' | 'rebooting' | 'none';
+  verdict: ResponseVerdict;
   /**
    * The result to report for this round: the last verification; or, when a response was held
    * back, the last result with the reason `response-denied` / `reboot-suppressed` (or

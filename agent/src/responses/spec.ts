@@ -3,8 +3,7 @@ import { ConfigError } from '@portwarden/common/errors';
 import { argumentsProblem, programPathProblem, serviceNameProblem } from '../system/validate.js';
 import type { FirewallProfile, FirewallSpec, ProviderChoice } from '../probes/firewall/spec.js';
 
-export const RESPONSE_KINDS = ['restart-service', 'run-program', 'firewall-enable', 'reboot'] as const;
-export type ResponseKind = (typeof RESPONSE_KINDS)[number];
+export { RESPONSE_KINDS, type ResponseKind } from '@portwarden/common/firewall';
 
 /** One response, every default filled in, durations in milliseconds: what the executor runs. */
 export type ResponseSpec =

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
 import type { ProbeResult } from '../probes/probe.js';
+import type { ResponseReport } from '../responses/round.js';
 import { syncData, syncDirectory, writeAll, writeTemp, type SyncCounter } from './disk.js';
 import { SpoolError } from './errors.js';
 import { chooseDrops, isStateChange, withoutDrops, type Candidate } from './evict.js';
@@ -22,6 +23,12 @@ export type { SpoolOptions } from './options.js';
 export interface ResultRecord extends ProbeResult {
   checkId: string;
   startedAtUnixMs: number;
+  /** The agent's count of consecutive failures of the check, this one included; absent in older spools. */
+  consecutiveFailures?: number;
+  /** The check has responses: the controller waits for the round at the threshold. */
+  responds?: boolean;
+  /** The response round this result ends: what was tried and how it ended. */
+  response?: ResponseReport;
 }
 
 /** A result with its per-agent sequence number: starts at 1, never reused, also across restarts. */
@@ -111,6 +118,8 @@ class FileSpool implements Spool {
   private parts: Map<string, GapPart>;
   private lastGap: number;
   private gapsAcked: number;
+  /** The gap whose eviction pass is rewriting segments right now: not reported until it is whole. */
+  private evicting = 0;
   private tail: Tail;
   private appends: QueuedAppend[] = [];
   private queued = new Set<string>();
@@ -197,7 +206,7 @@ class FileSpool implements Spool {
   }
 
   gaps(): GapReport[] {
-    return reportsFrom(this.parts.values());
+    return reportsFrom(this.parts.values()).filter((gap) => gap.id !== this.evicting);
   }
 
   ackGaps(upToId: number): void {
@@ -368,7 +377,13 @@ class FileSpool implements Spool {
     for (const { seq, segment } of chosen)
       bySegment.set(segment, (bySegment.get(segment) ?? new Set()).add(seq));
     const gap = chosen.some((c) => c.seq > this.acked) ? ++this.lastGap : 0;
-    for (const [segment, seqs] of bySegment) await this.rewrite(segment, seqs, gap);
+    // A pass rewrites one segment at a time; a report sent halfway would be recorded short.
+    this.evicting = gap;
+    try {
+      for (const [segment, seqs] of bySegment) await this.rewrite(segment, seqs, gap);
+    } finally {
+      this.evicting = 0;
+    }
     await syncDirectory(this.dir, this.counter);
     const counted = chosen.filter((c) => c.seq > this.acked).length;
     this.log.warn(

@@ -6,9 +6,11 @@ import {
   type ConfigAck,
   type ConnectRequest,
   type ConnectResponse,
+  type GapReport,
   type Heartbeat,
   type Hello,
   type Result,
+  type TestResult,
 } from '@portwarden/proto/agent/v1';
 
 type Stream = ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -20,6 +22,8 @@ export interface FakeControllerOptions {
   config?: { revision: number; config: AgentConfig };
   /** Ack every batch as soon as it arrives. @default true */
   autoAck?: boolean;
+  /** Ack every gap report as soon as it arrives. @default true */
+  autoAckGaps?: boolean;
 }
 
 /**
@@ -32,6 +36,8 @@ export class FakeController {
   readonly batches: Result[][] = [];
   readonly configAcks: ConfigAck[] = [];
   readonly heartbeats: Heartbeat[] = [];
+  readonly gaps: GapReport[] = [];
+  readonly testResults: TestResult[] = [];
   readonly streams = new Set<Stream>();
   private readonly events = new EventEmitter();
 
@@ -72,6 +78,12 @@ export class FakeController {
 
   ack(upToSeq: number): void {
     for (const stream of this.streams) stream.write({ body: { $case: 'ack', value: { upToSeq } } });
+  }
+
+  /** Asks every connected agent to run a check now ("test now"). */
+  test(requestId: string, checkId: string): void {
+    for (const stream of this.streams)
+      stream.write({ body: { $case: 'test', value: { requestId, checkId } } });
   }
 
   push(revision: number, config: AgentConfig): void {
@@ -116,6 +128,11 @@ export class FakeController {
         stream.write({ body: { $case: 'ack', value: { upToSeq: last.seq } } });
     } else if (body?.$case === 'configAck') this.configAcks.push(body.value);
     else if (body?.$case === 'heartbeat') this.heartbeats.push(body.value);
+    else if (body?.$case === 'gap') {
+      this.gaps.push(body.value);
+      if (this.options.autoAckGaps !== false)
+        stream.write({ body: { $case: 'gapAck', value: { id: body.value.id } } });
+    } else if (body?.$case === 'testResult') this.testResults.push(body.value);
     this.events.emit('change');
   }
 }

@@ -23,6 +23,25 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
             .join(','),
       ],
       ['last seen', (r) => r.lastSeenAt],
+      ['dropped', (r) => r.dropped ?? 0],
+    ],
+  },
+  gaps: {
+    path: '/api/v1/gaps',
+    key: 'gaps',
+    columns: [
+      ['agent', (r) => r.agent],
+      ['id', (r) => r.id],
+      ['seqs', (r) => `${String(r.fromSeq)}-${String(r.toSeq)}`],
+      ['dropped', (r) => r.dropped],
+      [
+        'by check',
+        (r) =>
+          Object.entries((r.byCheck ?? {}) as Row)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(','),
+      ],
+      ['received', (r) => r.receivedAt],
     ],
   },
   checks: {
@@ -52,6 +71,26 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
       ['resolved', (r) => r.resolvedAt ?? '-'],
     ],
   },
+  responses: {
+    path: '/api/v1/responses',
+    key: 'responses',
+    columns: [
+      ['id', (r) => r.id],
+      ['agent', (r) => r.agent],
+      ['check', (r) => r.checkName],
+      ['verdict', (r) => r.verdict],
+      [
+        'tried',
+        (r) =>
+          ((r.attempts ?? []) as Row[])
+            .map((a) => `${String(a.kind)} ${String(a.target)}: ${String(a.status)}`)
+            .join('; '),
+      ],
+      ['result', (r) => (r.reason ? `${String(r.outcome)} (${String(r.reason)})` : r.outcome)],
+      ['incident', (r) => r.incidentId ?? '-'],
+      ['at', (r) => r.startedAt],
+    ],
+  },
 };
 
 export const RESOURCE_NAMES = [...Object.keys(RESOURCES), 'policy'];
@@ -61,7 +100,10 @@ export async function get(
   resource: string,
   output: 'table' | 'json' | 'yaml',
   out: (text: string) => void,
+  filter: { agent?: string } = {},
 ): Promise<void> {
+  if (filter.agent !== undefined && resource !== 'gaps')
+    throw new PortwardenError('usage', '--agent applies to `get gaps` only');
   if (resource === 'policy') {
     const policy = await client.get<{ revision: number; source: string }>('/api/v1/policy');
     out(
@@ -78,7 +120,8 @@ export async function get(
       `unknown resource "${resource}"`,
       `one of: ${RESOURCE_NAMES.join(', ')}`,
     );
-  const body = await client.get<Record<string, Row[]>>(spec.path);
+  const query = filter.agent === undefined ? '' : `?agent=${encodeURIComponent(filter.agent)}`;
+  const body = await client.get<Record<string, Row[]>>(`${spec.path}${query}`);
   const rows = body[spec.key] ?? [];
   if (output === 'json') return out(JSON.stringify(rows, null, 2) + '\n');
   out(

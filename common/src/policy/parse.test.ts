@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../errors.js';
 import { parsePolicy } from './parse.js';
+import { isPortCheck } from './resolved.js';
 
 const testdata = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
@@ -18,7 +19,7 @@ function rejection(text: string): PolicyError {
 describe('parsePolicy', () => {
   it('resolves the Ports tab example with every default filled in', () => {
     const policy = parsePolicy(testdata('ports-tab.yaml'));
-    expect(policy.checks.map((c) => [c.id, c.port])).toEqual([
+    expect(policy.checks.filter(isPortCheck).map((c) => [c.id, c.port])).toEqual([
       ['web-http-server', 80],
       ['secure-web-https-server', 443],
       ['ftp-server', 21],
@@ -103,6 +104,90 @@ describe('parsePolicy', () => {
       'alertGroups: {g: {channels: [{webhook: {url: "ftp://x"}}]}}\nchecks: []',
       'alertGroups.g.channels[0]',
       /./,
+    ],
+    [
+      'a firewall check with an unknown mode',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, firewall: {mode: fix}}]',
+      'checks[0].firewall.mode',
+      /expected off, notify, enable, enable-or-reboot/,
+    ],
+    [
+      'an unknown firewall profile',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, firewall: {profiles: [work]}}]',
+      'checks[0].firewall.profiles[0]',
+      /expected domain, private, public/,
+    ],
+    [
+      'an unknown firewall provider',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, firewall: {provider: pf}}]',
+      'checks[0].firewall.provider',
+      /expected auto, powershell/,
+    ],
+    [
+      'an unknown key under firewall',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, firewall: {mode: enable, reboot: true}}]',
+      'checks[0].firewall.reboot',
+      /unknown key/,
+    ],
+    [
+      'a port key on a firewall check',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, port: 80, firewall: {}}]',
+      'checks[0].port',
+      /for port checks, not firewall checks/,
+    ],
+    [
+      'a response on a firewall check',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: fw, firewall: {mode: notify}, response: {reboot: true}}]',
+      'checks[0].response',
+      /mode implies its response/,
+    ],
+    [
+      'an empty response',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {}}]',
+      'checks[0].response',
+      /name a response/,
+    ],
+    [
+      'two responses at once',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {restartService: nginx, reboot: true}}]',
+      'checks[0].response',
+      /one response per check/,
+    ],
+    [
+      'an unknown key under response',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {restartServce: nginx}}]',
+      'checks[0].response.restartServce',
+      /unknown key/,
+    ],
+    [
+      'a service name with a shell metacharacter',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {restartService: "nginx; reboot"}}]',
+      'checks[0].response.restartService',
+      /use letters, digits/,
+    ],
+    [
+      'a relative program path',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {runProgram: {path: heal.sh}}}]',
+      'checks[0].response.runProgram.path',
+      /absolute path/,
+    ],
+    [
+      'a program path with ..',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {runProgram: {path: /usr/../bin/sh}}}]',
+      'checks[0].response.runProgram.path',
+      /\. or \.\. segments/,
+    ],
+    [
+      'reboot: false',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {reboot: false}}]',
+      'checks[0].response.reboot',
+      /reboot: true/,
+    ],
+    [
+      'a timeout beside runProgram',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, response: {runProgram: {path: /bin/heal}, timeout: 5s}}]',
+      'checks[0].response.timeout',
+      /goes with restartService/,
     ],
   ];
   it.each(invalid)('rejects %s', (_why, text, path, message) => {

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError, type PolicyIssue } from '../errors.js';
 import { parsePolicy } from './parse.js';
-import type { ResolvedCheck } from './resolved.js';
+import { isPortCheck, type ResolvedPortCheck } from './resolved.js';
 
 /** A valid policy around one check written as a YAML flow mapping, which sits on line 4. */
 const policy = (check: string) =>
   `defaults: { alertGroup: g }\nalertGroups: { g: { channels: [{ log: {} }] } }\nchecks:\n  - { name: a, ${check} }\n`;
 
-const resolve = (check: string): ResolvedCheck => parsePolicy(policy(check)).checks[0]!;
+const resolve = (check: string): ResolvedPortCheck => {
+  const resolved = parsePolicy(policy(check)).checks[0]!;
+  if (!isPortCheck(resolved)) throw new Error('expected a port check');
+  return resolved;
+};
 
 function issues(check: string): Omit<PolicyIssue, 'line'>[] {
   try {

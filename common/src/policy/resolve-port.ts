@@ -3,7 +3,7 @@ import { parseDuration } from '../duration.js';
 import { decodeEscapes } from '../text.js';
 import {
   POLICY_DEFAULTS,
-  type ResolvedCheck,
+  type ResolvedPortCheck,
   type ResolvedExpectation,
   type ResolvedStep,
 } from './resolved.js';
@@ -14,7 +14,7 @@ type Issue = (key: Key, message: string) => void;
 
 /** The part of a resolved check that says how the port is probed. */
 export type PortOptions = Pick<
-  ResolvedCheck,
+  ResolvedPortCheck,
   | 'family'
   | 'addresses'
   | 'steps'

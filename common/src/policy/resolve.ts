@@ -2,10 +2,18 @@ import { parseDuration } from '../duration.js';
 import { PolicyError, type PolicyIssue } from '../errors.js';
 import { checkIdFromName } from '../ids.js';
 import { portOfService, type ServiceName } from '../services.js';
-import { POLICY_DEFAULTS, type ResolvedCheck, type ResolvedPolicy } from './resolved.js';
+import {
+  POLICY_DEFAULTS,
+  type ResolvedCheck,
+  type ResolvedCheckBase,
+  type ResolvedFirewallCheck,
+  type ResolvedPolicy,
+  type ResolvedPortCheck,
+} from './resolved.js';
 import type { CheckDocument, PolicyDocument } from './schema.js';
 import { formatPath } from './parse.js';
 import { resolvePortOptions } from './resolve-port.js';
+import { resolveResponse } from './resolve-response.js';
 
 type LineOf = (path: (string | number)[]) => number | undefined;
 
@@ -58,32 +66,84 @@ export function resolvePolicy(doc: PolicyDocument, lineOf: LineOf = () => undefi
 
 type Defaults = NonNullable<PolicyDocument['defaults']>;
 
-function resolveCheck(
-  check: CheckDocument,
-  defaults: Defaults,
-  issue: (key: (string | number)[], m: string) => void,
-): ResolvedCheck {
-  if (check.port === undefined && check.service === undefined) issue(['port'], 'set port or service');
-  if (check.port !== undefined && check.service !== undefined)
-    issue(['service'], 'set port or service, not both');
-  const timeoutMs = parseDuration(check.timeout ?? defaults.timeout ?? '10s');
-  const host = check.host ?? POLICY_DEFAULTS.host;
+type Issue = (key: (string | number)[], m: string) => void;
+
+function resolveCheck(check: CheckDocument, defaults: Defaults, issue: Issue): ResolvedCheck {
+  return check.firewall
+    ? resolveFirewallCheck(check, defaults, issue)
+    : resolvePortCheck(check, defaults, issue);
+}
+
+/** What port and firewall checks share: name, id, interval, threshold, alert group, enabled, agents. */
+function resolveBase(check: CheckDocument, defaults: Defaults, timeoutMs: number): ResolvedCheckBase {
   return {
     id: check.id ?? checkIdFromName(check.name),
     name: check.name,
-    host,
-    port: check.port ?? (check.service ? portOfService(check.service as ServiceName) : 0),
-    ...resolvePortOptions(check, host, timeoutMs, issue),
     intervalMs: parseDuration(check.interval ?? defaults.interval ?? '2m'),
     timeoutMs,
-    connectTimeoutMs: Math.min(
-      timeoutMs,
-      parseDuration(check.connectTimeout ?? defaults.connectTimeout ?? `${timeoutMs}ms`),
-    ),
     failuresBeforeAlert:
       check.failuresBeforeAlert ?? defaults.failuresBeforeAlert ?? POLICY_DEFAULTS.failuresBeforeAlert,
     alertGroup: check.alertGroup ?? defaults.alertGroup ?? '',
     enabled: check.enabled ?? true,
     agents: check.agents ?? {},
+  };
+}
+
+function resolvePortCheck(check: CheckDocument, defaults: Defaults, issue: Issue): ResolvedPortCheck {
+  if (check.port === undefined && check.service === undefined)
+    issue(['port'], 'set port or service (or firewall: for a firewall check)');
+  if (check.port !== undefined && check.service !== undefined)
+    issue(['service'], 'set port or service, not both');
+  const timeoutMs = parseDuration(check.timeout ?? defaults.timeout ?? '10s');
+  const host = check.host ?? POLICY_DEFAULTS.host;
+  const response = check.response ? resolveResponse(check.response, issue) : undefined;
+  return {
+    kind: 'port',
+    ...resolveBase(check, defaults, timeoutMs),
+    host,
+    port: check.port ?? (check.service ? portOfService(check.service as ServiceName) : 0),
+    ...resolvePortOptions(check, host, timeoutMs, issue),
+    connectTimeoutMs: Math.min(
+      timeoutMs,
+      parseDuration(check.connectTimeout ?? defaults.connectTimeout ?? `${timeoutMs}ms`),
+    ),
+    ...(response && { response }),
+  };
+}
+
+/** The keys a firewall check takes besides `firewall`; every other key belongs to port checks. */
+const FIREWALL_CHECK_KEYS = new Set<string>([
+  'name',
+  'id',
+  'firewall',
+  'interval',
+  'timeout',
+  'failuresBeforeAlert',
+  'alertGroup',
+  'enabled',
+  'agents',
+]);
+
+/** `defaults.timeout` is for ports: a firewall check's own `timeout`, else 60 s. */
+function resolveFirewallCheck(check: CheckDocument, defaults: Defaults, issue: Issue): ResolvedFirewallCheck {
+  for (const key of Object.keys(check)) {
+    if (FIREWALL_CHECK_KEYS.has(key)) continue;
+    issue(
+      [key],
+      key === 'response'
+        ? "a firewall check's mode implies its response: use firewall.mode enable or enable-or-reboot"
+        : 'is for port checks, not firewall checks',
+    );
+  }
+  const firewall = check.firewall!;
+  const timeoutMs = check.timeout ? parseDuration(check.timeout) : POLICY_DEFAULTS.firewallTimeoutMs;
+  return {
+    kind: 'firewall',
+    ...resolveBase(check, defaults, timeoutMs),
+    firewall: {
+      mode: firewall.mode ?? 'notify',
+      profiles: firewall.profiles ? [...new Set(firewall.profiles)] : ['domain', 'private', 'public'],
+      provider: firewall.provider ?? 'auto',
+    },
   };
 }

@@ -1,10 +1,47 @@
+import type { FirewallMode, FirewallProfile, ProviderChoice } from '../firewall.js';
 import type { Labels } from '../labels.js';
 import type { ChannelDocument } from './schema.js';
 
-/** A check with every default filled in and durations in milliseconds. JSON as stored. */
-export interface ResolvedCheck {
+/**
+ * A check with every default filled in and durations in milliseconds. JSON as stored: revisions
+ * stored before firewall checks existed have no `kind`, and are port checks; test
+ * `kind === 'firewall'`, never `kind === 'port'`.
+ */
+export type ResolvedCheck = ResolvedPortCheck | ResolvedFirewallCheck;
+
+/** What every kind of check has. */
+export interface ResolvedCheckBase {
   id: string;
   name: string;
+  intervalMs: number;
+  /** The whole probe's time limit. */
+  timeoutMs: number;
+  failuresBeforeAlert: number;
+  alertGroup: string;
+  enabled: boolean;
+  agents: Labels;
+}
+
+export interface ResolvedFirewallCheck extends ResolvedCheckBase {
+  kind: 'firewall';
+  firewall: ResolvedFirewall;
+}
+
+/** The mode implies the responses: `enable` re-enables, `enable-or-reboot` then reboots. */
+export interface ResolvedFirewall {
+  mode: FirewallMode;
+  profiles: FirewallProfile[];
+  provider: ProviderChoice;
+}
+
+/** A response of a port check, as the agent runs it (if its local config allows it). */
+export type ResolvedResponse =
+  | { kind: 'restart-service'; service: string; timeoutMs: number }
+  | { kind: 'run-program'; path: string; args: string[]; timeoutMs: number }
+  | { kind: 'reboot' };
+
+export interface ResolvedPortCheck extends ResolvedCheckBase {
+  kind: 'port';
   host: string;
   port: number;
   family: 'auto' | 'ipv4' | 'ipv6';
@@ -16,8 +53,6 @@ export interface ResolvedCheck {
   /** Escapes not decoded; '' for none. */
   quit: string;
   maxBytes: number;
-  intervalMs: number;
-  timeoutMs: number;
   connectTimeoutMs: number;
   /** 0: off. */
   slowAfterMs: number;
@@ -32,10 +67,8 @@ export interface ResolvedCheck {
   certExpiresWithinMs: number;
   expectClosed: boolean;
   transcript: boolean;
-  failuresBeforeAlert: number;
-  alertGroup: string;
-  enabled: boolean;
-  agents: Labels;
+  /** Absent: no response; an incident opens at the threshold. */
+  response?: ResolvedResponse;
 }
 
 /** `send` keeps its escapes as written; the controller decodes them for the agent. */
@@ -75,4 +108,20 @@ export const POLICY_DEFAULTS = {
   failuresBeforeAlert: 1,
   host: '127.0.0.1',
   maxBytes: 4096,
+  /** Firewall tools (PowerShell above all) can be slow to start: firewall checks get longer. */
+  firewallTimeoutMs: 60_000,
+  /** Restarting a service or running a program. */
+  responseTimeoutMs: 60_000,
 } as const;
+
+/** Narrows a check to a port check (stored revisions without `kind` are port checks). */
+export function isPortCheck(check: ResolvedCheck): check is ResolvedPortCheck {
+  return check.kind !== 'firewall';
+}
+
+/** Whether the agent runs a response before the check may alert: the controller then waits for its report. */
+export function respondsFirst(check: ResolvedCheck): boolean {
+  if (check.kind === 'firewall')
+    return check.firewall.mode === 'enable' || check.firewall.mode === 'enable-or-reboot';
+  return check.response !== undefined;
+}

@@ -3,6 +3,7 @@ import { DURATION_PATTERN } from '../duration.js';
 import { LABEL_KEY_PATTERN } from '../labels.js';
 import { CHECK_ID_PATTERN } from '../ids.js';
 import { WELL_KNOWN_SERVICES } from '../services.js';
+import { FIREWALL_MODES, FIREWALL_PROFILES, PROVIDER_NAMES } from '../firewall.js';
 
 /**
  * The policy file as users write it. Every object is strict: an unknown key is an error, never
@@ -60,6 +61,48 @@ export const stepSchema = z.strictObject({
   expectRegex: texts.optional(),
   expectMode: expectMode.optional(),
   ignoreCase: z.boolean().optional(),
+});
+
+/** `firewall:` on a check makes it a firewall check. */
+export const firewallSchema = z.strictObject({
+  /** off, notify, enable, enable-or-reboot. @default notify */
+  mode: z.enum(FIREWALL_MODES, { error: `expected ${FIREWALL_MODES.join(', ')}` }).optional(),
+  /** Windows profiles that must be on. @default all three */
+  profiles: z
+    .array(z.enum(FIREWALL_PROFILES, { error: `expected ${FIREWALL_PROFILES.join(', ')}` }))
+    .min(1, 'name at least one profile, or leave profiles out for all')
+    .max(FIREWALL_PROFILES.length)
+    .optional(),
+  /** Which tool reads and sets the firewall. @default auto */
+  provider: z
+    .enum(['auto', ...PROVIDER_NAMES], { error: `expected auto, ${PROVIDER_NAMES.join(', ')}` })
+    .optional(),
+});
+
+/**
+ * `response:` on a port check: what the agent does by itself when the check reaches its
+ * threshold, if the agent's local config allows it. Exactly one of restartService, runProgram,
+ * reboot; resolve checks that, so that the error names the key.
+ */
+export const responseSchema = z.strictObject({
+  /** A service (systemd unit, Windows service) to restart. */
+  restartService: z.string().max(256).optional(),
+  /** How long the restart may take. @default 60s */
+  timeout: duration.optional(),
+  /** A program to run, by absolute path, with its arguments passed verbatim. */
+  runProgram: z
+    .strictObject({
+      path: z.string().max(1024),
+      args: z
+        .array(z.string().max(32 * 1024))
+        .max(256)
+        .optional(),
+      /** @default 60s */
+      timeout: duration.optional(),
+    })
+    .optional(),
+  /** Reboot the server, through the agent's reboot guard. */
+  reboot: z.literal(true, { error: 'write reboot: true, or leave it out' }).optional(),
 });
 
 export const checkSchema = z.strictObject({
@@ -126,6 +169,10 @@ export const checkSchema = z.strictObject({
   enabled: z.boolean().optional(),
   /** Label selector; omitted means every agent. */
   agents: selector.optional(),
+  /** A firewall check instead of a port check. */
+  firewall: firewallSchema.optional(),
+  /** What the agent does when a port check reaches its threshold. */
+  response: responseSchema.optional(),
 });
 
 export const defaultsSchema = z.strictObject({
@@ -160,5 +207,7 @@ export const policySchema = z.strictObject({
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type CheckDocument = z.infer<typeof checkSchema>;
 export type StepDocument = z.infer<typeof stepSchema>;
+export type FirewallDocument = z.infer<typeof firewallSchema>;
+export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;

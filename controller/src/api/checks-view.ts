@@ -1,5 +1,5 @@
 import { matchesSelector } from '@portwarden/common/labels';
-import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import type { ResolvedCheck, ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { AgentRecord } from '../store/agents.js';
 import type { CheckStatusRow } from '../store/views.js';
 
@@ -36,7 +36,7 @@ export function checkStatuses(
         agent: agent.name,
         checkId: check.id,
         name: check.name,
-        target: `${check.host}:${check.port}`,
+        target: target(check),
         enabled: check.enabled,
         status: !check.enabled ? 'disabled' : (state?.outcome ?? 'pending'),
         consecutiveFailures: state?.consecutiveFailures ?? 0,
@@ -50,4 +50,11 @@ export function checkStatuses(
     }
   }
   return out;
+}
+
+/** What the check watches: `host:port`, or the firewall and its profiles. */
+function target(check: ResolvedCheck): string {
+  if (check.kind === 'firewall')
+    return `firewall ${check.firewall.profiles.join(',')} (${check.firewall.mode})`;
+  return `${check.host}:${check.port}`;
 }

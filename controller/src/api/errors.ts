@@ -13,12 +13,22 @@ export class BadRequestError extends PortwardenError {
   }
 }
 
+export class NotFoundError extends PortwardenError {
+  constructor(message: string, hint?: string) {
+    super('not-found', message, hint);
+  }
+}
+
+/** Error codes that are not the caller's malformed request; every other PortwardenError is a 400. */
+const STATUS_BY_CODE: Record<string, number> = { 'not-found': 404, 'enrollment-disabled': 409 };
+
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err: FastifyError | Error, _request, reply) => {
     if (err instanceof PolicyError) {
       return reply.code(400).send(body(err.code, 'policy rejected', err.hint, err.issues));
     }
-    if (err instanceof PortwardenError) return reply.code(400).send(body(err.code, err.message, err.hint));
+    if (err instanceof PortwardenError)
+      return reply.code(STATUS_BY_CODE[err.code] ?? 400).send(body(err.code, err.message, err.hint));
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status < 500) return reply.code(status).send(body('bad-request', err.message));
     logger.error({ err }, 'request failed');

@@ -4,14 +4,23 @@ import type { Logger } from '@portwarden/common/logger';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentStore } from '../store/agents.js';
 import type { Views } from '../store/views.js';
+import type { GapStore } from '../store/gaps.js';
 import { checkStatuses } from './checks-view.js';
+import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
+import { registerGapRoutes } from './gaps-routes.js';
+import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 
 export interface ApiDeps {
   policy: PolicyService;
   agents: AgentStore;
   views: Views;
   logger: Logger;
+  /** Tokens and revocation (enrollment-routes.ts). */
+  enrollment: EnrollmentAccess;
+  gaps: Pick<GapStore, 'list'>;
+  /** Response rounds and "test now" (responses-routes.ts). */
+  responses: ResponseRouteDeps;
 }
 
 const POLICY_BODY_LIMIT = 1024 * 1024;
@@ -44,12 +53,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/api/v1', async () => ({
     routes: [
       'GET /api/v1/agents',
+      'POST /api/v1/agents/:name/revoke',
+      'POST /api/v1/agents/:name/test',
       'GET /api/v1/checks',
+      'GET /api/v1/gaps',
       'GET /api/v1/incidents',
       'GET /api/v1/policy',
       'PUT /api/v1/policy',
+      'GET /api/v1/responses',
+      'POST /api/v1/tokens',
     ],
   }));
+
+  registerEnrollmentRoutes(app, deps.enrollment);
+  registerGapRoutes(app, deps.gaps);
+  registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', async (request, reply) => {
     if (typeof request.body !== 'string' || request.body.trim() === '') {

@@ -1,10 +1,18 @@
-import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
+import {
+  experimental,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerInterceptor,
+  type ServerOptions,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@portwarden/common/errors';
 import { AgentServiceService, type AgentServiceServer } from '@portwarden/proto/agent/v1';
+import type { ServerCertificates } from '../ca/server-certificates.js';
 import { runSession, type SessionDeps } from './session.js';
 
 const SERVICE_NAME = 'portwarden.agent.v1.AgentService';
@@ -16,10 +24,24 @@ const SERVER_OPTIONS: ServerOptions = {
   // Agents ping every 10 s to notice dead links; allow it even on a quiet stream.
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-  // The controller pings too, so a vanished agent's stream is released within about 40 s.
-  'grpc.keepalive_time_ms': 20_000,
-  'grpc.keepalive_timeout_ms': 20_000,
+  // The controller pings too: a ping every 15 s, unanswered for 10 s, closes the connection, so
+  // a silently vanished agent's stream is released within 25 s.
+  'grpc.keepalive_time_ms': 15_000,
+  'grpc.keepalive_timeout_ms': 10_000,
 };
+
+export interface GrpcServerOptions {
+  /**
+   * TLS: the server certificate, and the CA client certificates must chain to. Clients are asked
+   * for a certificate but not required to send one at the handshake (Enroll has none yet): the
+   * guard refuses Connect and Renew without a verified one. Undefined: plaintext (--insecure).
+   */
+  tls?: ServerCertificates;
+  /** The guard (grpc/guard.ts), run before any handler. */
+  interceptors: ServerInterceptor[];
+  /** Enroll and Renew; without TLS, the guard refuses both before they run. */
+  enrollment?: Pick<AgentServiceServer, 'enroll' | 'renew'>;
+}
 
 export interface GrpcServer {
   /** host:port actually bound */
@@ -27,9 +49,16 @@ export interface GrpcServer {
   stop(): Promise<void>;
 }
 
-export async function startGrpcServer(listen: string, deps: SessionDeps): Promise<GrpcServer> {
-  const server = new Server(SERVER_OPTIONS);
-  const impl: AgentServiceServer = { connect: (call) => runSession(call, deps) };
+export async function startGrpcServer(
+  listen: string,
+  deps: SessionDeps,
+  options: GrpcServerOptions,
+): Promise<GrpcServer> {
+  const server = new Server({ ...SERVER_OPTIONS, interceptors: options.interceptors });
+  const impl: AgentServiceServer = {
+    connect: (call) => runSession(call, deps),
+    ...(options.enrollment ?? NO_ENROLLMENT),
+  };
   server.addService(AgentServiceService, impl);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
@@ -37,7 +66,7 @@ export async function startGrpcServer(listen: string, deps: SessionDeps): Promis
   new ReflectionService(loadSync(protoPath)).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(listen, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(listen, serverCredentials(options.tls), (err, bound) =>
       err
         ? reject(
             new ConfigError(
@@ -64,3 +93,14 @@ export async function startGrpcServer(listen: string, deps: SessionDeps): Promis
     },
   };
 }
+
+/** Both provider arguments are the one object: it serves the CA and the server identity alike. */
+function serverCredentials(tls: ServerCertificates | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return experimental.createCertificateProviderServerCredentials(tls, tls, false);
+}
+
+const NO_ENROLLMENT: Pick<AgentServiceServer, 'enroll' | 'renew'> = {
+  enroll: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'enrollment is off' }),
+  renew: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: 'enrollment is off' }),
+};

@@ -83,6 +83,8 @@ const result = (
           reason: 'refused',
           detail: '',
           timings: undefined,
+          consecutiveFailures: 0,
+          responds: false,
           ...overrides,
         },
       ],

@@ -6,6 +6,9 @@ import type { IngestStore } from '../ingest/types.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
+import type { GapStore } from '../store/gaps.js';
+import type { TestBroker } from '../testnow/broker.js';
+import { validateGap } from './gaps.js';
 import { InvalidMessageError, validateHello, validateResults } from './validate.js';
 
 export type AgentCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -13,6 +16,10 @@ export type AgentCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 export interface SessionDeps {
   agents: AgentStore;
   ingest: IngestStore;
+  /** Where gap reports (results the agent's full spool dropped) are recorded. */
+  gaps: Pick<GapStore, 'record'>;
+  /** Where "test now" answers go (testnow/broker.ts); without it they are ignored. */
+  tests?: Pick<TestBroker, 'settle'>;
   policy: PolicyService;
   registry: SessionRegistry;
   logger: Logger;
@@ -167,6 +174,19 @@ async function handle(
     case 'heartbeat':
       await deps.agents.seen(session.agent.id);
       await deps.onHeard(session.agent.id);
+      return session;
+    case 'gap': {
+      const gap = validateGap(body.value);
+      await deps.gaps.record(session.agent.id, gap);
+      log.warn(
+        { agent: session.agent.name, gap: gap.id, dropped: gap.dropped },
+        'agent reported dropped results',
+      );
+      session.send({ body: { $case: 'gapAck', value: { id: gap.id } } });
+      return session;
+    }
+    case 'testResult':
+      deps.tests?.settle(session.agent.name, body.value);
       return session;
     case 'hello':
       throw new InvalidMessageError('hello may only be sent once per stream');

@@ -10,6 +10,7 @@ import {
 } from '@portwarden/proto/agent/v1';
 import type { IncomingResult } from '../ingest/types.js';
 import type { AgentHello } from '../store/agents.js';
+import { validateResultParts } from './validate-reports.js';
 
 /** Bounds on what an agent may send; anything outside them is refused with INVALID_ARGUMENT. */
 export const LIMITS = {
@@ -29,7 +30,7 @@ export class InvalidMessageError extends Error {
   }
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function validateHello(hello: Hello): AgentHello {
   if (!NAME_PATTERN.test(hello.name) || hello.name.length > LIMITS.nameLength) {
@@ -91,6 +92,7 @@ function validateResult(r: Result, path: string): IncomingResult {
     detail: r.detail.slice(0, LIMITS.detailLength),
     timings: r.timings ? { ...r.timings } : null,
     transcript: r.transcript ? validateTranscript(r.transcript, `${path}.transcript`) : null,
+    ...validateResultParts(r, path),
   };
 }
 

@@ -1,6 +1,11 @@
-import type { ResolvedAlertGroup, ResolvedCheck, ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import {
+  respondsFirst,
+  type ResolvedAlertGroup,
+  type ResolvedCheck,
+  type ResolvedPolicy,
+} from '@portwarden/common/policy/resolved';
 import { nextState } from '../state/next-state.js';
-import type { IncidentEvent } from '../outbox/event.js';
+import { incidentResponse, type IncidentEvent, type IncidentResponse } from '../outbox/event.js';
 import type {
   IncomingResult,
   IngestAgent,
@@ -58,17 +63,29 @@ async function advance(
 ): Promise<number> {
   let state = start;
   let events = 0;
+  const thresholds = { failuresBeforeAlert: check.failuresBeforeAlert, respondsFirst: respondsFirst(check) };
   for (const result of results) {
     if (state && result.seq <= state.lastSeq) continue; // older than what the state already reflects
     const decision = nextState(
       state,
-      { outcome: result.outcome, at: result.startedAt },
-      check.failuresBeforeAlert,
+      {
+        outcome: result.outcome,
+        at: result.startedAt,
+        ...(result.response && { response: result.response.verdict }),
+        agentResponds: result.responds ?? false,
+      },
+      thresholds,
     );
     let incidentId = state?.incidentId ?? null;
     const about = { agent, check, group };
     if (decision.event === 'opened') {
-      const cause = { reason: result.reason, detail: result.detail, openedAt: result.startedAt };
+      const response = result.response ? incidentResponse(result.response) : undefined;
+      const cause = {
+        reason: result.reason,
+        detail: result.detail,
+        openedAt: result.startedAt,
+        ...(response && { response }),
+      };
       incidentId = await tx.openIncident(agent.id, {
         checkId: check.id,
         checkName: check.name,
@@ -84,6 +101,19 @@ async function advance(
       await tx.addOutbox(incidentId, { ...event, endsAt: result.startedAt.toISOString() });
       incidentId = null;
       events += 1;
+    }
+    if (result.response) {
+      await tx.recordResponse(agent.id, {
+        seq: result.seq,
+        checkId: check.id,
+        checkName: check.name,
+        startedAt: result.startedAt,
+        report: result.response,
+        outcome: result.outcome,
+        reason: result.reason,
+        detail: result.detail,
+        incidentId: decision.event === 'opened' ? incidentId : null,
+      });
     }
     state = { ...decision.state, lastSeq: result.seq, incidentId };
     await tx.saveState(agent.id, check.id, state, result);
@@ -101,19 +131,23 @@ function incidentEvent(
   event: 'opened' | 'resolved',
   { agent, check, group }: About,
   incidentId: number,
-  cause: { reason: string; detail: string; openedAt: Date },
+  cause: { reason: string; detail: string; openedAt: Date; response?: IncidentResponse },
   consecutiveFailures: number,
 ): Omit<IncidentEvent, 'outboxId'> {
   return {
     event,
     incidentId,
-    check: { id: check.id, name: check.name, host: check.host, port: check.port },
+    check:
+      check.kind === 'firewall'
+        ? { id: check.id, name: check.name, host: agent.hostname || agent.name, port: 0, kind: 'firewall' }
+        : { id: check.id, name: check.name, host: check.host, port: check.port },
     agent: { name: agent.name, hostname: agent.hostname, labels: agent.labels },
     alertGroup: group,
     reason: cause.reason,
     detail: cause.detail,
     consecutiveFailures,
     startsAt: cause.openedAt.toISOString(),
+    ...(cause.response && { response: cause.response }),
   };
 }
 

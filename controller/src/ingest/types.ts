@@ -3,6 +3,8 @@ import type { Reason } from '@portwarden/common/reasons';
 import type { Transcript } from '@portwarden/common/transcript';
 import type { CheckState } from '../state/next-state.js';
 import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentResponse } from '../outbox/event.js';
+import type { FirewallReport, ResponseReport } from './reports.js';
 
 /** A result as validated at the gRPC edge. */
 export interface IncomingResult {
@@ -16,6 +18,14 @@ export interface IncomingResult {
   timings: Record<string, number> | null;
   /** What the probe sent and received, bounded; absent or null when the agent sent none. */
   transcript?: Transcript | null;
+  /** A firewall check's state of each profile. */
+  firewall?: FirewallReport | null;
+  /** The response round this result ends. */
+  response?: ResponseReport | null;
+  /** The agent's own count of consecutive failures of the check; 0 when up. */
+  consecutiveFailures?: number;
+  /** The agent runs the check's responses itself: at the threshold, wait for its round. */
+  responds?: boolean;
 }
 
 export interface IngestAgent {
@@ -37,6 +47,22 @@ export interface OpenIncident {
   reason: string;
   detail: string;
   openedAt: Date;
+  /** The response round that failed to fix it, if one ran. */
+  response?: IncidentResponse;
+}
+
+/** A response round to record, keyed by the result that ended it. */
+export interface ResponseRecord {
+  seq: number;
+  checkId: string;
+  checkName: string;
+  startedAt: Date;
+  report: ResponseReport;
+  outcome: 'up' | 'down';
+  reason: string;
+  detail: string;
+  /** The incident the round opened, if it did. */
+  incidentId: number | null;
 }
 
 /** What ingest needs from storage, inside one transaction. The PostgreSQL version is in store/. */
@@ -47,7 +73,12 @@ export interface IngestTransaction {
   lockStates(agentId: number, checkIds: string[]): Promise<Map<string, StoredCheckState>>;
   saveState(agentId: number, checkId: string, state: StoredCheckState, last: IncomingResult): Promise<void>;
   openIncident(agentId: number, incident: OpenIncident): Promise<number>;
-  resolveIncident(incidentId: number, at: Date): Promise<{ openedAt: Date; reason: string; detail: string }>;
+  resolveIncident(
+    incidentId: number,
+    at: Date,
+  ): Promise<{ openedAt: Date; reason: string; detail: string; response?: IncidentResponse }>;
+  /** Records a response round once (a replay records nothing). */
+  recordResponse(agentId: number, record: ResponseRecord): Promise<void>;
   addOutbox(incidentId: number, event: Omit<IncidentEvent, 'outboxId'>): Promise<void>;
 }
 

@@ -132,3 +132,83 @@ describe('formatLabelSet', () => {
     expect(formatLabelSet({ b: 'x"y', a: '1' })).toBe('{a="1", b="x\\"y"}');
   });
 });
+
+describe('a response and a firewall check in the notification', () => {
+  const tried: IncidentEvent = {
+    ...opened,
+    response: {
+      verdict: 'failed',
+      trigger: { outcome: 'down', reason: 'refused', detail: 'ECONNREFUSED', durationMs: 1 },
+      attempts: [
+        {
+          kind: 'restart-service',
+          target: 'nginx',
+          status: 'done',
+          reason: '',
+          detail: 'restart nginx: done',
+          startedAt: '2026-11-21T10:00:00.000Z',
+          durationMs: 900,
+          verification: { outcome: 'down', reason: 'refused', detail: 'ECONNREFUSED', durationMs: 1 },
+        },
+      ],
+    },
+  };
+
+  it('says what was tried and how it ended, firing and resolved alike', () => {
+    const firing = buildAlertmanagerMessage(tried, 'http://x').alerts[0]!.annotations;
+    const text = 'the response failed: restart-service nginx: done, then the check was still down (refused)';
+    expect(firing).toEqual({
+      summary: 'Web HTTPS on web-1 failed: refused',
+      description: `${annotations.description} Automatic response: ${text}.`,
+      response: text,
+      response_verdict: 'failed',
+    });
+    const resolvedToo = buildAlertmanagerMessage(
+      { ...tried, event: 'resolved', endsAt: ZERO_TIME },
+      'http://x',
+    );
+    expect(resolvedToo.alerts[0]!.annotations).toEqual(firing);
+    // The response is no part of the alert's identity.
+    expect(alertLabels(tried)).toEqual(labels);
+  });
+
+  it('names the denial when the agent does not allow the response', () => {
+    const denied: IncidentEvent = {
+      ...opened,
+      reason: 'response-denied',
+      response: {
+        verdict: 'denied',
+        trigger: { outcome: 'down', reason: 'refused', detail: 'ECONNREFUSED', durationMs: 1 },
+        attempts: [
+          {
+            ...tried.response!.attempts[0]!,
+            status: 'denied',
+            reason: 'response-denied',
+            detail: 'service "nginx" is not in this agent\'s responses.services',
+            verification: null,
+          },
+        ],
+      },
+    };
+    expect(buildAlertmanagerMessage(denied, 'http://x').alerts[0]!.annotations.response).toBe(
+      'the response was denied by the agent\'s local config: restart-service nginx: denied (service "nginx" is not in this agent\'s responses.services)',
+    );
+  });
+
+  it('has no port for a firewall check, and names the host whose firewall it is', () => {
+    const firewall: IncidentEvent = {
+      ...opened,
+      check: { id: 'fw', name: 'Windows Firewall', host: 'web-1.example', port: 0, kind: 'firewall' },
+      reason: 'gpo-override',
+      detail: 'domain is off by Group Policy (provider powershell)',
+    };
+    const alert = buildAlertmanagerMessage(firewall, 'http://x').alerts[0]!;
+    expect(alert.labels).not.toHaveProperty('port');
+    expect(alert.labels).toMatchObject({ check_id: 'fw', host: 'web-1.example' });
+    expect(alert.annotations.description).toBe(
+      'Firewall check "Windows Firewall" on web-1.example, run by agent web-1, failed: gpo-override ' +
+        '(Group Policy keeps a firewall profile off; the agent does not fight it). ' +
+        'Detail: domain is off by Group Policy (provider powershell)',
+    );
+  });
+});

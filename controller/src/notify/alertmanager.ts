@@ -1,6 +1,7 @@
 import type { Labels } from '@portwarden/common/labels';
 import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
 import { LIVENESS_CHECK_ID, type IncidentEvent } from '../outbox/event.js';
+import { describeResponse } from './response-text.js';
 
 /**
  * The Prometheus Alertmanager webhook message (version "4"), so that receivers written for
@@ -89,7 +90,7 @@ export function alertLabels(event: IncidentEvent): Labels {
     check_id: event.check.id,
     agent: event.agent.name,
     host: event.check.host,
-    ...(!liveness && { port: String(event.check.port) }),
+    ...(!liveness && event.check.kind !== 'firewall' && { port: String(event.check.port) }),
   };
   for (const key of Object.keys(event.agent.labels).sort()) {
     const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -109,10 +110,22 @@ export function alertAnnotations(event: IncidentEvent): Labels {
     };
   }
   const why = isReason(reason) ? `${reason} (${REASON_TEXT[reason]})` : reason;
+  const what =
+    check.kind === 'firewall'
+      ? `Firewall check "${check.name}" on ${check.host}, run by agent ${agent.name},`
+      : `Check "${check.name}" on ${check.host}:${check.port}, probed by agent ${agent.name},`;
+  const tried = event.response ? describeResponse(event.response) : undefined;
   const description =
-    `Check "${check.name}" on ${check.host}:${check.port}, probed by agent ${agent.name}, failed: ${why}.` +
-    (detail ? ` Detail: ${detail}` : '');
-  return { summary: `${check.name} on ${agent.name} failed: ${reason}`, description };
+    `${what} failed: ${why}.` +
+    (detail ? ` Detail: ${detail}` : '') +
+    (tried ? ` Automatic response: ${tried}.` : '');
+  const annotations: Labels = { summary: `${check.name} on ${agent.name} failed: ${reason}`, description };
+  // What the agent tried before anyone was told, and how it ended.
+  if (event.response && tried) {
+    annotations.response = tried;
+    annotations.response_verdict = event.response.verdict;
+  }
+  return annotations;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type ResolvedCheck,
   type ResolvedExpectation,
   type ResolvedPolicy,
+  type ResolvedPortCheck,
   type ResolvedStep,
 } from '@portwarden/common/policy/resolved';
 import { decodeEscapes } from '@portwarden/common/text';
@@ -18,6 +19,7 @@ import {
   type PortCheck,
   type Step,
 } from '@portwarden/proto/agent/v1';
+import { toFirewallCheck, toResponseAction } from './firewall-config.js';
 
 /** The part of the policy one agent runs: the checks whose selector matches its labels. */
 export function agentConfig(policy: ResolvedPolicy | undefined, labels: Labels): AgentConfig {
@@ -26,12 +28,20 @@ export function agentConfig(policy: ResolvedPolicy | undefined, labels: Labels):
 }
 
 function toProtoCheck(check: ResolvedCheck): Check {
-  return {
+  const base = {
     id: check.id,
     name: check.name,
     intervalMs: check.intervalMs,
     enabled: check.enabled,
+    // The agent counts failures too, to run the responses at the threshold.
+    failuresBeforeAlert: check.failuresBeforeAlert ?? POLICY_DEFAULTS.failuresBeforeAlert,
+  };
+  if (check.kind === 'firewall')
+    return { ...base, kind: { $case: 'firewall', value: toFirewallCheck(check) }, responses: [] };
+  return {
+    ...base,
     kind: { $case: 'port', value: toPortCheck(check) },
+    responses: check.response ? [toResponseAction(check.response)] : [],
   };
 }
 
@@ -39,8 +49,8 @@ function toProtoCheck(check: ResolvedCheck): Check {
  * Revisions stored before steps existed carry `send` / `expect` instead; they are read as the
  * shorthand they were, and every newer key takes its default.
  */
-type StoredCheck = Partial<ResolvedCheck> &
-  Pick<ResolvedCheck, 'host' | 'port' | 'timeoutMs' | 'connectTimeoutMs'> & {
+type StoredCheck = Partial<ResolvedPortCheck> &
+  Pick<ResolvedPortCheck, 'host' | 'port' | 'timeoutMs' | 'connectTimeoutMs'> & {
     send?: string;
     expect?: string;
   };
@@ -97,19 +107,19 @@ function toExpectation(expect: ResolvedExpectation): Expectation {
   };
 }
 
-const FAMILIES: Record<ResolvedCheck['family'], AddressFamily> = {
+const FAMILIES: Record<ResolvedPortCheck['family'], AddressFamily> = {
   auto: AddressFamily.ADDRESS_FAMILY_UNSPECIFIED,
   ipv4: AddressFamily.ADDRESS_FAMILY_IPV4,
   ipv6: AddressFamily.ADDRESS_FAMILY_IPV6,
 };
 
-const ADDRESS_MODES: Record<ResolvedCheck['addresses'], AddressMode> = {
+const ADDRESS_MODES: Record<ResolvedPortCheck['addresses'], AddressMode> = {
   first: AddressMode.ADDRESS_MODE_FIRST,
   all: AddressMode.ADDRESS_MODE_ALL,
   any: AddressMode.ADDRESS_MODE_ANY,
 };
 
-const STARTTLS: Record<ResolvedCheck['starttls'], StartTls> = {
+const STARTTLS: Record<ResolvedPortCheck['starttls'], StartTls> = {
   none: StartTls.START_TLS_UNSPECIFIED,
   smtp: StartTls.START_TLS_SMTP,
   imap: StartTls.START_TLS_IMAP,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextState, type CheckState, type IncidentTransition } from './next-state.js';
+import { nextState, type CheckState, type IncidentTransition, type Observation } from './next-state.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
@@ -9,7 +9,11 @@ function run(outcomes: string, threshold: number, start?: CheckState): string[] 
   let state = start;
   const events: string[] = [];
   [...outcomes].forEach((c, i) => {
-    const decision = nextState(state, { outcome: c === 'U' ? 'up' : 'down', at: at(i) }, threshold);
+    const decision = nextState(
+      state,
+      { outcome: c === 'U' ? 'up' : 'down', at: at(i) },
+      { failuresBeforeAlert: threshold },
+    );
     state = decision.state;
     if (decision.event) events.push(`${decision.event}@${i}`);
   });
@@ -46,9 +50,10 @@ describe('nextState', () => {
   });
 
   it('keeps since while the outcome stays the same and moves it on a change', () => {
-    const first = nextState(undefined, { outcome: 'down', at: at(0) }, 3).state;
-    const second = nextState(first, { outcome: 'down', at: at(5) }, 3).state;
-    const third = nextState(second, { outcome: 'up', at: at(9) }, 3).state;
+    const t = { failuresBeforeAlert: 3 };
+    const first = nextState(undefined, { outcome: 'down', at: at(0) }, t).state;
+    const second = nextState(first, { outcome: 'down', at: at(5) }, t).state;
+    const third = nextState(second, { outcome: 'up', at: at(9) }, t).state;
     expect([first.since, second.since, third.since]).toEqual([at(0), at(0), at(9)]);
   });
 
@@ -56,11 +61,75 @@ describe('nextState', () => {
     let state: CheckState | undefined;
     const events: (IncidentTransition | undefined)[] = [];
     for (let i = 0; i < 4; i++) {
-      const d = nextState(state, { outcome: 'down', at: at(i) }, 10);
+      const d = nextState(state, { outcome: 'down', at: at(i) }, { failuresBeforeAlert: 10 });
       state = d.state;
       events.push(d.event);
     }
     expect(state?.consecutiveFailures).toBe(4);
     expect(events.every((e) => e === undefined)).toBe(true);
+  });
+});
+
+/**
+ * Checks with a response. Each letter is one result: `d` down from an agent that runs the response
+ * itself, `D` down from one that does not, `U` up; a round's result: `R`
+ * recovered (up), `F` failed, `X` denied, `S` suppressed, `B` rebooting (all down).
+ */
+const ROUND: Record<string, Omit<Observation, 'at'>> = {
+  d: { outcome: 'down', agentResponds: true },
+  D: { outcome: 'down' },
+  U: { outcome: 'up' },
+  R: { outcome: 'up', response: 'recovered', agentResponds: true },
+  F: { outcome: 'down', response: 'failed', agentResponds: true },
+  X: { outcome: 'down', response: 'denied', agentResponds: true },
+  S: { outcome: 'down', response: 'suppressed', agentResponds: true },
+  B: { outcome: 'down', response: 'rebooting', agentResponds: true },
+};
+
+function rounds(results: string, threshold: number, respondsFirst: boolean): string[] {
+  let state: CheckState | undefined;
+  const events: string[] = [];
+  [...results].forEach((c, i) => {
+    const decision = nextState(
+      state,
+      { ...ROUND[c]!, at: at(i) },
+      { failuresBeforeAlert: threshold, respondsFirst },
+    );
+    state = decision.state;
+    if (decision.event) events.push(`${decision.event}@${i}`);
+  });
+  return events;
+}
+
+describe('nextState for a check with a response', () => {
+  // [results, threshold, responds first, expected events, why]
+  const cases: [string, number, boolean, string[], string][] = [
+    ['ddR', 3, true, [], 'the response fixed it: no incident'],
+    ['ddF', 3, true, ['opened@2'], 'the verification failed too: one incident'],
+    ['ddFddd', 3, true, ['opened@2'], 'later failures open nothing more'],
+    ['ddX', 3, true, ['opened@2'], 'the agent does not allow the response: the alert goes ahead'],
+    ['ddS', 3, true, ['opened@2'], 'the reboot guard held it back: the alert goes ahead'],
+    ['ddB', 3, true, [], 'the host is rebooting: the agent probes again when it is back'],
+    ['ddBdddS', 3, true, ['opened@6'], "after the reboot, the agent's next round decides"],
+    ['ddddd', 3, true, [], "past the threshold without a round: the agent's round is still to come"],
+    ['DDD', 3, true, ['opened@2'], 'an agent that runs no response for it: the threshold decides'],
+    ['dF', 3, true, ['opened@1'], 'a failed round opens even when results before it were lost'],
+    ['ddRddF', 3, true, ['opened@5'], 'a recovery resets the count; the next failed round opens'],
+    ['ddFU', 3, true, ['opened@2', 'resolved@3'], 'the first success resolves, as always'],
+    ['ddd', 3, false, ['opened@2'], 'no response configured: the threshold alone decides'],
+    ['F', 1, true, ['opened@0'], 'threshold 1: the first failure responds, and its round opens'],
+  ];
+  it.each(cases)(
+    '%s at threshold %i (responds first: %s) -> %j (%s)',
+    (results, threshold, first, expected) => {
+      expect(rounds(results, threshold, first)).toEqual(expected);
+    },
+  );
+
+  it('says why a failure past the threshold opened nothing', () => {
+    const thresholds = { failuresBeforeAlert: 1, respondsFirst: true };
+    expect(nextState(undefined, { ...ROUND.d!, at: t0 }, thresholds).held).toBe('awaiting-response');
+    expect(nextState(undefined, { ...ROUND.B!, at: t0 }, thresholds).held).toBe('rebooting');
+    expect(nextState(undefined, { ...ROUND.F!, at: t0 }, thresholds).held).toBeUndefined();
   });
 });

@@ -14,6 +14,15 @@ export interface AgentRecord {
   lastSeenAt: Date | null;
 }
 
+export interface AgentListRow extends AgentRecord {
+  /** Results the agent dropped because its spool was full, from all its gap reports. */
+  dropped: number;
+  /** When `portwarden agents revoke` revoked it; null when it was not, or never enrolled. */
+  revokedAt: Date | null;
+  /** The latest expiry among its valid certificates; null without one (never enrolled, revoked, --insecure). */
+  certificateExpiresAt: Date | null;
+}
+
 export interface AgentHello {
   name: string;
   labels: Labels;
@@ -52,8 +61,15 @@ export function createAgentStore(sql: Sql) {
                 config_error = NULLIF(${error}, ''), last_seen_at = now() WHERE id = ${id}`;
     },
 
-    async list(): Promise<AgentRecord[]> {
-      return sql<AgentRecord[]>`SELECT ${sql(AGENT_COLUMNS)} FROM agents ORDER BY name`;
+    /** Every agent, with what its gap reports add up to and, once enrolled, its certificate state. */
+    async list(): Promise<AgentListRow[]> {
+      return sql<AgentListRow[]>`
+        SELECT ${sql(AGENT_COLUMNS.map((c) => `a.${c}`))},
+          coalesce((SELECT sum(g.dropped) FROM result_gaps g WHERE g.agent_id = a.id), 0)::bigint AS dropped,
+          i.revoked_at,
+          (SELECT max(c.not_after) FROM agent_certificates c
+            WHERE c.agent_name = a.name AND c.revoked_at IS NULL) AS certificate_expires_at
+        FROM agents a LEFT JOIN agent_identities i ON i.name = a.name ORDER BY a.name`;
     },
 
     /** At start no stream is open on this replica's behalf; a later issue tracks liveness per replica. */

@@ -4,9 +4,10 @@ import type {
   IngestStore,
   IngestTransaction,
   OpenIncident,
+  ResponseRecord,
   StoredCheckState,
 } from '../ingest/types.js';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent, IncidentResponse } from '../outbox/event.js';
 
 export function createIngestStore(sql: Sql): IngestStore {
   return {
@@ -47,18 +48,33 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 
     async openIncident(agentId, incident: OpenIncident) {
       const [row] = await tx<{ id: number }[]>`
-        INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at)
+        INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at, response)
         VALUES (${agentId}, ${incident.checkId}, ${incident.checkName}, ${incident.alertGroup},
-                ${incident.reason}, ${incident.detail}, ${incident.openedAt})
+                ${incident.reason}, ${incident.detail}, ${incident.openedAt},
+                ${incident.response ? tx.json(incident.response as never) : null})
         RETURNING id`;
       return row!.id;
     },
 
     async resolveIncident(incidentId, at) {
-      const [row] = await tx<{ openedAt: Date; reason: string; detail: string }[]>`
+      const [row] = await tx<
+        { openedAt: Date; reason: string; detail: string; response: IncidentResponse | null }[]
+      >`
         UPDATE incidents SET resolved_at = ${at} WHERE id = ${incidentId}
-        RETURNING opened_at, reason, detail`;
-      return row!;
+        RETURNING opened_at, reason, detail, response`;
+      const { response, ...cause } = row!;
+      return response ? { ...cause, response } : cause;
+    },
+
+    async recordResponse(agentId, record: ResponseRecord) {
+      const { report } = record;
+      await tx`
+        INSERT INTO responses (agent_id, seq, check_id, check_name, started_at, verdict, trigger, attempts,
+                               outcome, reason, detail, incident_id)
+        VALUES (${agentId}, ${record.seq}, ${record.checkId}, ${record.checkName}, ${record.startedAt},
+                ${report.verdict}, ${tx.json(report.trigger as never)}, ${tx.json(report.attempts as never)},
+                ${record.outcome}, ${record.reason}, ${record.detail}, ${record.incidentId})
+        ON CONFLICT (agent_id, seq) DO NOTHING`;
     },
 
     async addOutbox(incidentId, event: Omit<IncidentEvent, 'outboxId'>) {
@@ -80,5 +96,6 @@ function resultRow(tx: TransactionSql, agentId: number, r: IncomingResult) {
     timings: r.timings,
     // As JSON explicitly: an array would otherwise be sent as a PostgreSQL array.
     transcript: r.transcript ? tx.json(r.transcript as never) : null,
+    firewall: r.firewall ? tx.json(r.firewall as never) : null,
   };
 }

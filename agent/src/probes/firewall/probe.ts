@@ -6,7 +6,6 @@ import {
   type ProviderContext,
   type ProviderOptions,
 } from './provider.js';
-import type { AnyReason } from './reasons.js';
 import { selectProvider, type Selection } from './select.js';
 import type { FirewallSpec, ProviderName } from './spec.js';
 import { firewallVerdict } from './verdict.js';
@@ -19,14 +18,8 @@ export interface FirewallReport extends Omit<FirewallStatus, 'provider'> {
   found: ProviderName[];
 }
 
-/**
- * A ProbeResult with the firewall report. `reason` widens to the firewall reasons until they move
- * into common's closed set; then this is `ProbeResult & { firewall }`.
- */
-export type FirewallProbeResult = Omit<ProbeResult, 'reason'> & {
-  reason?: AnyReason;
-  firewall: FirewallReport;
-};
+/** A ProbeResult that always carries the firewall report. */
+export type FirewallProbeResult = ProbeResult & { firewall: FirewallReport };
 
 export interface FirewallProbeContext extends ProbeContext {
   /** @default the real system (runner, locator, platform) */
@@ -45,10 +38,7 @@ export async function probeFirewall(
   ctx: FirewallProbeContext = {},
 ): Promise<FirewallProbeResult> {
   const started = performance.now();
-  const finish = (
-    verdict: { outcome: 'up' | 'down'; reason?: AnyReason; detail: string },
-    firewall: FirewallReport,
-  ) => {
+  const finish = (verdict: Pick<ProbeResult, 'outcome' | 'reason' | 'detail'>, firewall: FirewallReport) => {
     const durationMs = Math.round(performance.now() - started);
     const timings = { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: durationMs };
     return { ...verdict, durationMs, timings, firewall };
@@ -83,7 +73,7 @@ export async function probeFirewall(
 
 /** The probe with its dependencies bound, for the registry of probes. */
 export function createFirewallProbe(deps: Omit<FirewallProbeContext, 'signal'>): Probe<FirewallSpec> {
-  return (spec, ctx) => probeFirewall(spec, { ...deps, ...ctx }) as Promise<ProbeResult>;
+  return (spec, ctx) => probeFirewall(spec, { ...deps, ...ctx });
 }
 
 /** The context providers run in: the probe's deadline bounds every command. */

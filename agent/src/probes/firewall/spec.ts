@@ -1,21 +1,24 @@
 import { ConfigError } from '@portwarden/common/errors';
+import {
+  FIREWALL_MODES,
+  FIREWALL_PROFILES,
+  PROVIDER_NAMES,
+  type FirewallMode,
+  type FirewallProfile,
+  type ProviderChoice,
+} from '@portwarden/common/firewall';
 
-/** Windows firewall profiles. Linux has none: its providers report one `host` entry. */
-export const FIREWALL_PROFILES = ['domain', 'private', 'public'] as const;
-export type FirewallProfile = (typeof FIREWALL_PROFILES)[number];
-
-/**
- * `off`: not monitored. `notify`: report only. `enable`: turn the firewall back on, then verify.
- * `enable-or-reboot`: and reboot (through the reboot guard) when it stays off.
- */
-export const FIREWALL_MODES = ['off', 'notify', 'enable', 'enable-or-reboot'] as const;
-export type FirewallMode = (typeof FIREWALL_MODES)[number];
-
-export const WINDOWS_PROVIDERS = ['powershell', 'netsh'] as const;
-export const LINUX_PROVIDERS = ['firewalld', 'ufw', 'nftables', 'iptables'] as const;
-export const PROVIDER_NAMES = [...WINDOWS_PROVIDERS, ...LINUX_PROVIDERS] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
-export type ProviderChoice = 'auto' | ProviderName;
+export {
+  FIREWALL_MODES,
+  FIREWALL_PROFILES,
+  LINUX_PROVIDERS,
+  PROVIDER_NAMES,
+  WINDOWS_PROVIDERS,
+  type FirewallMode,
+  type FirewallProfile,
+  type ProviderChoice,
+  type ProviderName,
+} from '@portwarden/common/firewall';
 
 /**
  * What one `firewall` probe does, every default filled in, durations in milliseconds. The policy

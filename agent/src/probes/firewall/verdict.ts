@@ -1,5 +1,5 @@
 import type { FirewallStatus, ProfileStatus } from './provider.js';
-import type { FirewallReason } from './reasons.js';
+import type { FirewallReason } from '@portwarden/common/reasons';
 
 export interface FirewallVerdict {
   outcome: 'up' | 'down';

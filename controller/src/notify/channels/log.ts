@@ -32,6 +32,7 @@ export const logChannel: Channel<Record<string, never>> = {
           agent: event.agent.name,
           reason: event.reason,
           detail: event.detail,
+          ...(event.response && { response: alertAnnotations(event).response }),
           startsAt: event.startsAt,
           endsAt: event.endsAt,
           fingerprint: fingerprint(labels),

@@ -12,9 +12,12 @@ import {
   Client,
   type ClientDuplexStream,
   type ClientOptions,
+  type ClientUnaryCall,
   type handleBidiStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 
@@ -66,6 +69,228 @@ export function outcomeToJSON(object: Outcome): string {
   }
 }
 
+export enum FirewallState {
+  FIREWALL_STATE_UNSPECIFIED = 0,
+  /** FIREWALL_STATE_ON - Profiles: on. The service: running. */
+  FIREWALL_STATE_ON = 1,
+  /** FIREWALL_STATE_OFF - Profiles: off. The service: stopped. */
+  FIREWALL_STATE_OFF = 2,
+  FIREWALL_STATE_UNKNOWN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function firewallStateFromJSON(object: any): FirewallState {
+  switch (object) {
+    case 0:
+    case 'FIREWALL_STATE_UNSPECIFIED':
+      return FirewallState.FIREWALL_STATE_UNSPECIFIED;
+    case 1:
+    case 'FIREWALL_STATE_ON':
+      return FirewallState.FIREWALL_STATE_ON;
+    case 2:
+    case 'FIREWALL_STATE_OFF':
+      return FirewallState.FIREWALL_STATE_OFF;
+    case 3:
+    case 'FIREWALL_STATE_UNKNOWN':
+      return FirewallState.FIREWALL_STATE_UNKNOWN;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return FirewallState.UNRECOGNIZED;
+  }
+}
+
+export function firewallStateToJSON(object: FirewallState): string {
+  switch (object) {
+    case FirewallState.FIREWALL_STATE_UNSPECIFIED:
+      return 'FIREWALL_STATE_UNSPECIFIED';
+    case FirewallState.FIREWALL_STATE_ON:
+      return 'FIREWALL_STATE_ON';
+    case FirewallState.FIREWALL_STATE_OFF:
+      return 'FIREWALL_STATE_OFF';
+    case FirewallState.FIREWALL_STATE_UNKNOWN:
+      return 'FIREWALL_STATE_UNKNOWN';
+    case FirewallState.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum ResponseVerdict {
+  RESPONSE_VERDICT_UNSPECIFIED = 0,
+  /** RESPONSE_VERDICT_RECOVERED - A verification came back up: no incident. */
+  RESPONSE_VERDICT_RECOVERED = 1,
+  /** RESPONSE_VERDICT_FAILED - Every response ran and the check is still down. */
+  RESPONSE_VERDICT_FAILED = 2,
+  /** RESPONSE_VERDICT_DENIED - The agent's local config does not allow a response the policy asks for; nothing ran. */
+  RESPONSE_VERDICT_DENIED = 3,
+  /** RESPONSE_VERDICT_SUPPRESSED - The reboot guard or Group Policy held a response back; nothing ran. */
+  RESPONSE_VERDICT_SUPPRESSED = 4,
+  /** RESPONSE_VERDICT_REBOOTING - A reboot was issued; the agent probes again when the host is back. */
+  RESPONSE_VERDICT_REBOOTING = 5,
+  /** RESPONSE_VERDICT_NONE - No response configured. */
+  RESPONSE_VERDICT_NONE = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function responseVerdictFromJSON(object: any): ResponseVerdict {
+  switch (object) {
+    case 0:
+    case 'RESPONSE_VERDICT_UNSPECIFIED':
+      return ResponseVerdict.RESPONSE_VERDICT_UNSPECIFIED;
+    case 1:
+    case 'RESPONSE_VERDICT_RECOVERED':
+      return ResponseVerdict.RESPONSE_VERDICT_RECOVERED;
+    case 2:
+    case 'RESPONSE_VERDICT_FAILED':
+      return ResponseVerdict.RESPONSE_VERDICT_FAILED;
+    case 3:
+    case 'RESPONSE_VERDICT_DENIED':
+      return ResponseVerdict.RESPONSE_VERDICT_DENIED;
+    case 4:
+    case 'RESPONSE_VERDICT_SUPPRESSED':
+      return ResponseVerdict.RESPONSE_VERDICT_SUPPRESSED;
+    case 5:
+    case 'RESPONSE_VERDICT_REBOOTING':
+      return ResponseVerdict.RESPONSE_VERDICT_REBOOTING;
+    case 6:
+    case 'RESPONSE_VERDICT_NONE':
+      return ResponseVerdict.RESPONSE_VERDICT_NONE;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return ResponseVerdict.UNRECOGNIZED;
+  }
+}
+
+export function responseVerdictToJSON(object: ResponseVerdict): string {
+  switch (object) {
+    case ResponseVerdict.RESPONSE_VERDICT_UNSPECIFIED:
+      return 'RESPONSE_VERDICT_UNSPECIFIED';
+    case ResponseVerdict.RESPONSE_VERDICT_RECOVERED:
+      return 'RESPONSE_VERDICT_RECOVERED';
+    case ResponseVerdict.RESPONSE_VERDICT_FAILED:
+      return 'RESPONSE_VERDICT_FAILED';
+    case ResponseVerdict.RESPONSE_VERDICT_DENIED:
+      return 'RESPONSE_VERDICT_DENIED';
+    case ResponseVerdict.RESPONSE_VERDICT_SUPPRESSED:
+      return 'RESPONSE_VERDICT_SUPPRESSED';
+    case ResponseVerdict.RESPONSE_VERDICT_REBOOTING:
+      return 'RESPONSE_VERDICT_REBOOTING';
+    case ResponseVerdict.RESPONSE_VERDICT_NONE:
+      return 'RESPONSE_VERDICT_NONE';
+    case ResponseVerdict.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum ResponseKind {
+  RESPONSE_KIND_UNSPECIFIED = 0,
+  RESPONSE_KIND_RESTART_SERVICE = 1,
+  RESPONSE_KIND_RUN_PROGRAM = 2,
+  RESPONSE_KIND_FIREWALL_ENABLE = 3,
+  RESPONSE_KIND_REBOOT = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function responseKindFromJSON(object: any): ResponseKind {
+  switch (object) {
+    case 0:
+    case 'RESPONSE_KIND_UNSPECIFIED':
+      return ResponseKind.RESPONSE_KIND_UNSPECIFIED;
+    case 1:
+    case 'RESPONSE_KIND_RESTART_SERVICE':
+      return ResponseKind.RESPONSE_KIND_RESTART_SERVICE;
+    case 2:
+    case 'RESPONSE_KIND_RUN_PROGRAM':
+      return ResponseKind.RESPONSE_KIND_RUN_PROGRAM;
+    case 3:
+    case 'RESPONSE_KIND_FIREWALL_ENABLE':
+      return ResponseKind.RESPONSE_KIND_FIREWALL_ENABLE;
+    case 4:
+    case 'RESPONSE_KIND_REBOOT':
+      return ResponseKind.RESPONSE_KIND_REBOOT;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return ResponseKind.UNRECOGNIZED;
+  }
+}
+
+export function responseKindToJSON(object: ResponseKind): string {
+  switch (object) {
+    case ResponseKind.RESPONSE_KIND_UNSPECIFIED:
+      return 'RESPONSE_KIND_UNSPECIFIED';
+    case ResponseKind.RESPONSE_KIND_RESTART_SERVICE:
+      return 'RESPONSE_KIND_RESTART_SERVICE';
+    case ResponseKind.RESPONSE_KIND_RUN_PROGRAM:
+      return 'RESPONSE_KIND_RUN_PROGRAM';
+    case ResponseKind.RESPONSE_KIND_FIREWALL_ENABLE:
+      return 'RESPONSE_KIND_FIREWALL_ENABLE';
+    case ResponseKind.RESPONSE_KIND_REBOOT:
+      return 'RESPONSE_KIND_REBOOT';
+    case ResponseKind.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum ResponseStatus {
+  RESPONSE_STATUS_UNSPECIFIED = 0,
+  /** RESPONSE_STATUS_DONE - Every command ran and exited 0; whether it helped is the verification's to say. */
+  RESPONSE_STATUS_DONE = 1,
+  /** RESPONSE_STATUS_FAILED - A command failed, timed out or could not be built. */
+  RESPONSE_STATUS_FAILED = 2,
+  /** RESPONSE_STATUS_DENIED - Not allowed by the agent's local config; nothing ran. */
+  RESPONSE_STATUS_DENIED = 3,
+  /** RESPONSE_STATUS_SUPPRESSED - Held back by the reboot guard or Group Policy; nothing ran. */
+  RESPONSE_STATUS_SUPPRESSED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function responseStatusFromJSON(object: any): ResponseStatus {
+  switch (object) {
+    case 0:
+    case 'RESPONSE_STATUS_UNSPECIFIED':
+      return ResponseStatus.RESPONSE_STATUS_UNSPECIFIED;
+    case 1:
+    case 'RESPONSE_STATUS_DONE':
+      return ResponseStatus.RESPONSE_STATUS_DONE;
+    case 2:
+    case 'RESPONSE_STATUS_FAILED':
+      return ResponseStatus.RESPONSE_STATUS_FAILED;
+    case 3:
+    case 'RESPONSE_STATUS_DENIED':
+      return ResponseStatus.RESPONSE_STATUS_DENIED;
+    case 4:
+    case 'RESPONSE_STATUS_SUPPRESSED':
+      return ResponseStatus.RESPONSE_STATUS_SUPPRESSED;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return ResponseStatus.UNRECOGNIZED;
+  }
+}
+
+export function responseStatusToJSON(object: ResponseStatus): string {
+  switch (object) {
+    case ResponseStatus.RESPONSE_STATUS_UNSPECIFIED:
+      return 'RESPONSE_STATUS_UNSPECIFIED';
+    case ResponseStatus.RESPONSE_STATUS_DONE:
+      return 'RESPONSE_STATUS_DONE';
+    case ResponseStatus.RESPONSE_STATUS_FAILED:
+      return 'RESPONSE_STATUS_FAILED';
+    case ResponseStatus.RESPONSE_STATUS_DENIED:
+      return 'RESPONSE_STATUS_DENIED';
+    case ResponseStatus.RESPONSE_STATUS_SUPPRESSED:
+      return 'RESPONSE_STATUS_SUPPRESSED';
+    case ResponseStatus.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
 export enum TranscriptDirection {
   TRANSCRIPT_DIRECTION_UNSPECIFIED = 0,
   TRANSCRIPT_DIRECTION_SENT = 1,
@@ -107,6 +332,177 @@ export function transcriptDirectionToJSON(object: TranscriptDirection): string {
     case TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE:
       return 'TRANSCRIPT_DIRECTION_NOTE';
     case TranscriptDirection.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum FirewallMode {
+  /** FIREWALL_MODE_UNSPECIFIED - Notify: report only, never act. */
+  FIREWALL_MODE_UNSPECIFIED = 0,
+  /** FIREWALL_MODE_OFF - Not monitored: the probe runs nothing and is up. */
+  FIREWALL_MODE_OFF = 1,
+  FIREWALL_MODE_NOTIFY = 2,
+  /** FIREWALL_MODE_ENABLE - Re-enable, then verify. */
+  FIREWALL_MODE_ENABLE = 3,
+  /** FIREWALL_MODE_ENABLE_OR_REBOOT - Re-enable, verify, and reboot through the reboot guard when it stays off. */
+  FIREWALL_MODE_ENABLE_OR_REBOOT = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function firewallModeFromJSON(object: any): FirewallMode {
+  switch (object) {
+    case 0:
+    case 'FIREWALL_MODE_UNSPECIFIED':
+      return FirewallMode.FIREWALL_MODE_UNSPECIFIED;
+    case 1:
+    case 'FIREWALL_MODE_OFF':
+      return FirewallMode.FIREWALL_MODE_OFF;
+    case 2:
+    case 'FIREWALL_MODE_NOTIFY':
+      return FirewallMode.FIREWALL_MODE_NOTIFY;
+    case 3:
+    case 'FIREWALL_MODE_ENABLE':
+      return FirewallMode.FIREWALL_MODE_ENABLE;
+    case 4:
+    case 'FIREWALL_MODE_ENABLE_OR_REBOOT':
+      return FirewallMode.FIREWALL_MODE_ENABLE_OR_REBOOT;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return FirewallMode.UNRECOGNIZED;
+  }
+}
+
+export function firewallModeToJSON(object: FirewallMode): string {
+  switch (object) {
+    case FirewallMode.FIREWALL_MODE_UNSPECIFIED:
+      return 'FIREWALL_MODE_UNSPECIFIED';
+    case FirewallMode.FIREWALL_MODE_OFF:
+      return 'FIREWALL_MODE_OFF';
+    case FirewallMode.FIREWALL_MODE_NOTIFY:
+      return 'FIREWALL_MODE_NOTIFY';
+    case FirewallMode.FIREWALL_MODE_ENABLE:
+      return 'FIREWALL_MODE_ENABLE';
+    case FirewallMode.FIREWALL_MODE_ENABLE_OR_REBOOT:
+      return 'FIREWALL_MODE_ENABLE_OR_REBOOT';
+    case FirewallMode.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum FirewallProfile {
+  FIREWALL_PROFILE_UNSPECIFIED = 0,
+  FIREWALL_PROFILE_DOMAIN = 1,
+  FIREWALL_PROFILE_PRIVATE = 2,
+  FIREWALL_PROFILE_PUBLIC = 3,
+  /** FIREWALL_PROFILE_HOST - Linux: the host's one firewall (reports only). */
+  FIREWALL_PROFILE_HOST = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function firewallProfileFromJSON(object: any): FirewallProfile {
+  switch (object) {
+    case 0:
+    case 'FIREWALL_PROFILE_UNSPECIFIED':
+      return FirewallProfile.FIREWALL_PROFILE_UNSPECIFIED;
+    case 1:
+    case 'FIREWALL_PROFILE_DOMAIN':
+      return FirewallProfile.FIREWALL_PROFILE_DOMAIN;
+    case 2:
+    case 'FIREWALL_PROFILE_PRIVATE':
+      return FirewallProfile.FIREWALL_PROFILE_PRIVATE;
+    case 3:
+    case 'FIREWALL_PROFILE_PUBLIC':
+      return FirewallProfile.FIREWALL_PROFILE_PUBLIC;
+    case 4:
+    case 'FIREWALL_PROFILE_HOST':
+      return FirewallProfile.FIREWALL_PROFILE_HOST;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return FirewallProfile.UNRECOGNIZED;
+  }
+}
+
+export function firewallProfileToJSON(object: FirewallProfile): string {
+  switch (object) {
+    case FirewallProfile.FIREWALL_PROFILE_UNSPECIFIED:
+      return 'FIREWALL_PROFILE_UNSPECIFIED';
+    case FirewallProfile.FIREWALL_PROFILE_DOMAIN:
+      return 'FIREWALL_PROFILE_DOMAIN';
+    case FirewallProfile.FIREWALL_PROFILE_PRIVATE:
+      return 'FIREWALL_PROFILE_PRIVATE';
+    case FirewallProfile.FIREWALL_PROFILE_PUBLIC:
+      return 'FIREWALL_PROFILE_PUBLIC';
+    case FirewallProfile.FIREWALL_PROFILE_HOST:
+      return 'FIREWALL_PROFILE_HOST';
+    case FirewallProfile.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum FirewallProvider {
+  /** FIREWALL_PROVIDER_UNSPECIFIED - Auto (in a check); none (in a report). */
+  FIREWALL_PROVIDER_UNSPECIFIED = 0,
+  FIREWALL_PROVIDER_POWERSHELL = 1,
+  FIREWALL_PROVIDER_NETSH = 2,
+  FIREWALL_PROVIDER_FIREWALLD = 3,
+  FIREWALL_PROVIDER_UFW = 4,
+  FIREWALL_PROVIDER_NFTABLES = 5,
+  FIREWALL_PROVIDER_IPTABLES = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function firewallProviderFromJSON(object: any): FirewallProvider {
+  switch (object) {
+    case 0:
+    case 'FIREWALL_PROVIDER_UNSPECIFIED':
+      return FirewallProvider.FIREWALL_PROVIDER_UNSPECIFIED;
+    case 1:
+    case 'FIREWALL_PROVIDER_POWERSHELL':
+      return FirewallProvider.FIREWALL_PROVIDER_POWERSHELL;
+    case 2:
+    case 'FIREWALL_PROVIDER_NETSH':
+      return FirewallProvider.FIREWALL_PROVIDER_NETSH;
+    case 3:
+    case 'FIREWALL_PROVIDER_FIREWALLD':
+      return FirewallProvider.FIREWALL_PROVIDER_FIREWALLD;
+    case 4:
+    case 'FIREWALL_PROVIDER_UFW':
+      return FirewallProvider.FIREWALL_PROVIDER_UFW;
+    case 5:
+    case 'FIREWALL_PROVIDER_NFTABLES':
+      return FirewallProvider.FIREWALL_PROVIDER_NFTABLES;
+    case 6:
+    case 'FIREWALL_PROVIDER_IPTABLES':
+      return FirewallProvider.FIREWALL_PROVIDER_IPTABLES;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return FirewallProvider.UNRECOGNIZED;
+  }
+}
+
+export function firewallProviderToJSON(object: FirewallProvider): string {
+  switch (object) {
+    case FirewallProvider.FIREWALL_PROVIDER_UNSPECIFIED:
+      return 'FIREWALL_PROVIDER_UNSPECIFIED';
+    case FirewallProvider.FIREWALL_PROVIDER_POWERSHELL:
+      return 'FIREWALL_PROVIDER_POWERSHELL';
+    case FirewallProvider.FIREWALL_PROVIDER_NETSH:
+      return 'FIREWALL_PROVIDER_NETSH';
+    case FirewallProvider.FIREWALL_PROVIDER_FIREWALLD:
+      return 'FIREWALL_PROVIDER_FIREWALLD';
+    case FirewallProvider.FIREWALL_PROVIDER_UFW:
+      return 'FIREWALL_PROVIDER_UFW';
+    case FirewallProvider.FIREWALL_PROVIDER_NFTABLES:
+      return 'FIREWALL_PROVIDER_NFTABLES';
+    case FirewallProvider.FIREWALL_PROVIDER_IPTABLES:
+      return 'FIREWALL_PROVIDER_IPTABLES';
+    case FirewallProvider.UNRECOGNIZED:
     default:
       return 'UNRECOGNIZED';
   }
@@ -293,12 +689,49 @@ export function matchModeToJSON(object: MatchMode): string {
   }
 }
 
+export interface EnrollRequest {
+  /** The token from `portwarden token create`, as printed. */
+  token: string;
+  /**
+   * PKCS#10 certificate request, PEM, signed with the agent's new key (ECDSA P-256). Its subject
+   * CN is the agent's name; the controller sets every other field of the certificate itself.
+   */
+  csrPem: string;
+}
+
+export interface EnrollResponse {
+  /** The agent's client certificate, PEM: subject CN and SAN URI urn:portwarden:agent:<name>. */
+  certificatePem: string;
+  /** The controller's CA certificate, PEM: the only root the agent trusts from now on. */
+  caCertificatePem: string;
+  /** The labels the enrollment token gave this agent; policies select it by these. */
+  labels: { [key: string]: string };
+}
+
+export interface EnrollResponse_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface RenewRequest {
+  /** A certificate request for a new key, PEM, with the same subject CN as the current certificate. */
+  csrPem: string;
+}
+
+export interface RenewResponse {
+  certificatePem: string;
+  caCertificatePem: string;
+}
+
 export interface ConnectRequest {
   body:
     | { $case: 'hello'; value: Hello }
     | { $case: 'results'; value: ResultBatch }
     | { $case: 'configAck'; value: ConfigAck }
     | { $case: 'heartbeat'; value: Heartbeat }
+    | { $case: 'gap'; value: GapReport } //
+    /** The answer to a TestRequest. */
+    | { $case: 'testResult'; value: TestResult }
     | undefined;
 }
 
@@ -339,6 +772,97 @@ export interface Result {
    * text in all). Present on down results, and on up results of checks that ask for it.
    */
   transcript?: Transcript | undefined;
+  /** A firewall check: the state of each profile and how it was read. */
+  firewall?: FirewallReport | undefined;
+  /**
+   * Present on the one result that ends a response round: the check reached its threshold, the
+   * agent ran the responses it allows, probed again at once, and this result is that verification
+   * (or, when nothing ran, the result that reached the threshold, with reason response-denied,
+   * reboot-suppressed or gpo-override).
+   */
+  response?: ResponseReport | undefined;
+  /** The agent's own count of consecutive failures of this check, this result included; 0 when up. */
+  consecutiveFailures: number;
+  /**
+   * The agent runs this check's responses itself when its count reaches the threshold: the
+   * controller waits for the round's report before it opens an incident. False for a check the
+   * agent has no response for (its config may be older than the policy) and from agents that do
+   * not run responses: the controller then decides alone, at the threshold.
+   */
+  responds: boolean;
+}
+
+export interface FirewallReport {
+  /** The provider that read the state; unspecified when none could. */
+  provider: FirewallProvider;
+  /** Providers whose tools the host has. */
+  found: FirewallProvider[];
+  profiles: FirewallProfileState[];
+  /** The firewall service, when the provider has one (Windows MpsSvc). */
+  service?: FirewallService | undefined;
+  /** Fallbacks taken and commands that failed, in order. */
+  notes: string[];
+}
+
+export interface FirewallProfileState {
+  profile: FirewallProfile;
+  state: FirewallState;
+  /** How the state was read, for example "Enabled=0 in the active store". */
+  detail: string;
+  /** Windows: Group Policy sets this profile; checked only for profiles that are not on. */
+  gpoOverride?: boolean | undefined;
+}
+
+export interface FirewallService {
+  name: string;
+  state: FirewallState;
+  detail: string;
+}
+
+/** How a response round ended. */
+export interface ResponseReport {
+  verdict: ResponseVerdict;
+  /** The result that reached the threshold, before anything ran. */
+  trigger: ProbeSummary | undefined;
+  /** In the order they ran; a response held back ends the round. */
+  attempts: ResponseAttempt[];
+}
+
+export interface ProbeSummary {
+  outcome: Outcome;
+  /** A reason code when down. */
+  reason: string;
+  detail: string;
+  durationMs: number;
+}
+
+export interface ResponseAttempt {
+  kind: ResponseKind;
+  /** The service, the program, the profiles (comma-separated), or "host". */
+  target: string;
+  status: ResponseStatus;
+  /** response-denied, reboot-suppressed or gpo-override when held back; empty otherwise. */
+  reason: string;
+  detail: string;
+  startedAtUnixMs: number;
+  durationMs: number;
+  /** The check probed again right after; absent when nothing ran or the host is rebooting. */
+  verification?: ProbeSummary | undefined;
+  /** Every command run, arguments redacted. */
+  commands: CommandRun[];
+}
+
+export interface CommandRun {
+  /** Program and arguments, secrets redacted. */
+  argv: string[];
+  /** Absent when the program was killed or never started. */
+  exitCode?: number | undefined;
+  timedOut: boolean;
+  /** Why the program could not start (ENOENT, EACCES, ...); empty when it ran. */
+  spawnError: string;
+  durationMs: number;
+  /** The start of stderr, or of stdout when stderr is empty; redacted, at most 200 characters. */
+  output: string;
 }
 
 export interface Timings {
@@ -369,6 +893,29 @@ export interface ConfigAck {
   error: string;
 }
 
+/**
+ * Results the agent dropped because its spool was full: one report per eviction pass. Sent after
+ * the hello and whenever a new one appears, until a GapAck with its id arrives.
+ */
+export interface GapReport {
+  /**
+   * Numbers the eviction passes of this agent, from 1, never reused: the controller records a
+   * report once per (agent, id), however often it is sent.
+   */
+  id: number;
+  /** The dropped seqs lie within from_seq..to_seq; state changes in that range were kept and sent. */
+  fromSeq: number;
+  toSeq: number;
+  /** How many results were dropped, in all and per check id (the counts sum to dropped). */
+  dropped: number;
+  byCheck: { [key: string]: number };
+}
+
+export interface GapReport_ByCheckEntry {
+  key: string;
+  value: number;
+}
+
 export interface Heartbeat {
   sentAtUnixMs: number;
   /** Highest seq the agent has produced so far, so the controller can see lag. */
@@ -376,7 +923,13 @@ export interface Heartbeat {
 }
 
 export interface ConnectResponse {
-  body: { $case: 'config'; value: ConfigPush } | { $case: 'ack'; value: ResultAck } | undefined;
+  body:
+    | { $case: 'config'; value: ConfigPush }
+    | { $case: 'ack'; value: ResultAck }
+    | { $case: 'gapAck'; value: GapAck } //
+    /** "Test now": run one check at once and answer with a TestResult. */
+    | { $case: 'test'; value: TestRequest }
+    | undefined;
 }
 
 export interface ConfigPush {
@@ -389,6 +942,11 @@ export interface ResultAck {
   upToSeq: number;
 }
 
+/** The controller has recorded every gap report up to and including this id: the agent may forget them. */
+export interface GapAck {
+  id: number;
+}
+
 export interface AgentConfig {
   checks: Check[];
 }
@@ -399,7 +957,73 @@ export interface Check {
   name: string;
   intervalMs: number;
   enabled: boolean;
-  kind: { $case: 'port'; value: PortCheck } | undefined;
+  kind: { $case: 'port'; value: PortCheck } | { $case: 'firewall'; value: FirewallCheck } | undefined;
+  /**
+   * Consecutive failed probes before the check alerts ("No. Errors"); 0 = 1. The agent counts
+   * them too, and runs the responses when its count reaches this.
+   */
+  failuresBeforeAlert: number;
+  /**
+   * What the agent does when the threshold is reached, in order, each only when the verification
+   * after the previous one still fails; only those the agent's local config allows run. Empty for
+   * firewall checks: their mode implies it.
+   */
+  responses: ResponseAction[];
+}
+
+export interface FirewallCheck {
+  mode: FirewallMode;
+  /** Windows profiles that must be on; empty = all three. Ignored on Linux. */
+  profiles: FirewallProfile[];
+  /** Unspecified = auto: on Windows PowerShell, falling back to netsh; on Linux the manager in use. */
+  provider: FirewallProvider;
+  /** Bounds the whole probe, every command included; 0 = 60000. */
+  timeoutMs: number;
+}
+
+export interface ResponseAction {
+  action:
+    | { $case: 'restartService'; value: RestartService }
+    | { $case: 'runProgram'; value: RunProgram }
+    | {
+        $case: 'reboot';
+        value: Reboot;
+      }
+    | undefined;
+}
+
+export interface RestartService {
+  /** A systemd unit or Windows service name; never reaches a shell. */
+  name: string;
+  timeoutMs: number;
+}
+
+export interface RunProgram {
+  /** Absolute path; each argument is one argv entry, passed verbatim, never through a shell. */
+  path: string;
+  args: string[];
+  timeoutMs: number;
+}
+
+/** Through the agent's reboot guard. */
+export interface Reboot {}
+
+/**
+ * "Test now": run this check once, outside its schedule. No effect on thresholds, no response run,
+ * nothing spooled.
+ */
+export interface TestRequest {
+  /** Chosen by the controller; the TestResult carries it back. */
+  requestId: string;
+  checkId: string;
+}
+
+export interface TestResult {
+  requestId: string;
+  /** seq is 0: a test result is not one of the agent's sequenced results. */
+  result: Result | undefined;
+  /** Why the check could not be run (the agent does not run a check with that id); result is then absent. */
+  error: string;
 }
 
 export interface PortCheck {
@@ -464,6 +1088,485 @@ export interface Expectation {
   ignoreCase: boolean;
 }
 
+function createBaseEnrollRequest(): EnrollRequest {
+  return { token: '', csrPem: '' };
+}
+
+export const EnrollRequest: MessageFns<EnrollRequest> = {
+  encode(message: EnrollRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== '') {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.csrPem !== '') {
+      writer.uint32(18).string(message.csrPem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.csrPem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollRequest {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : '',
+      csrPem: isSet(object.csrPem)
+        ? globalThis.String(object.csrPem)
+        : isSet(object.csr_pem)
+          ? globalThis.String(object.csr_pem)
+          : '',
+    };
+  },
+
+  toJSON(message: EnrollRequest): unknown {
+    const obj: any = {};
+    if (message.token !== '') {
+      obj.token = message.token;
+    }
+    if (message.csrPem !== '') {
+      obj.csrPem = message.csrPem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollRequest>): EnrollRequest {
+    return EnrollRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollRequest>): EnrollRequest {
+    const message = createBaseEnrollRequest();
+    message.token = object.token ?? '';
+    message.csrPem = object.csrPem ?? '';
+    return message;
+  },
+};
+
+function createBaseEnrollResponse(): EnrollResponse {
+  return { certificatePem: '', caCertificatePem: '', labels: {} };
+}
+
+export const EnrollResponse: MessageFns<EnrollResponse> = {
+  encode(message: EnrollResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.certificatePem !== '') {
+      writer.uint32(10).string(message.certificatePem);
+    }
+    if (message.caCertificatePem !== '') {
+      writer.uint32(18).string(message.caCertificatePem);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      EnrollResponse_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.certificatePem = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caCertificatePem = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = EnrollResponse_LabelsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.labels[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollResponse {
+    return {
+      certificatePem: isSet(object.certificatePem)
+        ? globalThis.String(object.certificatePem)
+        : isSet(object.certificate_pem)
+          ? globalThis.String(object.certificate_pem)
+          : '',
+      caCertificatePem: isSet(object.caCertificatePem)
+        ? globalThis.String(object.caCertificatePem)
+        : isSet(object.ca_certificate_pem)
+          ? globalThis.String(object.ca_certificate_pem)
+          : '',
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.String(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+        : {},
+    };
+  },
+
+  toJSON(message: EnrollResponse): unknown {
+    const obj: any = {};
+    if (message.certificatePem !== '') {
+      obj.certificatePem = message.certificatePem;
+    }
+    if (message.caCertificatePem !== '') {
+      obj.caCertificatePem = message.caCertificatePem;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollResponse>): EnrollResponse {
+    return EnrollResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollResponse>): EnrollResponse {
+    const message = createBaseEnrollResponse();
+    message.certificatePem = object.certificatePem ?? '';
+    message.caCertificatePem = object.caCertificatePem ?? '';
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseEnrollResponse_LabelsEntry(): EnrollResponse_LabelsEntry {
+  return { key: '', value: '' };
+}
+
+export const EnrollResponse_LabelsEntry: MessageFns<EnrollResponse_LabelsEntry> = {
+  encode(message: EnrollResponse_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== '') {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== '') {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollResponse_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollResponse_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollResponse_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : '',
+      value: isSet(object.value) ? globalThis.String(object.value) : '',
+    };
+  },
+
+  toJSON(message: EnrollResponse_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== '') {
+      obj.key = message.key;
+    }
+    if (message.value !== '') {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollResponse_LabelsEntry>): EnrollResponse_LabelsEntry {
+    return EnrollResponse_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollResponse_LabelsEntry>): EnrollResponse_LabelsEntry {
+    const message = createBaseEnrollResponse_LabelsEntry();
+    message.key = object.key ?? '';
+    message.value = object.value ?? '';
+    return message;
+  },
+};
+
+function createBaseRenewRequest(): RenewRequest {
+  return { csrPem: '' };
+}
+
+export const RenewRequest: MessageFns<RenewRequest> = {
+  encode(message: RenewRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.csrPem !== '') {
+      writer.uint32(10).string(message.csrPem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenewRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenewRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.csrPem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenewRequest {
+    return {
+      csrPem: isSet(object.csrPem)
+        ? globalThis.String(object.csrPem)
+        : isSet(object.csr_pem)
+          ? globalThis.String(object.csr_pem)
+          : '',
+    };
+  },
+
+  toJSON(message: RenewRequest): unknown {
+    const obj: any = {};
+    if (message.csrPem !== '') {
+      obj.csrPem = message.csrPem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RenewRequest>): RenewRequest {
+    return RenewRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RenewRequest>): RenewRequest {
+    const message = createBaseRenewRequest();
+    message.csrPem = object.csrPem ?? '';
+    return message;
+  },
+};
+
+function createBaseRenewResponse(): RenewResponse {
+  return { certificatePem: '', caCertificatePem: '' };
+}
+
+export const RenewResponse: MessageFns<RenewResponse> = {
+  encode(message: RenewResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.certificatePem !== '') {
+      writer.uint32(10).string(message.certificatePem);
+    }
+    if (message.caCertificatePem !== '') {
+      writer.uint32(18).string(message.caCertificatePem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenewResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenewResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.certificatePem = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caCertificatePem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenewResponse {
+    return {
+      certificatePem: isSet(object.certificatePem)
+        ? globalThis.String(object.certificatePem)
+        : isSet(object.certificate_pem)
+          ? globalThis.String(object.certificate_pem)
+          : '',
+      caCertificatePem: isSet(object.caCertificatePem)
+        ? globalThis.String(object.caCertificatePem)
+        : isSet(object.ca_certificate_pem)
+          ? globalThis.String(object.ca_certificate_pem)
+          : '',
+    };
+  },
+
+  toJSON(message: RenewResponse): unknown {
+    const obj: any = {};
+    if (message.certificatePem !== '') {
+      obj.certificatePem = message.certificatePem;
+    }
+    if (message.caCertificatePem !== '') {
+      obj.caCertificatePem = message.caCertificatePem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RenewResponse>): RenewResponse {
+    return RenewResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RenewResponse>): RenewResponse {
+    const message = createBaseRenewResponse();
+    message.certificatePem = object.certificatePem ?? '';
+    message.caCertificatePem = object.caCertificatePem ?? '';
+    return message;
+  },
+};
+
 function createBaseConnectRequest(): ConnectRequest {
   return { body: undefined };
 }
@@ -482,6 +1585,12 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         break;
       case 'heartbeat':
         Heartbeat.encode(message.body.value, writer.uint32(34).fork()).join();
+        break;
+      case 'gap':
+        GapReport.encode(message.body.value, writer.uint32(42).fork()).join();
+        break;
+      case 'testResult':
+        TestResult.encode(message.body.value, writer.uint32(82).fork()).join();
         break;
     }
     return writer;
@@ -532,6 +1641,22 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.body = { $case: 'heartbeat', value: Heartbeat.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = { $case: 'gap', value: GapReport.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.body = { $case: 'testResult', value: TestResult.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -556,7 +1681,13 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
               ? { $case: 'configAck', value: ConfigAck.fromJSON(object.config_ack) }
               : isSet(object.heartbeat)
                 ? { $case: 'heartbeat', value: Heartbeat.fromJSON(object.heartbeat) }
-                : undefined,
+                : isSet(object.gap)
+                  ? { $case: 'gap', value: GapReport.fromJSON(object.gap) }
+                  : isSet(object.testResult)
+                    ? { $case: 'testResult', value: TestResult.fromJSON(object.testResult) }
+                    : isSet(object.test_result)
+                      ? { $case: 'testResult', value: TestResult.fromJSON(object.test_result) }
+                      : undefined,
     };
   },
 
@@ -570,6 +1701,10 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.configAck = ConfigAck.toJSON(message.body.value);
     } else if (message.body?.$case === 'heartbeat') {
       obj.heartbeat = Heartbeat.toJSON(message.body.value);
+    } else if (message.body?.$case === 'gap') {
+      obj.gap = GapReport.toJSON(message.body.value);
+    } else if (message.body?.$case === 'testResult') {
+      obj.testResult = TestResult.toJSON(message.body.value);
     }
     return obj;
   },
@@ -601,6 +1736,18 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case 'heartbeat': {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: 'heartbeat', value: Heartbeat.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case 'gap': {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: 'gap', value: GapReport.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case 'testResult': {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: 'testResult', value: TestResult.fromPartial(object.body.value) };
         }
         break;
       }
@@ -963,6 +2110,10 @@ function createBaseResult(): Result {
     detail: '',
     timings: undefined,
     transcript: undefined,
+    firewall: undefined,
+    response: undefined,
+    consecutiveFailures: 0,
+    responds: false,
   };
 }
 
@@ -994,6 +2145,18 @@ export const Result: MessageFns<Result> = {
     }
     if (message.transcript !== undefined) {
       Transcript.encode(message.transcript, writer.uint32(74).fork()).join();
+    }
+    if (message.firewall !== undefined) {
+      FirewallReport.encode(message.firewall, writer.uint32(162).fork()).join();
+    }
+    if (message.response !== undefined) {
+      ResponseReport.encode(message.response, writer.uint32(170).fork()).join();
+    }
+    if (message.consecutiveFailures !== 0) {
+      writer.uint32(176).uint32(message.consecutiveFailures);
+    }
+    if (message.responds !== false) {
+      writer.uint32(184).bool(message.responds);
     }
     return writer;
   },
@@ -1083,6 +2246,38 @@ export const Result: MessageFns<Result> = {
             message.transcript = Transcript.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.firewall = FirewallReport.decode(reader, reader.uint32());
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.response = ResponseReport.decode(reader, reader.uint32());
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.consecutiveFailures = reader.uint32();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.responds = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1118,6 +2313,14 @@ export const Result: MessageFns<Result> = {
       detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
       timings: isSet(object.timings) ? Timings.fromJSON(object.timings) : undefined,
       transcript: isSet(object.transcript) ? Transcript.fromJSON(object.transcript) : undefined,
+      firewall: isSet(object.firewall) ? FirewallReport.fromJSON(object.firewall) : undefined,
+      response: isSet(object.response) ? ResponseReport.fromJSON(object.response) : undefined,
+      consecutiveFailures: isSet(object.consecutiveFailures)
+        ? globalThis.Number(object.consecutiveFailures)
+        : isSet(object.consecutive_failures)
+          ? globalThis.Number(object.consecutive_failures)
+          : 0,
+      responds: isSet(object.responds) ? globalThis.Boolean(object.responds) : false,
     };
   },
 
@@ -1150,6 +2353,18 @@ export const Result: MessageFns<Result> = {
     if (message.transcript !== undefined) {
       obj.transcript = Transcript.toJSON(message.transcript);
     }
+    if (message.firewall !== undefined) {
+      obj.firewall = FirewallReport.toJSON(message.firewall);
+    }
+    if (message.response !== undefined) {
+      obj.response = ResponseReport.toJSON(message.response);
+    }
+    if (message.consecutiveFailures !== 0) {
+      obj.consecutiveFailures = Math.round(message.consecutiveFailures);
+    }
+    if (message.responds !== false) {
+      obj.responds = message.responds;
+    }
     return obj;
   },
 
@@ -1173,6 +2388,1006 @@ export const Result: MessageFns<Result> = {
       object.transcript !== undefined && object.transcript !== null
         ? Transcript.fromPartial(object.transcript)
         : undefined;
+    message.firewall =
+      object.firewall !== undefined && object.firewall !== null
+        ? FirewallReport.fromPartial(object.firewall)
+        : undefined;
+    message.response =
+      object.response !== undefined && object.response !== null
+        ? ResponseReport.fromPartial(object.response)
+        : undefined;
+    message.consecutiveFailures = object.consecutiveFailures ?? 0;
+    message.responds = object.responds ?? false;
+    return message;
+  },
+};
+
+function createBaseFirewallReport(): FirewallReport {
+  return { provider: 0, found: [], profiles: [], service: undefined, notes: [] };
+}
+
+export const FirewallReport: MessageFns<FirewallReport> = {
+  encode(message: FirewallReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== 0) {
+      writer.uint32(8).int32(message.provider);
+    }
+    if (message.found.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.found) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.profiles) {
+      FirewallProfileState.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.service !== undefined) {
+      FirewallService.encode(message.service, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.notes) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FirewallReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFirewallReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.found.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.found.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.profiles.push(FirewallProfileState.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.service = FirewallService.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FirewallReport {
+    return {
+      provider: isSet(object.provider) ? firewallProviderFromJSON(object.provider) : 0,
+      found: globalThis.Array.isArray(object?.found)
+        ? object.found.map((e: any) => firewallProviderFromJSON(e))
+        : [],
+      profiles: globalThis.Array.isArray(object?.profiles)
+        ? object.profiles.map((e: any) => FirewallProfileState.fromJSON(e))
+        : [],
+      service: isSet(object.service) ? FirewallService.fromJSON(object.service) : undefined,
+      notes: globalThis.Array.isArray(object?.notes)
+        ? object.notes.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: FirewallReport): unknown {
+    const obj: any = {};
+    if (message.provider !== 0) {
+      obj.provider = firewallProviderToJSON(message.provider);
+    }
+    if (message.found?.length) {
+      obj.found = message.found.map((e) => firewallProviderToJSON(e));
+    }
+    if (message.profiles?.length) {
+      obj.profiles = message.profiles.map((e) => FirewallProfileState.toJSON(e));
+    }
+    if (message.service !== undefined) {
+      obj.service = FirewallService.toJSON(message.service);
+    }
+    if (message.notes?.length) {
+      obj.notes = message.notes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FirewallReport>): FirewallReport {
+    return FirewallReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FirewallReport>): FirewallReport {
+    const message = createBaseFirewallReport();
+    message.provider = object.provider ?? 0;
+    message.found = object.found?.map((e) => e) || [];
+    message.profiles = object.profiles?.map((e) => FirewallProfileState.fromPartial(e)) || [];
+    message.service =
+      object.service !== undefined && object.service !== null
+        ? FirewallService.fromPartial(object.service)
+        : undefined;
+    message.notes = object.notes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseFirewallProfileState(): FirewallProfileState {
+  return { profile: 0, state: 0, detail: '', gpoOverride: undefined };
+}
+
+export const FirewallProfileState: MessageFns<FirewallProfileState> = {
+  encode(message: FirewallProfileState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.profile !== 0) {
+      writer.uint32(8).int32(message.profile);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.detail !== '') {
+      writer.uint32(26).string(message.detail);
+    }
+    if (message.gpoOverride !== undefined) {
+      writer.uint32(32).bool(message.gpoOverride);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FirewallProfileState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFirewallProfileState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.profile = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gpoOverride = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FirewallProfileState {
+    return {
+      profile: isSet(object.profile) ? firewallProfileFromJSON(object.profile) : 0,
+      state: isSet(object.state) ? firewallStateFromJSON(object.state) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
+      gpoOverride: isSet(object.gpoOverride)
+        ? globalThis.Boolean(object.gpoOverride)
+        : isSet(object.gpo_override)
+          ? globalThis.Boolean(object.gpo_override)
+          : undefined,
+    };
+  },
+
+  toJSON(message: FirewallProfileState): unknown {
+    const obj: any = {};
+    if (message.profile !== 0) {
+      obj.profile = firewallProfileToJSON(message.profile);
+    }
+    if (message.state !== 0) {
+      obj.state = firewallStateToJSON(message.state);
+    }
+    if (message.detail !== '') {
+      obj.detail = message.detail;
+    }
+    if (message.gpoOverride !== undefined) {
+      obj.gpoOverride = message.gpoOverride;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FirewallProfileState>): FirewallProfileState {
+    return FirewallProfileState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FirewallProfileState>): FirewallProfileState {
+    const message = createBaseFirewallProfileState();
+    message.profile = object.profile ?? 0;
+    message.state = object.state ?? 0;
+    message.detail = object.detail ?? '';
+    message.gpoOverride = object.gpoOverride ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFirewallService(): FirewallService {
+  return { name: '', state: 0, detail: '' };
+}
+
+export const FirewallService: MessageFns<FirewallService> = {
+  encode(message: FirewallService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.detail !== '') {
+      writer.uint32(26).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FirewallService {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFirewallService();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FirewallService {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
+      state: isSet(object.state) ? firewallStateFromJSON(object.state) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
+    };
+  },
+
+  toJSON(message: FirewallService): unknown {
+    const obj: any = {};
+    if (message.name !== '') {
+      obj.name = message.name;
+    }
+    if (message.state !== 0) {
+      obj.state = firewallStateToJSON(message.state);
+    }
+    if (message.detail !== '') {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FirewallService>): FirewallService {
+    return FirewallService.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FirewallService>): FirewallService {
+    const message = createBaseFirewallService();
+    message.name = object.name ?? '';
+    message.state = object.state ?? 0;
+    message.detail = object.detail ?? '';
+    return message;
+  },
+};
+
+function createBaseResponseReport(): ResponseReport {
+  return { verdict: 0, trigger: undefined, attempts: [] };
+}
+
+export const ResponseReport: MessageFns<ResponseReport> = {
+  encode(message: ResponseReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.verdict !== 0) {
+      writer.uint32(8).int32(message.verdict);
+    }
+    if (message.trigger !== undefined) {
+      ProbeSummary.encode(message.trigger, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.attempts) {
+      ResponseAttempt.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResponseReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResponseReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.verdict = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.trigger = ProbeSummary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.attempts.push(ResponseAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResponseReport {
+    return {
+      verdict: isSet(object.verdict) ? responseVerdictFromJSON(object.verdict) : 0,
+      trigger: isSet(object.trigger) ? ProbeSummary.fromJSON(object.trigger) : undefined,
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => ResponseAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ResponseReport): unknown {
+    const obj: any = {};
+    if (message.verdict !== 0) {
+      obj.verdict = responseVerdictToJSON(message.verdict);
+    }
+    if (message.trigger !== undefined) {
+      obj.trigger = ProbeSummary.toJSON(message.trigger);
+    }
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => ResponseAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResponseReport>): ResponseReport {
+    return ResponseReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResponseReport>): ResponseReport {
+    const message = createBaseResponseReport();
+    message.verdict = object.verdict ?? 0;
+    message.trigger =
+      object.trigger !== undefined && object.trigger !== null
+        ? ProbeSummary.fromPartial(object.trigger)
+        : undefined;
+    message.attempts = object.attempts?.map((e) => ResponseAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseProbeSummary(): ProbeSummary {
+  return { outcome: 0, reason: '', detail: '', durationMs: 0 };
+}
+
+export const ProbeSummary: MessageFns<ProbeSummary> = {
+  encode(message: ProbeSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.reason !== '') {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.detail !== '') {
+      writer.uint32(26).string(message.detail);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(32).uint32(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProbeSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProbeSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.durationMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProbeSummary {
+    return {
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : '',
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+          ? globalThis.Number(object.duration_ms)
+          : 0,
+    };
+  },
+
+  toJSON(message: ProbeSummary): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.reason !== '') {
+      obj.reason = message.reason;
+    }
+    if (message.detail !== '') {
+      obj.detail = message.detail;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProbeSummary>): ProbeSummary {
+    return ProbeSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProbeSummary>): ProbeSummary {
+    const message = createBaseProbeSummary();
+    message.outcome = object.outcome ?? 0;
+    message.reason = object.reason ?? '';
+    message.detail = object.detail ?? '';
+    message.durationMs = object.durationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseResponseAttempt(): ResponseAttempt {
+  return {
+    kind: 0,
+    target: '',
+    status: 0,
+    reason: '',
+    detail: '',
+    startedAtUnixMs: 0,
+    durationMs: 0,
+    verification: undefined,
+    commands: [],
+  };
+}
+
+export const ResponseAttempt: MessageFns<ResponseAttempt> = {
+  encode(message: ResponseAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.target !== '') {
+      writer.uint32(18).string(message.target);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.reason !== '') {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.detail !== '') {
+      writer.uint32(42).string(message.detail);
+    }
+    if (message.startedAtUnixMs !== 0) {
+      writer.uint32(48).int64(message.startedAtUnixMs);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(56).uint32(message.durationMs);
+    }
+    if (message.verification !== undefined) {
+      ProbeSummary.encode(message.verification, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.commands) {
+      CommandRun.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResponseAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResponseAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startedAtUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.durationMs = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.verification = ProbeSummary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.commands.push(CommandRun.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResponseAttempt {
+    return {
+      kind: isSet(object.kind) ? responseKindFromJSON(object.kind) : 0,
+      target: isSet(object.target) ? globalThis.String(object.target) : '',
+      status: isSet(object.status) ? responseStatusFromJSON(object.status) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : '',
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : '',
+      startedAtUnixMs: isSet(object.startedAtUnixMs)
+        ? globalThis.Number(object.startedAtUnixMs)
+        : isSet(object.started_at_unix_ms)
+          ? globalThis.Number(object.started_at_unix_ms)
+          : 0,
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+          ? globalThis.Number(object.duration_ms)
+          : 0,
+      verification: isSet(object.verification) ? ProbeSummary.fromJSON(object.verification) : undefined,
+      commands: globalThis.Array.isArray(object?.commands)
+        ? object.commands.map((e: any) => CommandRun.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ResponseAttempt): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = responseKindToJSON(message.kind);
+    }
+    if (message.target !== '') {
+      obj.target = message.target;
+    }
+    if (message.status !== 0) {
+      obj.status = responseStatusToJSON(message.status);
+    }
+    if (message.reason !== '') {
+      obj.reason = message.reason;
+    }
+    if (message.detail !== '') {
+      obj.detail = message.detail;
+    }
+    if (message.startedAtUnixMs !== 0) {
+      obj.startedAtUnixMs = Math.round(message.startedAtUnixMs);
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.verification !== undefined) {
+      obj.verification = ProbeSummary.toJSON(message.verification);
+    }
+    if (message.commands?.length) {
+      obj.commands = message.commands.map((e) => CommandRun.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResponseAttempt>): ResponseAttempt {
+    return ResponseAttempt.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResponseAttempt>): ResponseAttempt {
+    const message = createBaseResponseAttempt();
+    message.kind = object.kind ?? 0;
+    message.target = object.target ?? '';
+    message.status = object.status ?? 0;
+    message.reason = object.reason ?? '';
+    message.detail = object.detail ?? '';
+    message.startedAtUnixMs = object.startedAtUnixMs ?? 0;
+    message.durationMs = object.durationMs ?? 0;
+    message.verification =
+      object.verification !== undefined && object.verification !== null
+        ? ProbeSummary.fromPartial(object.verification)
+        : undefined;
+    message.commands = object.commands?.map((e) => CommandRun.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCommandRun(): CommandRun {
+  return { argv: [], exitCode: undefined, timedOut: false, spawnError: '', durationMs: 0, output: '' };
+}
+
+export const CommandRun: MessageFns<CommandRun> = {
+  encode(message: CommandRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.argv) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.exitCode !== undefined) {
+      writer.uint32(16).int32(message.exitCode);
+    }
+    if (message.timedOut !== false) {
+      writer.uint32(24).bool(message.timedOut);
+    }
+    if (message.spawnError !== '') {
+      writer.uint32(34).string(message.spawnError);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(40).uint32(message.durationMs);
+    }
+    if (message.output !== '') {
+      writer.uint32(50).string(message.output);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.argv.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timedOut = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.spawnError = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.durationMs = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandRun {
+    return {
+      argv: globalThis.Array.isArray(object?.argv) ? object.argv.map((e: any) => globalThis.String(e)) : [],
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+          ? globalThis.Number(object.exit_code)
+          : undefined,
+      timedOut: isSet(object.timedOut)
+        ? globalThis.Boolean(object.timedOut)
+        : isSet(object.timed_out)
+          ? globalThis.Boolean(object.timed_out)
+          : false,
+      spawnError: isSet(object.spawnError)
+        ? globalThis.String(object.spawnError)
+        : isSet(object.spawn_error)
+          ? globalThis.String(object.spawn_error)
+          : '',
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+          ? globalThis.Number(object.duration_ms)
+          : 0,
+      output: isSet(object.output) ? globalThis.String(object.output) : '',
+    };
+  },
+
+  toJSON(message: CommandRun): unknown {
+    const obj: any = {};
+    if (message.argv?.length) {
+      obj.argv = message.argv;
+    }
+    if (message.exitCode !== undefined) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.timedOut !== false) {
+      obj.timedOut = message.timedOut;
+    }
+    if (message.spawnError !== '') {
+      obj.spawnError = message.spawnError;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.output !== '') {
+      obj.output = message.output;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CommandRun>): CommandRun {
+    return CommandRun.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CommandRun>): CommandRun {
+    const message = createBaseCommandRun();
+    message.argv = object.argv?.map((e) => e) || [];
+    message.exitCode = object.exitCode ?? undefined;
+    message.timedOut = object.timedOut ?? false;
+    message.spawnError = object.spawnError ?? '';
+    message.durationMs = object.durationMs ?? 0;
+    message.output = object.output ?? '';
     return message;
   },
 };
@@ -1607,6 +3822,275 @@ export const ConfigAck: MessageFns<ConfigAck> = {
   },
 };
 
+function createBaseGapReport(): GapReport {
+  return { id: 0, fromSeq: 0, toSeq: 0, dropped: 0, byCheck: {} };
+}
+
+export const GapReport: MessageFns<GapReport> = {
+  encode(message: GapReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.fromSeq !== 0) {
+      writer.uint32(16).uint64(message.fromSeq);
+    }
+    if (message.toSeq !== 0) {
+      writer.uint32(24).uint64(message.toSeq);
+    }
+    if (message.dropped !== 0) {
+      writer.uint32(32).uint64(message.dropped);
+    }
+    globalThis.Object.entries(message.byCheck).forEach(([key, value]: [string, number]) => {
+      GapReport_ByCheckEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GapReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGapReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.dropped = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = GapReport_ByCheckEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.byCheck[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GapReport {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      fromSeq: isSet(object.fromSeq)
+        ? globalThis.Number(object.fromSeq)
+        : isSet(object.from_seq)
+          ? globalThis.Number(object.from_seq)
+          : 0,
+      toSeq: isSet(object.toSeq)
+        ? globalThis.Number(object.toSeq)
+        : isSet(object.to_seq)
+          ? globalThis.Number(object.to_seq)
+          : 0,
+      dropped: isSet(object.dropped) ? globalThis.Number(object.dropped) : 0,
+      byCheck: isObject(object.byCheck)
+        ? (globalThis.Object.entries(object.byCheck) as [string, any][]).reduce(
+            (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.Number(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+        : isObject(object.by_check)
+          ? (globalThis.Object.entries(object.by_check) as [string, any][]).reduce(
+              (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+                globalThis.Object.defineProperty(acc, key, {
+                  value: globalThis.Number(value),
+                  enumerable: true,
+                  configurable: true,
+                  writable: true,
+                });
+                return acc;
+              },
+              {},
+            )
+          : {},
+    };
+  },
+
+  toJSON(message: GapReport): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.fromSeq !== 0) {
+      obj.fromSeq = Math.round(message.fromSeq);
+    }
+    if (message.toSeq !== 0) {
+      obj.toSeq = Math.round(message.toSeq);
+    }
+    if (message.dropped !== 0) {
+      obj.dropped = Math.round(message.dropped);
+    }
+    if (message.byCheck) {
+      const entries = globalThis.Object.entries(message.byCheck) as [string, number][];
+      if (entries.length > 0) {
+        obj.byCheck = {};
+        entries.forEach(([k, v]) => {
+          obj.byCheck[k] = Math.round(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GapReport>): GapReport {
+    return GapReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GapReport>): GapReport {
+    const message = createBaseGapReport();
+    message.id = object.id ?? 0;
+    message.fromSeq = object.fromSeq ?? 0;
+    message.toSeq = object.toSeq ?? 0;
+    message.dropped = object.dropped ?? 0;
+    message.byCheck = (globalThis.Object.entries(object.byCheck ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseGapReport_ByCheckEntry(): GapReport_ByCheckEntry {
+  return { key: '', value: 0 };
+}
+
+export const GapReport_ByCheckEntry: MessageFns<GapReport_ByCheckEntry> = {
+  encode(message: GapReport_ByCheckEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== '') {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GapReport_ByCheckEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGapReport_ByCheckEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GapReport_ByCheckEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : '',
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: GapReport_ByCheckEntry): unknown {
+    const obj: any = {};
+    if (message.key !== '') {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GapReport_ByCheckEntry>): GapReport_ByCheckEntry {
+    return GapReport_ByCheckEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GapReport_ByCheckEntry>): GapReport_ByCheckEntry {
+    const message = createBaseGapReport_ByCheckEntry();
+    message.key = object.key ?? '';
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
 function createBaseHeartbeat(): Heartbeat {
   return { sentAtUnixMs: 0, lastSeq: 0 };
 }
@@ -1713,6 +4197,12 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       case 'ack':
         ResultAck.encode(message.body.value, writer.uint32(18).fork()).join();
         break;
+      case 'gapAck':
+        GapAck.encode(message.body.value, writer.uint32(42).fork()).join();
+        break;
+      case 'test':
+        TestRequest.encode(message.body.value, writer.uint32(82).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1746,6 +4236,22 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.body = { $case: 'ack', value: ResultAck.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = { $case: 'gapAck', value: GapAck.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.body = { $case: 'test', value: TestRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1764,7 +4270,13 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         ? { $case: 'config', value: ConfigPush.fromJSON(object.config) }
         : isSet(object.ack)
           ? { $case: 'ack', value: ResultAck.fromJSON(object.ack) }
-          : undefined,
+          : isSet(object.gapAck)
+            ? { $case: 'gapAck', value: GapAck.fromJSON(object.gapAck) }
+            : isSet(object.gap_ack)
+              ? { $case: 'gapAck', value: GapAck.fromJSON(object.gap_ack) }
+              : isSet(object.test)
+                ? { $case: 'test', value: TestRequest.fromJSON(object.test) }
+                : undefined,
     };
   },
 
@@ -1774,6 +4286,10 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.config = ConfigPush.toJSON(message.body.value);
     } else if (message.body?.$case === 'ack') {
       obj.ack = ResultAck.toJSON(message.body.value);
+    } else if (message.body?.$case === 'gapAck') {
+      obj.gapAck = GapAck.toJSON(message.body.value);
+    } else if (message.body?.$case === 'test') {
+      obj.test = TestRequest.toJSON(message.body.value);
     }
     return obj;
   },
@@ -1793,6 +4309,18 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       case 'ack': {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: 'ack', value: ResultAck.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case 'gapAck': {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: 'gapAck', value: GapAck.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case 'test': {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: 'test', value: TestRequest.fromPartial(object.body.value) };
         }
         break;
       }
@@ -1962,6 +4490,73 @@ export const ResultAck: MessageFns<ResultAck> = {
   },
 };
 
+function createBaseGapAck(): GapAck {
+  return { id: 0 };
+}
+
+export const GapAck: MessageFns<GapAck> = {
+  encode(message: GapAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GapAck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGapAck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GapAck {
+    return { id: isSet(object.id) ? globalThis.Number(object.id) : 0 };
+  },
+
+  toJSON(message: GapAck): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GapAck>): GapAck {
+    return GapAck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GapAck>): GapAck {
+    const message = createBaseGapAck();
+    message.id = object.id ?? 0;
+    return message;
+  },
+};
+
 function createBaseAgentConfig(): AgentConfig {
   return { checks: [] };
 }
@@ -2034,7 +4629,15 @@ export const AgentConfig: MessageFns<AgentConfig> = {
 };
 
 function createBaseCheck(): Check {
-  return { id: '', name: '', intervalMs: 0, enabled: false, kind: undefined };
+  return {
+    id: '',
+    name: '',
+    intervalMs: 0,
+    enabled: false,
+    kind: undefined,
+    failuresBeforeAlert: 0,
+    responses: [],
+  };
 }
 
 export const Check: MessageFns<Check> = {
@@ -2055,6 +4658,15 @@ export const Check: MessageFns<Check> = {
       case 'port':
         PortCheck.encode(message.kind.value, writer.uint32(82).fork()).join();
         break;
+      case 'firewall':
+        FirewallCheck.encode(message.kind.value, writer.uint32(90).fork()).join();
+        break;
+    }
+    if (message.failuresBeforeAlert !== 0) {
+      writer.uint32(160).uint32(message.failuresBeforeAlert);
+    }
+    for (const v of message.responses) {
+      ResponseAction.encode(v!, writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -2112,6 +4724,30 @@ export const Check: MessageFns<Check> = {
             message.kind = { $case: 'port', value: PortCheck.decode(reader, reader.uint32()) };
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.kind = { $case: 'firewall', value: FirewallCheck.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.failuresBeforeAlert = reader.uint32();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.responses.push(ResponseAction.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2134,7 +4770,19 @@ export const Check: MessageFns<Check> = {
           ? globalThis.Number(object.interval_ms)
           : 0,
       enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
-      kind: isSet(object.port) ? { $case: 'port', value: PortCheck.fromJSON(object.port) } : undefined,
+      kind: isSet(object.port)
+        ? { $case: 'port', value: PortCheck.fromJSON(object.port) }
+        : isSet(object.firewall)
+          ? { $case: 'firewall', value: FirewallCheck.fromJSON(object.firewall) }
+          : undefined,
+      failuresBeforeAlert: isSet(object.failuresBeforeAlert)
+        ? globalThis.Number(object.failuresBeforeAlert)
+        : isSet(object.failures_before_alert)
+          ? globalThis.Number(object.failures_before_alert)
+          : 0,
+      responses: globalThis.Array.isArray(object?.responses)
+        ? object.responses.map((e: any) => ResponseAction.fromJSON(e))
+        : [],
     };
   },
 
@@ -2154,6 +4802,14 @@ export const Check: MessageFns<Check> = {
     }
     if (message.kind?.$case === 'port') {
       obj.port = PortCheck.toJSON(message.kind.value);
+    } else if (message.kind?.$case === 'firewall') {
+      obj.firewall = FirewallCheck.toJSON(message.kind.value);
+    }
+    if (message.failuresBeforeAlert !== 0) {
+      obj.failuresBeforeAlert = Math.round(message.failuresBeforeAlert);
+    }
+    if (message.responses?.length) {
+      obj.responses = message.responses.map((e) => ResponseAction.toJSON(e));
     }
     return obj;
   },
@@ -2174,7 +4830,729 @@ export const Check: MessageFns<Check> = {
         }
         break;
       }
+      case 'firewall': {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: 'firewall', value: FirewallCheck.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    message.failuresBeforeAlert = object.failuresBeforeAlert ?? 0;
+    message.responses = object.responses?.map((e) => ResponseAction.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFirewallCheck(): FirewallCheck {
+  return { mode: 0, profiles: [], provider: 0, timeoutMs: 0 };
+}
+
+export const FirewallCheck: MessageFns<FirewallCheck> = {
+  encode(message: FirewallCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== 0) {
+      writer.uint32(8).int32(message.mode);
+    }
+    if (message.profiles.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.profiles) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.provider !== 0) {
+      writer.uint32(24).int32(message.provider);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(32).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FirewallCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFirewallCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.profiles.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.profiles.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provider = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FirewallCheck {
+    return {
+      mode: isSet(object.mode) ? firewallModeFromJSON(object.mode) : 0,
+      profiles: globalThis.Array.isArray(object?.profiles)
+        ? object.profiles.map((e: any) => firewallProfileFromJSON(e))
+        : [],
+      provider: isSet(object.provider) ? firewallProviderFromJSON(object.provider) : 0,
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+          ? globalThis.Number(object.timeout_ms)
+          : 0,
+    };
+  },
+
+  toJSON(message: FirewallCheck): unknown {
+    const obj: any = {};
+    if (message.mode !== 0) {
+      obj.mode = firewallModeToJSON(message.mode);
+    }
+    if (message.profiles?.length) {
+      obj.profiles = message.profiles.map((e) => firewallProfileToJSON(e));
+    }
+    if (message.provider !== 0) {
+      obj.provider = firewallProviderToJSON(message.provider);
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FirewallCheck>): FirewallCheck {
+    return FirewallCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FirewallCheck>): FirewallCheck {
+    const message = createBaseFirewallCheck();
+    message.mode = object.mode ?? 0;
+    message.profiles = object.profiles?.map((e) => e) || [];
+    message.provider = object.provider ?? 0;
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseResponseAction(): ResponseAction {
+  return { action: undefined };
+}
+
+export const ResponseAction: MessageFns<ResponseAction> = {
+  encode(message: ResponseAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.action?.$case) {
+      case 'restartService':
+        RestartService.encode(message.action.value, writer.uint32(10).fork()).join();
+        break;
+      case 'runProgram':
+        RunProgram.encode(message.action.value, writer.uint32(18).fork()).join();
+        break;
+      case 'reboot':
+        Reboot.encode(message.action.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResponseAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResponseAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.action = {
+              $case: 'restartService',
+              value: RestartService.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.action = { $case: 'runProgram', value: RunProgram.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = { $case: 'reboot', value: Reboot.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResponseAction {
+    return {
+      action: isSet(object.restartService)
+        ? { $case: 'restartService', value: RestartService.fromJSON(object.restartService) }
+        : isSet(object.restart_service)
+          ? { $case: 'restartService', value: RestartService.fromJSON(object.restart_service) }
+          : isSet(object.runProgram)
+            ? { $case: 'runProgram', value: RunProgram.fromJSON(object.runProgram) }
+            : isSet(object.run_program)
+              ? { $case: 'runProgram', value: RunProgram.fromJSON(object.run_program) }
+              : isSet(object.reboot)
+                ? { $case: 'reboot', value: Reboot.fromJSON(object.reboot) }
+                : undefined,
+    };
+  },
+
+  toJSON(message: ResponseAction): unknown {
+    const obj: any = {};
+    if (message.action?.$case === 'restartService') {
+      obj.restartService = RestartService.toJSON(message.action.value);
+    } else if (message.action?.$case === 'runProgram') {
+      obj.runProgram = RunProgram.toJSON(message.action.value);
+    } else if (message.action?.$case === 'reboot') {
+      obj.reboot = Reboot.toJSON(message.action.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResponseAction>): ResponseAction {
+    return ResponseAction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResponseAction>): ResponseAction {
+    const message = createBaseResponseAction();
+    switch (object.action?.$case) {
+      case 'restartService': {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = {
+            $case: 'restartService',
+            value: RestartService.fromPartial(object.action.value),
+          };
+        }
+        break;
+      }
+      case 'runProgram': {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: 'runProgram', value: RunProgram.fromPartial(object.action.value) };
+        }
+        break;
+      }
+      case 'reboot': {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: 'reboot', value: Reboot.fromPartial(object.action.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseRestartService(): RestartService {
+  return { name: '', timeoutMs: 0 };
+}
+
+export const RestartService: MessageFns<RestartService> = {
+  encode(message: RestartService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartService {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartService();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartService {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+          ? globalThis.Number(object.timeout_ms)
+          : 0,
+    };
+  },
+
+  toJSON(message: RestartService): unknown {
+    const obj: any = {};
+    if (message.name !== '') {
+      obj.name = message.name;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RestartService>): RestartService {
+    return RestartService.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RestartService>): RestartService {
+    const message = createBaseRestartService();
+    message.name = object.name ?? '';
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRunProgram(): RunProgram {
+  return { path: '', args: [], timeoutMs: 0 };
+}
+
+export const RunProgram: MessageFns<RunProgram> = {
+  encode(message: RunProgram, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== '') {
+      writer.uint32(10).string(message.path);
+    }
+    for (const v of message.args) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunProgram {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunProgram();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.args.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunProgram {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : '',
+      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => globalThis.String(e)) : [],
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+          ? globalThis.Number(object.timeout_ms)
+          : 0,
+    };
+  },
+
+  toJSON(message: RunProgram): unknown {
+    const obj: any = {};
+    if (message.path !== '') {
+      obj.path = message.path;
+    }
+    if (message.args?.length) {
+      obj.args = message.args;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunProgram>): RunProgram {
+    return RunProgram.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunProgram>): RunProgram {
+    const message = createBaseRunProgram();
+    message.path = object.path ?? '';
+    message.args = object.args?.map((e) => e) || [];
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseReboot(): Reboot {
+  return {};
+}
+
+export const Reboot: MessageFns<Reboot> = {
+  encode(_: Reboot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reboot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReboot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Reboot {
+    return {};
+  },
+
+  toJSON(_: Reboot): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<Reboot>): Reboot {
+    return Reboot.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<Reboot>): Reboot {
+    const message = createBaseReboot();
+    return message;
+  },
+};
+
+function createBaseTestRequest(): TestRequest {
+  return { requestId: '', checkId: '' };
+}
+
+export const TestRequest: MessageFns<TestRequest> = {
+  encode(message: TestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== '') {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.checkId !== '') {
+      writer.uint32(18).string(message.checkId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+          ? globalThis.String(object.request_id)
+          : '',
+      checkId: isSet(object.checkId)
+        ? globalThis.String(object.checkId)
+        : isSet(object.check_id)
+          ? globalThis.String(object.check_id)
+          : '',
+    };
+  },
+
+  toJSON(message: TestRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== '') {
+      obj.requestId = message.requestId;
+    }
+    if (message.checkId !== '') {
+      obj.checkId = message.checkId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TestRequest>): TestRequest {
+    return TestRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TestRequest>): TestRequest {
+    const message = createBaseTestRequest();
+    message.requestId = object.requestId ?? '';
+    message.checkId = object.checkId ?? '';
+    return message;
+  },
+};
+
+function createBaseTestResult(): TestResult {
+  return { requestId: '', result: undefined, error: '' };
+}
+
+export const TestResult: MessageFns<TestResult> = {
+  encode(message: TestResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== '') {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.result !== undefined) {
+      Result.encode(message.result, writer.uint32(18).fork()).join();
+    }
+    if (message.error !== '') {
+      writer.uint32(26).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = Result.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestResult {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+          ? globalThis.String(object.request_id)
+          : '',
+      result: isSet(object.result) ? Result.fromJSON(object.result) : undefined,
+      error: isSet(object.error) ? globalThis.String(object.error) : '',
+    };
+  },
+
+  toJSON(message: TestResult): unknown {
+    const obj: any = {};
+    if (message.requestId !== '') {
+      obj.requestId = message.requestId;
+    }
+    if (message.result !== undefined) {
+      obj.result = Result.toJSON(message.result);
+    }
+    if (message.error !== '') {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TestResult>): TestResult {
+    return TestResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TestResult>): TestResult {
+    const message = createBaseTestResult();
+    message.requestId = object.requestId ?? '';
+    message.result =
+      object.result !== undefined && object.result !== null ? Result.fromPartial(object.result) : undefined;
+    message.error = object.error ?? '';
     return message;
   },
 };
@@ -2885,6 +6263,30 @@ export const AgentServiceService = {
       Buffer.from(ConnectResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ConnectResponse => ConnectResponse.decode(value),
   },
+  /**
+   * Enroll trades a single-use enrollment token and a certificate request for the agent's client
+   * certificate. Server-authenticated TLS only: the agent has no certificate yet and pins the
+   * controller's CA by the SHA-256 fingerprint the token carries.
+   */
+  enroll: {
+    path: '/portwarden.agent.v1.AgentService/Enroll' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnrollRequest): Buffer => Buffer.from(EnrollRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnrollRequest => EnrollRequest.decode(value),
+    responseSerialize: (value: EnrollResponse): Buffer => Buffer.from(EnrollResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnrollResponse => EnrollResponse.decode(value),
+  },
+  /** Renew issues a fresh client certificate to an agent authenticated by its current one. */
+  renew: {
+    path: '/portwarden.agent.v1.AgentService/Renew' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RenewRequest): Buffer => Buffer.from(RenewRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenewRequest => RenewRequest.decode(value),
+    responseSerialize: (value: RenewResponse): Buffer => Buffer.from(RenewResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RenewResponse => RenewResponse.decode(value),
+  },
 } as const;
 
 export interface AgentServiceServer extends UntypedServiceImplementation {
@@ -2893,6 +6295,14 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    * controller answers with the agent's config and then acks results as they commit.
    */
   connect: handleBidiStreamingCall<ConnectRequest, ConnectResponse>;
+  /**
+   * Enroll trades a single-use enrollment token and a certificate request for the agent's client
+   * certificate. Server-authenticated TLS only: the agent has no certificate yet and pins the
+   * controller's CA by the SHA-256 fingerprint the token carries.
+   */
+  enroll: handleUnaryCall<EnrollRequest, EnrollResponse>;
+  /** Renew issues a fresh client certificate to an agent authenticated by its current one. */
+  renew: handleUnaryCall<RenewRequest, RenewResponse>;
 }
 
 export interface AgentServiceClient extends Client {
@@ -2906,6 +6316,42 @@ export interface AgentServiceClient extends Client {
     metadata: Metadata,
     options?: Partial<CallOptions>,
   ): ClientDuplexStream<ConnectRequest, ConnectResponse>;
+  /**
+   * Enroll trades a single-use enrollment token and a certificate request for the agent's client
+   * certificate. Server-authenticated TLS only: the agent has no certificate yet and pins the
+   * controller's CA by the SHA-256 fingerprint the token carries.
+   */
+  enroll(
+    request: EnrollRequest,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  enroll(
+    request: EnrollRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  enroll(
+    request: EnrollRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnrollResponse) => void,
+  ): ClientUnaryCall;
+  /** Renew issues a fresh client certificate to an agent authenticated by its current one. */
+  renew(
+    request: RenewRequest,
+    callback: (error: ServiceError | null, response: RenewResponse) => void,
+  ): ClientUnaryCall;
+  renew(
+    request: RenewRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenewResponse) => void,
+  ): ClientUnaryCall;
+  renew(
+    request: RenewRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenewResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AgentServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { GapStore } from '../store/gaps.js';
+import { BadRequestError } from './errors.js';
+
+const gapsQuery = z.strictObject({
+  agent: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** GET /api/v1/gaps?agent=NAME&limit=N: results agents dropped because their spool was full. */
+export function registerGapRoutes(app: FastifyInstance, gaps: Pick<GapStore, 'list'>): void {
+  app.get('/api/v1/gaps', async (request) => {
+    const query = gapsQuery.safeParse(request.query);
+    if (!query.success)
+      throw new BadRequestError(
+        `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    return { gaps: await gaps.list(query.data.agent, query.data.limit) };
+  });
+}
