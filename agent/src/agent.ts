@@ -21,7 +21,7 @@ import { createRebootGuard } from './responses/guard.js';
 import { createRounds, type RoundResult } from './responses/round.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { openSpool, type Spool, type SpooledResult } from './spool/spool.js';
-import { prepareLinkSecurity, type AgentTlsOptions, type LinkSecurity } from './tls/setup.js';
+import type { AgentTlsOptions, LinkSecurity } from './tls/setup.js';
 import { realSystem, type SystemDeps } from './system/system.js';
 
 export type { CheckSpec } from './config/config.js';
@@ -191,7 +191,10 @@ export function createAgent(options: AgentOptions): Agent {
       starting = new AbortController();
       security =
         options.tls &&
-        (await prepareLinkSecurity({
+        // Loaded only with TLS: plaintext (loopback) agents never pay for the PKI code.
+        (await (
+          await import('./tls/setup.js')
+        ).prepareLinkSecurity({
           tls: options.tls,
           controllers: options.controllers,
           name: options.name,

@@ -16,7 +16,7 @@ export interface BenchOptions {
   idleSeconds: number;
   /** @default [1, 64, 512] */
   concurrencies: number[];
-  /** @default every tool */
+  /** `none` runs no cell (only the idle agent). @default every tool */
   tools: Tool[];
   /** @default both modes */
   modes: Mode[];
@@ -28,7 +28,7 @@ export interface BenchOptions {
 export const MAX_RATE = 50_000;
 
 export const ENV_HELP = `BENCH_FULL=1 (10 s cells, 3 rounds, 10 min idle), BENCH_CELL_SECONDS, BENCH_WARMUP_SECONDS, BENCH_ROUNDS,
-BENCH_IDLE_SECONDS (0 skips), BENCH_CONCURRENCY=1,64,512, BENCH_TOOLS=${TOOLS.join(',')},
+BENCH_IDLE_SECONDS (0 skips), BENCH_CONCURRENCY=1,64,512, BENCH_TOOLS=${TOOLS.join(',')} or none,
 BENCH_MODES=${MODES.join(',')}, BENCH_CPU_PROF=DIR`;
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
@@ -43,6 +43,7 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, max: num
 function list<T extends string>(env: NodeJS.ProcessEnv, name: string, known: readonly T[]): T[] {
   const text = env[name];
   if (!text) return [...known];
+  if (text === 'none') return [];
   const items = text.split(',').map((item) => item.trim());
   const unknown = items.filter((item) => !known.includes(item as T));
   if (unknown.length > 0)

@@ -16,7 +16,7 @@ export interface Setup {
   service?: Service;
   /** Peak RSS when it is not the prober child's own, KiB. */
   peakRssKiB?: number;
-  /** Said under the table, keyed by the row. */
+  /** Said once under the table. */
   note?: string;
 }
 
@@ -43,13 +43,13 @@ function checkTcpPlan(bin: string, { target }: Context): ToolPlan {
     tool: 'check_tcp',
     label: 'check_tcp, a process each',
     cpu: 'reported',
-    async setUp(mode, concurrency) {
+    async setUp(mode) {
       if (!rss.has(mode)) rss.set(mode, oneRunPeakRssKiB(bin, checkTcpArgs(mode, target)));
       const peakRssKiB = rss.get(mode);
       return {
         settings: { bin },
         ...(peakRssKiB && { peakRssKiB }),
-        note: `peak RSS is one check_tcp process (GNU time); ${concurrency} run at once`,
+        note: 'peak RSS is that of one check_tcp process (GNU time); at concurrency N, N of them are alive',
       };
     },
   };
@@ -74,15 +74,14 @@ function zabbixPlan(bin: string, { workDir }: Context): ToolPlan {
     cpu: 'service',
     async setUp(mode, concurrency) {
       const service = await startZabbix(bin, workDir, concurrency);
-      const listeners = Math.min(concurrency, ZABBIX_MAX_LISTENERS);
       const check =
         mode === 'connect' ? 'net.tcp.service[tcp]' : 'net.tcp.service[smtp] (expect 220, send QUIT)';
-      const capped =
-        concurrency > ZABBIX_MAX_LISTENERS ? ` (StartAgents maximum; the rest wait in the backlog)` : '';
       return {
         settings: { port: String(service.port) },
         service,
-        note: `${check}; ${listeners} listener processes${capped}; RSS summed over all its processes`,
+        note:
+          `${check}; StartAgents=min(N, ${ZABBIX_MAX_LISTENERS}) listener processes, one request at a time ` +
+          `each (${ZABBIX_MAX_LISTENERS} is its maximum; beyond, requests wait in the listen backlog)`,
       };
     },
   };

@@ -1,4 +1,5 @@
 /** Turns the rows into the text printed at the end of a run and pasted into BENCHMARKS.md. */
+import type { BuildInfo } from './build-info.js';
 import type { Mode } from './cell/protocol.js';
 import { IDLE_GOALS, mark, RATE_GOALS, REFERENCE, ZABBIX_REFERENCE_CPU_MS } from './goals.js';
 import type { Machine, ToolInfo } from './machine.js';
@@ -10,8 +11,12 @@ export interface Report {
   command: string;
   options: BenchOptions;
   machine: Machine;
+  build: BuildInfo;
+  /** The built probe changed between the start and the end of the run. */
+  rebuilt: boolean;
   rows: Row[];
-  idle?: IdleResult;
+  /** The measurement, or why there is none. */
+  idle?: IdleResult | string;
   /** Tools asked for but not installed. */
   missing: ToolInfo[];
   /** os.loadavg()[0] when the run started and ended. */
@@ -42,8 +47,12 @@ const MODE_TITLES: Record<Mode, string> = {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number | undefined, digits: number) => (n === undefined ? '–' : n.toFixed(digits));
 
+/** A cell where probes failed measured something else than the goal speaks of. */
+const failing = (row: Row) => row.failed > 0;
+
 function ratioCell(portwarden: Row, other: Row | undefined, atLeast: number): string {
   if (!other || other.probesPerSecond === 0) return '–';
+  if (failing(portwarden) || failing(other)) return 'not judged: failures';
   const ratio = portwarden.probesPerSecond / other.probesPerSecond;
   const text = atLeast < 1 ? `${Math.round(ratio * 100)}%` : `${ratio.toFixed(1)}×`;
   return `${text} ${mark(ratio >= atLeast)}`;
@@ -105,6 +114,8 @@ function goalLines(rows: Row[]): string[] {
           (o) => o.tool === goal.against && o.mode === row.mode && o.concurrency === row.concurrency,
         );
         if (!other) return [];
+        if (failing(row) || failing(other))
+          return [`${row.mode} c=${row.concurrency}: not judged (failures)`];
         const ratio = row.probesPerSecond / other.probesPerSecond;
         return [`${row.mode} c=${row.concurrency}: ${mark(ratio >= goal.atLeast)} (${ratio.toFixed(2)})`];
       });
@@ -113,25 +124,30 @@ function goalLines(rows: Row[]): string[] {
   return out;
 }
 
-function zabbixLines(rows: Row[]): string[] {
+function cpuLines(rows: Row[]): string[] {
   const out: string[] = [];
   for (const row of rows.filter((r) => r.tool === 'portwarden')) {
-    const zabbix = rows.find(
-      (r) => r.tool === 'zabbix' && r.mode === row.mode && r.concurrency === row.concurrency,
-    );
+    const find = (tool: string) =>
+      rows.find((r) => r.tool === tool && r.mode === row.mode && r.concurrency === row.concurrency);
+    const bare = find('bare');
+    const zabbix = find('zabbix');
+    const vsBare = bare
+      ? `, bare loop ${bare.cpuMsPerProbe.toFixed(3)} ms (× ${(row.cpuMsPerProbe / bare.cpuMsPerProbe).toFixed(2)})`
+      : '';
     const measured = zabbix
       ? `zabbix_agentd ${zabbix.cpuMsPerProbe.toFixed(3)} ms measured`
       : 'zabbix_agentd not measured';
     out.push(
-      `- ${row.mode} c=${row.concurrency}: Portwarden ${row.cpuMsPerProbe.toFixed(3)} ms, ${measured} ` +
-        `(reference ${ZABBIX_REFERENCE_CPU_MS} ms)`,
+      `- ${row.mode} c=${row.concurrency}: Portwarden ${row.cpuMsPerProbe.toFixed(3)} ms${vsBare}; ${measured} ` +
+        `(reference, not measured: ${ZABBIX_REFERENCE_CPU_MS} ms)`,
     );
   }
   return out;
 }
 
-function idleLines(idle: IdleResult | undefined, options: BenchOptions): string[] {
+function idleLines(idle: IdleResult | string | undefined, options: BenchOptions): string[] {
   if (!idle) return ['Not measured (BENCH_IDLE_SECONDS=0).'];
+  if (typeof idle === 'string') return [`Not measured: ${idle}`];
   const rssOk = idle.rssMiB.max < IDLE_GOALS.rssMiB;
   const cpuOk = idle.cpuPercentOfCore < IDLE_GOALS.cpuPercentOfCore;
   return [
@@ -170,6 +186,12 @@ export function formatReport(report: Report): string {
     '',
     '## Machine',
     '',
+    `- Portwarden at commit ${report.build.commit}` +
+      (report.build.uncommitted > 0
+        ? ` plus ${report.build.uncommitted} uncommitted file(s) in agent/ and common/`
+        : '') +
+      `; built probe ${report.build.probeHash}` +
+      (report.rebuilt ? ' — REBUILT DURING THE RUN: the figures mix two builds, run again' : ''),
     ...machineLines(report.machine),
     `- load average (1 min): ${report.load.start.toFixed(2)} at the start, ${report.load.end.toFixed(2)} at the end`,
     ...report.missing.map((t) => `- skipped ${t.name}: install it with \`${t.install}\``),
@@ -179,15 +201,17 @@ export function formatReport(report: Report): string {
     ...LEGEND,
     '',
   ];
-  for (const mode of options.modes) lines.push(...modeTable(report.rows, mode), '');
+  for (const mode of options.modes) {
+    if (report.rows.some((row) => row.mode === mode)) lines.push(...modeTable(report.rows, mode), '');
+  }
   lines.push(
     '## Goals',
     '',
     ...goalLines(report.rows),
     '',
-    'CPU per probe beside zabbix_agentd:',
+    'CPU per probe, beside the bare loop and zabbix_agentd:',
     '',
-    ...zabbixLines(report.rows),
+    ...cpuLines(report.rows),
   );
   lines.push(
     '',

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBannerServer } from './banner/handle.js';
+import { buildInfo, probeHash } from './build-info.js';
 import type { Tool } from './cell/protocol.js';
 import { measureIdleAgent, type IdleResult } from './idle/agent-idle.js';
 import { describeMachine, type Machine, type ToolInfo } from './machine.js';
@@ -42,18 +43,25 @@ function progress(row: Row, round: number): void {
   );
 }
 
-async function measureIdle(seconds: number): Promise<IdleResult | undefined> {
+/** The idle agent needs PostgreSQL and a controller that builds; its failure must not lose the table. */
+async function measureIdle(seconds: number): Promise<IdleResult | string | undefined> {
   if (seconds <= 0) return undefined;
   log(`idle agent: starting the controller and the agent, then watching for ${seconds} s`);
-  return measureIdleAgent(seconds);
+  try {
+    return await measureIdleAgent(seconds);
+  } catch (err) {
+    log(`idle agent failed: ${(err as Error).message}`);
+    return `failed: ${(err as Error).message} (it needs PostgreSQL at PORTWARDEN_TEST_PG_URL, default 127.0.0.1:5432, and built agent and controller packages)`;
+  }
 }
 
 async function main(): Promise<void> {
   const options = readOptions(process.env);
   const loadAtStart = os.loadavg()[0]!;
-  log(`settings: ${ENV_HELP.replace(/\n/g, ' ')}`);
+  log(`knobs (environment variables): ${ENV_HELP.replace(/\n/g, ' ')}`);
   await transpileBench();
   const machine = describeMachine();
+  const build = buildInfo();
   const server = await startBannerServer();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'pw-bench-'));
   try {
@@ -66,9 +74,10 @@ async function main(): Promise<void> {
     const rows = await runSuite(options, plans, server, progress);
     const idle = await measureIdle(options.idleSeconds);
     const load = { start: loadAtStart, end: os.loadavg()[0]! };
-    process.stdout.write(
-      formatReport({ command: command(), options, machine, rows, missing, load, ...(idle && { idle }) }),
-    );
+    const rebuilt = probeHash() !== build.probeHash;
+    if (rebuilt) log('WARNING: agent/dist/probes/port changed during the run; the figures mix two builds');
+    const report = { command: command(), options, machine, build, rebuilt, rows, missing, load };
+    process.stdout.write(formatReport({ ...report, ...(idle && { idle }) }));
   } finally {
     await server.stop();
     await rm(workDir, { recursive: true, force: true });

@@ -26,10 +26,13 @@ export class FlakyService {
     return this;
   }
 
+  /** Stops listening and drops every connection; stopping a stopped service does nothing. */
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
+    const server = this.server;
+    if (!server) return;
     this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
   }
 }
 

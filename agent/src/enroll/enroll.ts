@@ -2,7 +2,6 @@ import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import type { Logger } from '@portwarden/common/logger';
 import { createBackoff, type BackoffOptions } from '../link/backoff.js';
 import { caFingerprint, readIdentity, saveIdentity, type AgentIdentity } from '../tls/identity.js';
-import { newKeyAndCsr } from '../tls/x509.js';
 import { EnrollError } from './errors.js';
 import { fetchPinnedCa } from './pin.js';
 import { serverAuthenticated, unary } from './rpc.js';
@@ -29,7 +28,7 @@ export interface EnrollOptions {
  */
 export async function enroll(options: EnrollOptions): Promise<AgentIdentity> {
   const token = parseEnrollmentToken(options.token);
-  const { keyPem, csrPem } = await newKeyAndCsr(options.name);
+  const { keyPem, csrPem } = await (await loadX509()).newKeyAndCsr(options.name);
   const backoff = createBackoff({ initialMs: 1_000, ...options.backoff });
   const timeoutMs = options.timeoutMs ?? 15_000;
   const log = options.logger;
@@ -111,4 +110,9 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', abort, { once: true });
   });
+}
+
+/** The X.509 library costs about 20 MiB of memory: loaded only when a key and CSR are made. */
+function loadX509(): Promise<typeof import('../tls/x509.js')> {
+  return import('../tls/x509.js');
 }

@@ -4,7 +4,6 @@ import { EnrollError } from '../enroll/errors.js';
 import { mutual, unary } from '../enroll/rpc.js';
 import { createBackoff } from '../link/backoff.js';
 import { caFingerprint, renewAt, saveIdentity, type AgentIdentity } from './identity.js';
-import { newKeyAndCsr } from './x509.js';
 
 export interface RenewerOptions {
   identity: AgentIdentity;
@@ -50,7 +49,7 @@ export function createRenewer(options: RenewerOptions) {
   const renew = async () => {
     const address = options.controllers[attempt++ % options.controllers.length]!;
     try {
-      const { keyPem, csrPem } = await newKeyAndCsr(current.name);
+      const { keyPem, csrPem } = await (await loadX509()).newKeyAndCsr(current.name);
       const response = await unary(
         'renew',
         address,
@@ -112,4 +111,9 @@ export function createRenewer(options: RenewerOptions) {
       return current;
     },
   };
+}
+
+/** The X.509 library costs about 20 MiB of memory: loaded only when a key and CSR are made. */
+function loadX509(): Promise<typeof import('./x509.js')> {
+  return import('./x509.js');
 }

@@ -89,6 +89,24 @@ async function observe(pid: number, seconds: number) {
   return { startedAt, endedAt: startedAt + elapsedMs, elapsedMs, cpuMs: used, rssKiB, maxKiB, peakKiB };
 }
 
+/** The real binary, as an operator starts it; its log (info level) goes nowhere, as to a quiet journal. */
+function startAgent(controller: string, stateDir: string): ChildProcess {
+  const args = ['--controller', controller, '--name', 'bench', '--state-dir', stateDir, '--insecure'];
+  return spawn(process.execPath, [AGENT_MAIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Probe results the agent started in a time range, as the controller stored them. */
+async function resultsBetween(databaseUrl: string, from: number, to: number): Promise<number> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM results WHERE started_at >= ${new Date(from)} AND started_at < ${new Date(to)}`;
+    return rows[0]?.count ?? 0;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function measureIdleAgent(seconds: number): Promise<IdleResult> {
   const db = await createTestDatabase('pw_bench');
   const controller = createController({
@@ -101,26 +119,11 @@ export async function measureIdleAgent(seconds: number): Promise<IdleResult> {
   try {
     const started = await controller.start();
     await controller.applyPolicy(PORTS_TAB_POLICY);
-    const args = [
-      '--controller',
-      started.grpcAddress,
-      '--name',
-      'bench',
-      '--state-dir',
-      stateDir,
-      '--insecure',
-    ];
-    agent = spawn(process.execPath, [AGENT_MAIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    agent = startAgent(started.grpcAddress, stateDir);
     const reported = await allReported(started.httpUrl, agent, 60_000);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const seen = await observe(agent.pid!, seconds);
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    const [{ count }] = (await sql`
-      SELECT count(*)::int AS count FROM results
-      WHERE started_at >= ${new Date(seen.startedAt)} AND started_at < ${new Date(seen.endedAt)}`) as unknown as [
-      { count: number },
-    ];
-    await sql.end();
+    const count = await resultsBetween(db.url, seen.startedAt, seen.endedAt);
     return {
       windowSeconds: seen.elapsedMs / 1000,
       cpuMs: seen.cpuMs,

@@ -1,23 +1,21 @@
-/** Portwarden's own port probe, imported from the built agent package exactly as the agent runs it. */
-import { DEFAULT_MAX_BYTES } from '@portwarden/agent/probes/port/conversation';
-import { probePort, type PortSpec } from '@portwarden/agent/probes/port/tcp';
+/**
+ * Portwarden's own port probe, imported from the built agent package exactly as the agent runs it:
+ * one spec object per check, filled in by the probe's own defaults, reused for every run.
+ */
+import { defaultPortSpec, type PortSpec } from '@portwarden/agent/probes/port/spec';
+import { probePort } from '@portwarden/agent/probes/port/tcp';
 import { probeLoop, type Window } from '../cell/child.js';
 import { EXPECT_TEXT, SEND_TEXT, type CellSpec } from '../cell/protocol.js';
 
-/** The spec the agent builds from a policy check: `send: HELO x`, `crlf: true`, `expect: '250'`. */
+/** What a policy check says: `send: HELO x`, `crlf: true`, `expect: '250'` (or nothing: connect only). */
 export function portSpec(cell: CellSpec): PortSpec {
-  const conversing = cell.mode === 'send-expect';
-  return {
+  const conversation = cell.mode === 'send-expect' && { send: SEND_TEXT, crlf: true, expect: EXPECT_TEXT };
+  return defaultPortSpec({
     host: cell.target.host,
     port: cell.target.port,
     timeoutMs: 10_000,
-    connectTimeoutMs: 10_000,
-    send: conversing ? Buffer.from(SEND_TEXT) : new Uint8Array(0),
-    crlf: conversing,
-    extraCrlf: false,
-    ...(conversing && { expect: EXPECT_TEXT }),
-    maxBytes: DEFAULT_MAX_BYTES,
-  };
+    ...conversation,
+  });
 }
 
 export function createWindow(cell: CellSpec): Window {
