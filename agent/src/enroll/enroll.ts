@@ -1,4 +1,5 @@
 import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
+import type * as X509 from '../tls/x509.js';
 import type { Logger } from '@portwarden/common/logger';
 import { createBackoff, type BackoffOptions } from '../link/backoff.js';
 import { caFingerprint, readIdentity, saveIdentity, type AgentIdentity } from '../tls/identity.js';
@@ -112,7 +113,9 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+type X509Module = typeof X509;
+
 /** The X.509 library costs about 20 MiB of memory: loaded only when a key and CSR are made. */
-function loadX509(): Promise<typeof import('../tls/x509.js')> {
+function loadX509(): Promise<X509Module> {
   return import('../tls/x509.js');
 }

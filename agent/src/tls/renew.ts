@@ -1,4 +1,5 @@
 import type { Logger } from '@portwarden/common/logger';
+import type * as X509 from './x509.js';
 import { checked } from '../enroll/enroll.js';
 import { EnrollError } from '../enroll/errors.js';
 import { mutual, unary } from '../enroll/rpc.js';
@@ -113,7 +114,9 @@ export function createRenewer(options: RenewerOptions) {
   };
 }
 
+type X509Module = typeof X509;
+
 /** The X.509 library costs about 20 MiB of memory: loaded only when a key and CSR are made. */
-function loadX509(): Promise<typeof import('./x509.js')> {
+function loadX509(): Promise<X509Module> {
   return import('./x509.js');
 }
