@@ -6,6 +6,10 @@
 /** Windows firewall profiles. Linux has none: its providers report one `host` entry. */
 export const FIREWALL_PROFILES = ['domain', 'private', 'public'] as const;
 export type FirewallProfile = (typeof FIREWALL_PROFILES)[number];
+/** A profile a firewall report names: a Windows profile, or `host` for a Linux firewall. */
+export type ProfileName = FirewallProfile | 'host';
+/** What a provider read of one profile; the Windows firewall service reports running as `on`. */
+export type ProfileState = 'on' | 'off' | 'unknown';
 
 /**
  * `off`: not monitored. `notify`: report only. `enable`: turn the firewall back on, then verify.

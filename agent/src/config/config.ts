@@ -2,21 +2,25 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { PortwardenError } from '@portwarden/common/errors';
 import { POLICY_DEFAULTS } from '@portwarden/common/policy/resolved';
+import { AgentConfig, type Check, type PortCheck, type Step as WireStep } from '@portwarden/proto/agent/v1';
 import {
-  AddressFamily,
-  AddressMode,
-  AgentConfig,
-  MatchMode,
-  StartTls,
-  type Check,
-  type PortCheck,
-  type Step as WireStep,
-} from '@portwarden/proto/agent/v1';
+  ADDRESS_FAMILY_WORDS,
+  ADDRESS_MODE_WORDS,
+  MATCH_MODE_WORDS,
+  START_TLS_WORDS,
+} from '@portwarden/proto/agent/v1/words';
 import { DEFAULT_MAX_BYTES } from '../probes/port/conversation.js';
-import { portSpecProblems, shorthandSteps, type PortSpec, type Step } from '../probes/port/spec.js';
+import {
+  portSpecProblems,
+  PORT_SPEC_DEFAULTS,
+  shorthandSteps,
+  type PortSpec,
+  type Step,
+} from '../probes/port/spec.js';
 import type { CheckKind, ProbeSpecs } from '../probes/probe.js';
 import { firewallResponses, type ResponseSpec } from '../responses/spec.js';
 import { firewallSpec, responseSpecs } from './firewall.js';
+import { known, type Report } from './known.js';
 
 /** A check as the scheduler runs it: every default filled in, durations in milliseconds. */
 export type CheckSpec = {
@@ -87,13 +91,14 @@ function base(check: Check) {
   };
 }
 
-function portSpec(check: PortCheck, report: (message: string) => void): PortSpec {
+function portSpec(check: PortCheck, report: Report): PortSpec {
   const timeoutMs = check.timeoutMs || POLICY_DEFAULTS.timeoutMs;
+  const { family, addresses, starttls } = PORT_SPEC_DEFAULTS;
   const spec: PortSpec = {
     host: check.host,
     port: check.port,
-    family: known(FAMILIES, check.family, 'family', report) ?? 'auto',
-    addresses: known(ADDRESS_MODES, check.addresses, 'addresses', report) ?? 'first',
+    family: known(ADDRESS_FAMILY_WORDS, check.family, 'family', report, family),
+    addresses: known(ADDRESS_MODE_WORDS, check.addresses, 'addresses', report, addresses),
     steps: check.steps.length > 0 ? check.steps.map((s, i) => step(s, i, report)) : legacySteps(check),
     crlf: check.crlf,
     extraCrlf: check.extraCrlf,
@@ -103,7 +108,7 @@ function portSpec(check: PortCheck, report: (message: string) => void): PortSpec
     connectTimeoutMs: Math.min(check.connectTimeoutMs || timeoutMs, timeoutMs),
     slowAfterMs: check.slowAfterMs,
     tls: check.tls,
-    starttls: known(STARTTLS, check.starttls, 'starttls', report) ?? 'none',
+    starttls: known(START_TLS_WORDS, check.starttls, 'starttls', report, starttls),
     sni: check.sni,
     tlsVerify: !check.tlsInsecure,
     caFile: check.caFile,
@@ -126,7 +131,7 @@ function legacySteps(check: PortCheck): Step[] {
   });
 }
 
-function step(wire: WireStep, index: number, report: (message: string) => void): Step {
+function step(wire: WireStep, index: number, report: Report): Step {
   const { step } = wire;
   if (step?.$case === 'send') return { kind: 'send', bytes: step.value };
   if (step?.$case !== 'expect') {
@@ -134,48 +139,15 @@ function step(wire: WireStep, index: number, report: (message: string) => void):
     return { kind: 'send', bytes: new Uint8Array(0) };
   }
   const { texts, regexes, mode, ignoreCase } = step.value;
-  const matchMode = known(MATCH_MODES, mode, `steps[${index}].mode`, report) ?? 'all';
+  const matchMode = known(
+    MATCH_MODE_WORDS,
+    mode,
+    `steps[${index}].mode`,
+    report,
+    PORT_SPEC_DEFAULTS.expectMode,
+  );
   return { kind: 'expect', expect: { texts, regexes, mode: matchMode, ignoreCase } };
 }
-
-/** An enum value this agent knows, or a reported problem (a newer controller's value). */
-function known<E extends number, T>(
-  table: Partial<Record<E, T>>,
-  value: E,
-  what: string,
-  report: (message: string) => void,
-): T | undefined {
-  const found = table[value];
-  if (found === undefined) report(`${what} has an unknown value ${value}`);
-  return found;
-}
-
-const FAMILIES: Partial<Record<AddressFamily, PortSpec['family']>> = {
-  [AddressFamily.ADDRESS_FAMILY_UNSPECIFIED]: 'auto',
-  [AddressFamily.ADDRESS_FAMILY_IPV4]: 'ipv4',
-  [AddressFamily.ADDRESS_FAMILY_IPV6]: 'ipv6',
-};
-
-const ADDRESS_MODES: Partial<Record<AddressMode, PortSpec['addresses']>> = {
-  [AddressMode.ADDRESS_MODE_UNSPECIFIED]: 'first',
-  [AddressMode.ADDRESS_MODE_FIRST]: 'first',
-  [AddressMode.ADDRESS_MODE_ALL]: 'all',
-  [AddressMode.ADDRESS_MODE_ANY]: 'any',
-};
-
-const STARTTLS: Partial<Record<StartTls, PortSpec['starttls']>> = {
-  [StartTls.START_TLS_UNSPECIFIED]: 'none',
-  [StartTls.START_TLS_SMTP]: 'smtp',
-  [StartTls.START_TLS_IMAP]: 'imap',
-  [StartTls.START_TLS_POP3]: 'pop3',
-  [StartTls.START_TLS_FTP]: 'ftp',
-};
-
-const MATCH_MODES: Partial<Record<MatchMode, 'all' | 'any'>> = {
-  [MatchMode.MATCH_MODE_UNSPECIFIED]: 'all',
-  [MatchMode.MATCH_MODE_ALL]: 'all',
-  [MatchMode.MATCH_MODE_ANY]: 'any',
-};
 
 /** The last config the agent applied, kept so it can start probing without the controller. */
 export interface CachedConfig {

@@ -2,7 +2,6 @@ import { credentials as grpcCredentials, type ChannelCredentials, type ChannelOp
 import type { Logger } from '@portwarden/common/logger';
 import {
   AgentServiceClient,
-  Outcome,
   type ConfigPush,
   type ConnectRequest,
   type ConnectResponse,
@@ -11,6 +10,7 @@ import {
   type TestRequest,
   type TestResult,
 } from '@portwarden/proto/agent/v1';
+import { OUTCOME_WORDS } from '@portwarden/proto/agent/v1/words';
 import type { Spool, SpooledResult } from '../spool/spool.js';
 import { toProtoTranscript } from '../probes/port/transcript.js';
 import { toProtoResultParts } from '../responses/wire.js';
@@ -298,7 +298,7 @@ export function toProtoResult(result: SpooledResult): Result {
     checkId: result.checkId,
     startedAtUnixMs: result.startedAtUnixMs,
     durationMs: result.durationMs,
-    outcome: result.outcome === 'up' ? Outcome.OUTCOME_UP : Outcome.OUTCOME_DOWN,
+    outcome: OUTCOME_WORDS.encode(result.outcome),
     reason: result.reason ?? '',
     detail: result.detail,
     timings: result.timings,

@@ -1,13 +1,14 @@
-import type { ResponseKind, ResponseStatus, ResponseVerdict } from '@portwarden/common/firewall';
-import {
-  Outcome,
-  ResponseKind as WireKind,
-  ResponseStatus as WireStatus,
-  ResponseVerdict as WireVerdict,
-  type ProbeSummary as WireSummary,
-  type Result,
-  type ResponseReport as WireReport,
+import type {
+  ProbeSummary as WireSummary,
+  Result,
+  ResponseReport as WireReport,
 } from '@portwarden/proto/agent/v1';
+import {
+  OUTCOME_WORDS,
+  RESPONSE_KIND_WORDS,
+  RESPONSE_STATUS_WORDS,
+  RESPONSE_VERDICT_WORDS,
+} from '@portwarden/proto/agent/v1/words';
 import { toProtoFirewallReport } from '../probes/firewall/wire.js';
 import type { ResultRecord } from '../spool/spool.js';
 import type { ProbeSummary, ResponseReport } from './round.js';
@@ -26,12 +27,12 @@ export function toProtoResultParts(
 
 export function toProtoResponseReport(report: ResponseReport): WireReport {
   return {
-    verdict: VERDICTS[report.verdict],
+    verdict: RESPONSE_VERDICT_WORDS.encode(report.verdict),
     trigger: summary(report.trigger),
     attempts: report.attempts.map((a) => ({
-      kind: KINDS[a.kind],
+      kind: RESPONSE_KIND_WORDS.encode(a.kind),
       target: a.target,
-      status: STATUSES[a.status],
+      status: RESPONSE_STATUS_WORDS.encode(a.status),
       reason: a.reason ?? '',
       detail: a.detail,
       startedAtUnixMs: a.startedAtUnixMs,
@@ -51,32 +52,9 @@ export function toProtoResponseReport(report: ResponseReport): WireReport {
 
 function summary(s: ProbeSummary): WireSummary {
   return {
-    outcome: s.outcome === 'up' ? Outcome.OUTCOME_UP : Outcome.OUTCOME_DOWN,
+    outcome: OUTCOME_WORDS.encode(s.outcome),
     reason: s.reason ?? '',
     detail: s.detail,
     durationMs: s.durationMs,
   };
 }
-
-const VERDICTS: Record<ResponseVerdict, WireVerdict> = {
-  recovered: WireVerdict.RESPONSE_VERDICT_RECOVERED,
-  failed: WireVerdict.RESPONSE_VERDICT_FAILED,
-  denied: WireVerdict.RESPONSE_VERDICT_DENIED,
-  suppressed: WireVerdict.RESPONSE_VERDICT_SUPPRESSED,
-  rebooting: WireVerdict.RESPONSE_VERDICT_REBOOTING,
-  none: WireVerdict.RESPONSE_VERDICT_NONE,
-};
-
-const KINDS: Record<ResponseKind, WireKind> = {
-  'restart-service': WireKind.RESPONSE_KIND_RESTART_SERVICE,
-  'run-program': WireKind.RESPONSE_KIND_RUN_PROGRAM,
-  'firewall-enable': WireKind.RESPONSE_KIND_FIREWALL_ENABLE,
-  reboot: WireKind.RESPONSE_KIND_REBOOT,
-};
-
-const STATUSES: Record<ResponseStatus, WireStatus> = {
-  done: WireStatus.RESPONSE_STATUS_DONE,
-  failed: WireStatus.RESPONSE_STATUS_FAILED,
-  denied: WireStatus.RESPONSE_STATUS_DENIED,
-  suppressed: WireStatus.RESPONSE_STATUS_SUPPRESSED,
-};

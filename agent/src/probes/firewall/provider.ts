@@ -1,13 +1,11 @@
+import type { ProfileName, ProfileState } from '@portwarden/common/firewall';
 import { excerpt, type Command, type CommandResult } from '../../system/runner.js';
 import { redactArgs } from '../../system/redact.js';
 import type { SystemDeps } from '../../system/system.js';
 import type { FirewallProfile, ProviderName } from './spec.js';
 
-export type ProfileState = 'on' | 'off' | 'unknown';
+export type { ProfileName, ProfileState } from '@portwarden/common/firewall';
 export type ServiceState = 'running' | 'stopped' | 'unknown';
-
-/** A Windows profile, or `host` for a Linux firewall, which has no profiles. */
-export type ProfileName = FirewallProfile | 'host';
 
 export interface ProfileStatus {
   profile: ProfileName;

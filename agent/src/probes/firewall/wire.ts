@@ -1,28 +1,29 @@
+import { FirewallProvider, type FirewallReport as WireReport } from '@portwarden/proto/agent/v1';
 import {
-  FirewallProfile as WireProfile,
-  FirewallProvider as WireProvider,
-  FirewallState as WireState,
-  type FirewallReport as WireReport,
-} from '@portwarden/proto/agent/v1';
+  FIREWALL_STATE_WORDS,
+  PROFILE_NAME_WORDS,
+  PROVIDER_NAME_WORDS,
+} from '@portwarden/proto/agent/v1/words';
 import type { FirewallReport } from './probe.js';
-import type { ProfileName, ProfileState, ServiceState } from './provider.js';
-import type { ProviderName } from './spec.js';
+import type { ProfileState, ServiceState } from './provider.js';
 
 /** The report as it travels in a Result. */
 export function toProtoFirewallReport(report: FirewallReport): WireReport {
   return {
-    provider: report.provider ? PROVIDERS[report.provider] : WireProvider.FIREWALL_PROVIDER_UNSPECIFIED,
-    found: report.found.map((p) => PROVIDERS[p]),
+    provider: report.provider
+      ? PROVIDER_NAME_WORDS.encode(report.provider)
+      : FirewallProvider.FIREWALL_PROVIDER_UNSPECIFIED,
+    found: report.found.map((p) => PROVIDER_NAME_WORDS.encode(p)),
     profiles: report.profiles.map((p) => ({
-      profile: PROFILES[p.profile],
-      state: STATES[p.state],
+      profile: PROFILE_NAME_WORDS.encode(p.profile),
+      state: FIREWALL_STATE_WORDS.encode(p.state),
       detail: p.detail,
       ...(p.gpoOverride !== undefined && { gpoOverride: p.gpoOverride }),
     })),
     ...(report.service && {
       service: {
         name: report.service.name,
-        state: SERVICE_STATES[report.service.state],
+        state: FIREWALL_STATE_WORDS.encode(SERVICE_AS_PROFILE[report.service.state]),
         detail: report.service.detail,
       },
     }),
@@ -30,30 +31,9 @@ export function toProtoFirewallReport(report: FirewallReport): WireReport {
   };
 }
 
-const PROVIDERS: Record<ProviderName, WireProvider> = {
-  powershell: WireProvider.FIREWALL_PROVIDER_POWERSHELL,
-  netsh: WireProvider.FIREWALL_PROVIDER_NETSH,
-  firewalld: WireProvider.FIREWALL_PROVIDER_FIREWALLD,
-  ufw: WireProvider.FIREWALL_PROVIDER_UFW,
-  nftables: WireProvider.FIREWALL_PROVIDER_NFTABLES,
-  iptables: WireProvider.FIREWALL_PROVIDER_IPTABLES,
-};
-
-const PROFILES: Record<ProfileName, WireProfile> = {
-  domain: WireProfile.FIREWALL_PROFILE_DOMAIN,
-  private: WireProfile.FIREWALL_PROFILE_PRIVATE,
-  public: WireProfile.FIREWALL_PROFILE_PUBLIC,
-  host: WireProfile.FIREWALL_PROFILE_HOST,
-};
-
-const STATES: Record<ProfileState, WireState> = {
-  on: WireState.FIREWALL_STATE_ON,
-  off: WireState.FIREWALL_STATE_OFF,
-  unknown: WireState.FIREWALL_STATE_UNKNOWN,
-};
-
-const SERVICE_STATES: Record<ServiceState, WireState> = {
-  running: WireState.FIREWALL_STATE_ON,
-  stopped: WireState.FIREWALL_STATE_OFF,
-  unknown: WireState.FIREWALL_STATE_UNKNOWN,
+/** The contract carries the firewall service's state as a profile's: running is on. */
+const SERVICE_AS_PROFILE: Record<ServiceState, ProfileState> = {
+  running: 'on',
+  stopped: 'off',
+  unknown: 'unknown',
 };

@@ -1,9 +1,10 @@
 import { escapeBytes } from '@portwarden/common/text';
-import { TranscriptDirection, type Transcript as WireTranscript } from '@portwarden/proto/agent/v1';
+import type { Transcript as WireTranscript } from '@portwarden/proto/agent/v1';
+import { TRANSCRIPT_DIRECTION_WORDS } from '@portwarden/proto/agent/v1/words';
 import {
   TRANSCRIPT_LIMITS,
   type Transcript,
-  type TranscriptDirection as WordDirection,
+  type TranscriptDirection,
   type TranscriptEntry,
 } from '@portwarden/common/transcript';
 
@@ -14,7 +15,7 @@ import {
  */
 export class Recorder {
   private readonly at: number[] = [];
-  private readonly directions: WordDirection[] = [];
+  private readonly directions: TranscriptDirection[] = [];
   private readonly data: (Buffer | string)[] = [];
   private dropped = false;
 
@@ -40,7 +41,7 @@ export class Recorder {
     this.add('note', text);
   }
 
-  private add(direction: WordDirection, data: Buffer | string): void {
+  private add(direction: TranscriptDirection, data: Buffer | string): void {
     if (this.data.length >= TRANSCRIPT_LIMITS.entries) {
       this.dropped = true;
       return;
@@ -69,18 +70,12 @@ export class Recorder {
   }
 }
 
-const WIRE_DIRECTIONS: Record<WordDirection, TranscriptDirection> = {
-  sent: TranscriptDirection.TRANSCRIPT_DIRECTION_SENT,
-  received: TranscriptDirection.TRANSCRIPT_DIRECTION_RECEIVED,
-  note: TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE,
-};
-
 /** A result's transcript as the `Result.transcript` field of the agent-controller contract. */
 export function toProtoTranscript(transcript: Transcript): WireTranscript {
   return {
     entries: transcript.entries.map((e) => ({
       atMs: e.atMs,
-      direction: WIRE_DIRECTIONS[e.direction],
+      direction: TRANSCRIPT_DIRECTION_WORDS.encode(e.direction),
       text: e.text,
     })),
     truncated: transcript.truncated,
