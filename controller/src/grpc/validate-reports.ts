@@ -1,27 +1,24 @@
-import type {
-  FirewallProfile,
-  ProviderName,
-  ResponseKind,
-  ResponseStatus,
-  ResponseVerdict,
-} from '@portwarden/common/firewall';
 import { isReason } from '@portwarden/common/reasons';
 import {
-  FirewallProfile as WireProfile,
-  FirewallProvider as WireProvider,
-  FirewallState as WireState,
-  Outcome,
-  ResponseKind as WireKind,
-  ResponseStatus as WireStatus,
-  ResponseVerdict as WireVerdict,
+  FirewallProvider,
   type FirewallReport as WireFirewall,
   type ProbeSummary as WireSummary,
   type Result,
   type ResponseReport as WireResponse,
 } from '@portwarden/proto/agent/v1';
+import {
+  FIREWALL_STATE_WORDS,
+  PROFILE_NAME_WORDS,
+  PROVIDER_NAME_WORDS,
+  RESPONSE_KIND_WORDS,
+  RESPONSE_STATUS_WORDS,
+  RESPONSE_VERDICT_WORDS,
+  type WireWords,
+} from '@portwarden/proto/agent/v1/words';
 import type { IncomingResult } from '../ingest/types.js';
-import type { FirewallReport, ProbeSummary, ProfileState, ResponseReport } from '../ingest/reports.js';
-import { InvalidMessageError, validateResults } from './validate.js';
+import type { FirewallReport, ProbeSummary, ResponseReport } from '../ingest/reports.js';
+import { InvalidMessageError } from './invalid-message.js';
+import { validOutcome } from './outcome.js';
 
 /** Bounds on the firewall and response parts of a result; counts beyond them break the contract. */
 export const REPORT_LIMITS = {
@@ -49,36 +46,31 @@ export function validateResultParts(
   };
 }
 
-/** A TestResult's result: a result in every way except that it is not sequenced (seq 0). */
-export function validateTestResult(r: Result): Omit<IncomingResult, 'seq'> {
-  const { seq: _seq, ...rest } = validateResults([{ ...r, seq: 1 }])[0]!;
-  return rest;
-}
-
 function count<T>(items: T[], max: number, path: string): T[] {
   if (items.length > max)
     throw new InvalidMessageError(`${path} has ${items.length} entries; at most ${max}`);
   return items;
 }
 
-function known<E extends number, T>(table: Partial<Record<E, T>>, value: E, path: string): T {
-  const found = table[value];
-  if (found === undefined) throw new InvalidMessageError(`${path} has an unknown value ${value}`);
-  return found;
+/** The word for an enum value of a report; UNSPECIFIED, like a value this build does not know, is refused. */
+function known<W extends string>(words: WireWords<W, number>, value: number, path: string): W {
+  const word = words.decode(value);
+  if (word === undefined) throw new InvalidMessageError(`${path} has an unknown value ${value}`);
+  return word;
 }
 
 function validateFirewall(wire: WireFirewall, path: string): FirewallReport {
   const report: FirewallReport = {
     provider:
-      wire.provider === WireProvider.FIREWALL_PROVIDER_UNSPECIFIED
+      wire.provider === FirewallProvider.FIREWALL_PROVIDER_UNSPECIFIED
         ? null
-        : known(PROVIDERS, wire.provider, `${path}.provider`),
-    found: count(wire.found, PROVIDER_COUNT, `${path}.found`).map((p, i) =>
-      known(PROVIDERS, p, `${path}.found[${i}]`),
+        : known(PROVIDER_NAME_WORDS, wire.provider, `${path}.provider`),
+    found: count(wire.found, PROVIDER_NAME_WORDS.words.length, `${path}.found`).map((p, i) =>
+      known(PROVIDER_NAME_WORDS, p, `${path}.found[${i}]`),
     ),
     profiles: count(wire.profiles, REPORT_LIMITS.profiles, `${path}.profiles`).map((p, i) => ({
-      profile: known(PROFILES, p.profile, `${path}.profiles[${i}].profile`),
-      state: known(STATES, p.state, `${path}.profiles[${i}].state`),
+      profile: known(PROFILE_NAME_WORDS, p.profile, `${path}.profiles[${i}].profile`),
+      state: known(FIREWALL_STATE_WORDS, p.state, `${path}.profiles[${i}].state`),
       detail: cut(p.detail, REPORT_LIMITS.short),
       ...(p.gpoOverride !== undefined && { gpoOverride: p.gpoOverride }),
     })),
@@ -87,7 +79,7 @@ function validateFirewall(wire: WireFirewall, path: string): FirewallReport {
   if (wire.service) {
     report.service = {
       name: cut(wire.service.name, 64),
-      state: known(STATES, wire.service.state, `${path}.service.state`),
+      state: known(FIREWALL_STATE_WORDS, wire.service.state, `${path}.service.state`),
       detail: cut(wire.service.detail, REPORT_LIMITS.short),
     };
   }
@@ -97,16 +89,16 @@ function validateFirewall(wire: WireFirewall, path: string): FirewallReport {
 function validateResponse(wire: WireResponse, path: string): ResponseReport {
   if (!wire.trigger) throw new InvalidMessageError(`${path}.trigger is missing`);
   return {
-    verdict: known(VERDICTS, wire.verdict, `${path}.verdict`),
+    verdict: known(RESPONSE_VERDICT_WORDS, wire.verdict, `${path}.verdict`),
     trigger: summary(wire.trigger, `${path}.trigger`),
     attempts: count(wire.attempts, REPORT_LIMITS.attempts, `${path}.attempts`).map((a, i) => {
       const at = `${path}.attempts[${i}]`;
       if (a.reason !== '' && !isReason(a.reason))
         throw new InvalidMessageError(`${at}.reason "${a.reason.slice(0, 40)}" is not a known reason`);
       return {
-        kind: known(KINDS, a.kind, `${at}.kind`),
+        kind: known(RESPONSE_KIND_WORDS, a.kind, `${at}.kind`),
         target: cut(a.target, REPORT_LIMITS.short),
-        status: known(STATUSES, a.status, `${at}.status`),
+        status: known(RESPONSE_STATUS_WORDS, a.status, `${at}.status`),
         reason: a.reason,
         detail: cut(a.detail),
         startedAt: new Date(
@@ -130,61 +122,9 @@ function validateResponse(wire: WireResponse, path: string): ResponseReport {
 }
 
 function summary(wire: WireSummary, path: string): ProbeSummary {
-  const outcome =
-    wire.outcome === Outcome.OUTCOME_UP ? 'up' : wire.outcome === Outcome.OUTCOME_DOWN ? 'down' : undefined;
-  if (!outcome) throw new InvalidMessageError(`${path}.outcome must be UP or DOWN`);
-  if (outcome === 'down' && !isReason(wire.reason))
-    throw new InvalidMessageError(`${path}.reason "${wire.reason.slice(0, 40)}" is not a known reason`);
   return {
-    outcome,
-    reason: outcome === 'down' && isReason(wire.reason) ? wire.reason : '',
+    ...validOutcome(wire, path),
     detail: cut(wire.detail),
     durationMs: wire.durationMs,
   };
 }
-
-const PROVIDERS: Partial<Record<WireProvider, ProviderName>> = {
-  [WireProvider.FIREWALL_PROVIDER_POWERSHELL]: 'powershell',
-  [WireProvider.FIREWALL_PROVIDER_NETSH]: 'netsh',
-  [WireProvider.FIREWALL_PROVIDER_FIREWALLD]: 'firewalld',
-  [WireProvider.FIREWALL_PROVIDER_UFW]: 'ufw',
-  [WireProvider.FIREWALL_PROVIDER_NFTABLES]: 'nftables',
-  [WireProvider.FIREWALL_PROVIDER_IPTABLES]: 'iptables',
-};
-const PROVIDER_COUNT = Object.keys(PROVIDERS).length;
-
-const PROFILES: Partial<Record<WireProfile, FirewallProfile | 'host'>> = {
-  [WireProfile.FIREWALL_PROFILE_DOMAIN]: 'domain',
-  [WireProfile.FIREWALL_PROFILE_PRIVATE]: 'private',
-  [WireProfile.FIREWALL_PROFILE_PUBLIC]: 'public',
-  [WireProfile.FIREWALL_PROFILE_HOST]: 'host',
-};
-
-const STATES: Partial<Record<WireState, ProfileState>> = {
-  [WireState.FIREWALL_STATE_ON]: 'on',
-  [WireState.FIREWALL_STATE_OFF]: 'off',
-  [WireState.FIREWALL_STATE_UNKNOWN]: 'unknown',
-};
-
-const VERDICTS: Partial<Record<WireVerdict, ResponseVerdict>> = {
-  [WireVerdict.RESPONSE_VERDICT_RECOVERED]: 'recovered',
-  [WireVerdict.RESPONSE_VERDICT_FAILED]: 'failed',
-  [WireVerdict.RESPONSE_VERDICT_DENIED]: 'denied',
-  [WireVerdict.RESPONSE_VERDICT_SUPPRESSED]: 'suppressed',
-  [WireVerdict.RESPONSE_VERDICT_REBOOTING]: 'rebooting',
-  [WireVerdict.RESPONSE_VERDICT_NONE]: 'none',
-};
-
-const KINDS: Partial<Record<WireKind, ResponseKind>> = {
-  [WireKind.RESPONSE_KIND_RESTART_SERVICE]: 'restart-service',
-  [WireKind.RESPONSE_KIND_RUN_PROGRAM]: 'run-program',
-  [WireKind.RESPONSE_KIND_FIREWALL_ENABLE]: 'firewall-enable',
-  [WireKind.RESPONSE_KIND_REBOOT]: 'reboot',
-};
-
-const STATUSES: Partial<Record<WireStatus, ResponseStatus>> = {
-  [WireStatus.RESPONSE_STATUS_DONE]: 'done',
-  [WireStatus.RESPONSE_STATUS_FAILED]: 'failed',
-  [WireStatus.RESPONSE_STATUS_DENIED]: 'denied',
-  [WireStatus.RESPONSE_STATUS_SUPPRESSED]: 'suppressed',
-};

@@ -1,16 +1,14 @@
-import { isReason } from '@portwarden/common/reasons';
 import { LABEL_KEY_PATTERN, type Labels } from '@portwarden/common/labels';
-import { TRANSCRIPT_LIMITS, type Transcript, type TranscriptDirection } from '@portwarden/common/transcript';
-import {
-  Outcome,
-  TranscriptDirection as WireDirection,
-  type Hello,
-  type Result,
-  type Transcript as WireTranscript,
-} from '@portwarden/proto/agent/v1';
+import { TRANSCRIPT_LIMITS, type Transcript } from '@portwarden/common/transcript';
+import type { Hello, Result, Transcript as WireTranscript } from '@portwarden/proto/agent/v1';
+import { TRANSCRIPT_DIRECTION_WORDS } from '@portwarden/proto/agent/v1/words';
 import type { IncomingResult } from '../ingest/types.js';
 import type { AgentHello } from '../store/agents.js';
+import { InvalidMessageError } from './invalid-message.js';
+import { validOutcome } from './outcome.js';
 import { validateResultParts } from './validate-reports.js';
+
+export { InvalidMessageError } from './invalid-message.js';
 
 /** Bounds on what an agent may send; anything outside them is refused with INVALID_ARGUMENT. */
 export const LIMITS = {
@@ -21,14 +19,6 @@ export const LIMITS = {
   detailLength: 4096,
   checkIdLength: 63,
 } as const;
-
-/** A message from an agent that breaks the contract; becomes INVALID_ARGUMENT with this text. */
-export class InvalidMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidMessageError';
-  }
-}
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -68,16 +58,18 @@ export function validateResults(results: Result[]): IncomingResult[] {
   return results.map((r, i) => validateResult(r, `results[${i}]`));
 }
 
+/** A TestResult's result: a result in every way except that it is not sequenced (seq 0). */
+export function validateTestResult(r: Result): Omit<IncomingResult, 'seq'> {
+  const { seq: _seq, ...rest } = validateResult({ ...r, seq: 1 }, 'results[0]');
+  return rest;
+}
+
 function validateResult(r: Result, path: string): IncomingResult {
   if (!Number.isSafeInteger(r.seq) || r.seq < 1)
     throw new InvalidMessageError(`${path}.seq must be a positive integer`);
   if (r.checkId === '' || r.checkId.length > LIMITS.checkIdLength)
     throw new InvalidMessageError(`${path}.check_id is empty or too long`);
-  const outcome =
-    r.outcome === Outcome.OUTCOME_UP ? 'up' : r.outcome === Outcome.OUTCOME_DOWN ? 'down' : undefined;
-  if (!outcome) throw new InvalidMessageError(`${path}.outcome must be UP or DOWN`);
-  if (outcome === 'down' && !isReason(r.reason))
-    throw new InvalidMessageError(`${path}.reason "${r.reason.slice(0, 40)}" is not a known reason`);
+  const { outcome, reason } = validOutcome(r, path);
   if (outcome === 'up' && r.reason !== '')
     throw new InvalidMessageError(`${path}.reason must be empty when up`);
   if (!Number.isFinite(r.startedAtUnixMs) || r.startedAtUnixMs <= 0)
@@ -88,19 +80,13 @@ function validateResult(r: Result, path: string): IncomingResult {
     startedAt: new Date(r.startedAtUnixMs),
     durationMs: r.durationMs,
     outcome,
-    reason: outcome === 'down' && isReason(r.reason) ? r.reason : '',
+    reason,
     detail: r.detail.slice(0, LIMITS.detailLength),
     timings: r.timings ? { ...r.timings } : null,
     transcript: r.transcript ? validateTranscript(r.transcript, `${path}.transcript`) : null,
     ...validateResultParts(r, path),
   };
 }
-
-const DIRECTIONS: Partial<Record<WireDirection, TranscriptDirection>> = {
-  [WireDirection.TRANSCRIPT_DIRECTION_SENT]: 'sent',
-  [WireDirection.TRANSCRIPT_DIRECTION_RECEIVED]: 'received',
-  [WireDirection.TRANSCRIPT_DIRECTION_NOTE]: 'note',
-};
 
 /** The agent keeps within TRANSCRIPT_LIMITS; a transcript beyond them breaks the contract. */
 function validateTranscript(transcript: WireTranscript, path: string): Transcript {
@@ -111,7 +97,7 @@ function validateTranscript(transcript: WireTranscript, path: string): Transcrip
     );
   let chars = 0;
   const valid = entries.map((entry, i) => {
-    const direction = DIRECTIONS[entry.direction];
+    const direction = TRANSCRIPT_DIRECTION_WORDS.decode(entry.direction);
     if (!direction)
       throw new InvalidMessageError(`${path}.entries[${i}].direction is not SENT, RECEIVED or NOTE`);
     chars += entry.text.length;

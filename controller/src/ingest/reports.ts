@@ -1,5 +1,6 @@
 import type {
-  FirewallProfile,
+  ProfileName,
+  ProfileState,
   ProviderName,
   ResponseKind,
   ResponseStatus,
@@ -12,14 +13,12 @@ import type { Reason } from '@portwarden/common/reasons';
  * stored (JSON). Field names are the API's.
  */
 
-export type ProfileState = 'on' | 'off' | 'unknown';
-
 export interface FirewallReport {
   /** The provider that read the state; null when none could. */
   provider: ProviderName | null;
   found: ProviderName[];
   profiles: {
-    profile: FirewallProfile | 'host';
+    profile: ProfileName;
     state: ProfileState;
     detail: string;
     gpoOverride?: boolean;

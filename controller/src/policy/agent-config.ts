@@ -8,17 +8,13 @@ import {
   type ResolvedStep,
 } from '@portwarden/common/policy/resolved';
 import { decodeEscapes } from '@portwarden/common/text';
+import type { AgentConfig, Check, Expectation, PortCheck, Step } from '@portwarden/proto/agent/v1';
 import {
-  AddressFamily,
-  AddressMode,
-  MatchMode,
-  StartTls,
-  type AgentConfig,
-  type Check,
-  type Expectation,
-  type PortCheck,
-  type Step,
-} from '@portwarden/proto/agent/v1';
+  ADDRESS_FAMILY_WORDS,
+  ADDRESS_MODE_WORDS,
+  MATCH_MODE_WORDS,
+  START_TLS_WORDS,
+} from '@portwarden/proto/agent/v1/words';
 import { toFirewallCheck, toResponseAction } from './firewall-config.js';
 
 /** The part of the policy one agent runs: the checks whose selector matches its labels. */
@@ -68,13 +64,13 @@ function toPortCheck(check: StoredCheck): PortCheck {
     timeoutMs: check.timeoutMs,
     connectTimeoutMs: check.connectTimeoutMs,
     maxBytes: check.maxBytes ?? POLICY_DEFAULTS.maxBytes,
-    family: FAMILIES[check.family ?? 'auto'],
-    addresses: ADDRESS_MODES[check.addresses ?? 'first'],
+    family: ADDRESS_FAMILY_WORDS.encode(check.family ?? 'auto'),
+    addresses: ADDRESS_MODE_WORDS.encode(check.addresses ?? 'first'),
     steps: (check.steps ?? legacySteps(check)).map(toStep),
     quit: check.quit ? decodeEscapes(check.quit) : Buffer.alloc(0),
     slowAfterMs: check.slowAfterMs ?? 0,
     tls: check.tls ?? false,
-    starttls: STARTTLS[check.starttls ?? 'none'],
+    starttls: START_TLS_WORDS.encode(check.starttls ?? 'none'),
     sni: check.sni ?? '',
     tlsInsecure: check.tlsVerify === false,
     caFile: check.caFile ?? '',
@@ -102,27 +98,7 @@ function toExpectation(expect: ResolvedExpectation): Expectation {
   return {
     texts: expect.texts,
     regexes: expect.regexes,
-    mode: expect.mode === 'any' ? MatchMode.MATCH_MODE_ANY : MatchMode.MATCH_MODE_ALL,
+    mode: MATCH_MODE_WORDS.encode(expect.mode),
     ignoreCase: expect.ignoreCase,
   };
 }
-
-const FAMILIES: Record<ResolvedPortCheck['family'], AddressFamily> = {
-  auto: AddressFamily.ADDRESS_FAMILY_UNSPECIFIED,
-  ipv4: AddressFamily.ADDRESS_FAMILY_IPV4,
-  ipv6: AddressFamily.ADDRESS_FAMILY_IPV6,
-};
-
-const ADDRESS_MODES: Record<ResolvedPortCheck['addresses'], AddressMode> = {
-  first: AddressMode.ADDRESS_MODE_FIRST,
-  all: AddressMode.ADDRESS_MODE_ALL,
-  any: AddressMode.ADDRESS_MODE_ANY,
-};
-
-const STARTTLS: Record<ResolvedPortCheck['starttls'], StartTls> = {
-  none: StartTls.START_TLS_UNSPECIFIED,
-  smtp: StartTls.START_TLS_SMTP,
-  imap: StartTls.START_TLS_IMAP,
-  pop3: StartTls.START_TLS_POP3,
-  ftp: StartTls.START_TLS_FTP,
-};

@@ -1,19 +1,17 @@
-import type { FirewallMode, FirewallProfile, ProviderChoice } from '@portwarden/common/firewall';
 import type { ResolvedFirewallCheck, ResolvedResponse } from '@portwarden/common/policy/resolved';
+import type { FirewallCheck, ResponseAction } from '@portwarden/proto/agent/v1';
 import {
-  FirewallMode as WireMode,
-  FirewallProfile as WireProfile,
-  FirewallProvider as WireProvider,
-  type FirewallCheck,
-  type ResponseAction,
-} from '@portwarden/proto/agent/v1';
+  FIREWALL_MODE_WORDS,
+  FIREWALL_PROFILE_WORDS,
+  PROVIDER_CHOICE_WORDS,
+} from '@portwarden/proto/agent/v1/words';
 
 /** A firewall check for the agent; the mode implies the responses, so none travel with it. */
 export function toFirewallCheck(check: ResolvedFirewallCheck): FirewallCheck {
   return {
-    mode: MODES[check.firewall.mode],
-    profiles: check.firewall.profiles.map((p) => PROFILES[p]),
-    provider: PROVIDERS[check.firewall.provider],
+    mode: FIREWALL_MODE_WORDS.encode(check.firewall.mode),
+    profiles: check.firewall.profiles.map((p) => FIREWALL_PROFILE_WORDS.encode(p)),
+    provider: PROVIDER_CHOICE_WORDS.encode(check.firewall.provider),
     timeoutMs: check.timeoutMs,
   };
 }
@@ -36,26 +34,3 @@ export function toResponseAction(response: ResolvedResponse): ResponseAction {
       return { action: { $case: 'reboot', value: {} } };
   }
 }
-
-const MODES: Record<FirewallMode, WireMode> = {
-  off: WireMode.FIREWALL_MODE_OFF,
-  notify: WireMode.FIREWALL_MODE_NOTIFY,
-  enable: WireMode.FIREWALL_MODE_ENABLE,
-  'enable-or-reboot': WireMode.FIREWALL_MODE_ENABLE_OR_REBOOT,
-};
-
-const PROFILES: Record<FirewallProfile, WireProfile> = {
-  domain: WireProfile.FIREWALL_PROFILE_DOMAIN,
-  private: WireProfile.FIREWALL_PROFILE_PRIVATE,
-  public: WireProfile.FIREWALL_PROFILE_PUBLIC,
-};
-
-const PROVIDERS: Record<ProviderChoice, WireProvider> = {
-  auto: WireProvider.FIREWALL_PROVIDER_UNSPECIFIED,
-  powershell: WireProvider.FIREWALL_PROVIDER_POWERSHELL,
-  netsh: WireProvider.FIREWALL_PROVIDER_NETSH,
-  firewalld: WireProvider.FIREWALL_PROVIDER_FIREWALLD,
-  ufw: WireProvider.FIREWALL_PROVIDER_UFW,
-  nftables: WireProvider.FIREWALL_PROVIDER_NFTABLES,
-  iptables: WireProvider.FIREWALL_PROVIDER_IPTABLES,
-};

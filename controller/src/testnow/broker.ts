@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestResult } from '@portwarden/proto/agent/v1';
 import type { FirewallReport } from '../ingest/reports.js';
 import type { IncomingResult } from '../ingest/types.js';
-import { validateTestResult } from '../grpc/validate-reports.js';
+import { validateTestResult } from '../grpc/validate.js';
 
 /**
  * "Test now": the controller asks an agent, on its open stream, to run one check at once, and

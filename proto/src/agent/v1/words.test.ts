@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AddressFamily,
-  AddressMode,
-  FirewallMode,
-  FirewallProfile,
-  FirewallProvider,
-  FirewallState,
-  MatchMode,
-  Outcome,
-  ResponseKind,
-  ResponseStatus,
-  ResponseVerdict,
-  StartTls,
-  TranscriptDirection,
-} from '../../gen/portwarden/agent/v1/agent.js';
+import * as wire from '../../gen/portwarden/agent/v1/agent.js';
 import {
   ADDRESS_FAMILY_WORDS,
   ADDRESS_MODE_WORDS,
@@ -39,26 +25,31 @@ const valuesOf = (e: Record<string, string | number>) =>
 
 // Each table, its enum, and the values it leaves without a word (and why).
 const cases: [string, WireWords<string, number>, Record<string, string | number>, number[]][] = [
-  ['outcome', OUTCOME_WORDS, Outcome, [0]],
-  ['transcript direction', TRANSCRIPT_DIRECTION_WORDS, TranscriptDirection, [0]],
+  ['outcome', OUTCOME_WORDS, wire.Outcome, [0]],
+  ['transcript direction', TRANSCRIPT_DIRECTION_WORDS, wire.TranscriptDirection, [0]],
   // 0 is `auto` itself: the controller sends it, the agent reads it.
-  ['address family', ADDRESS_FAMILY_WORDS, AddressFamily, []],
-  ['address mode', ADDRESS_MODE_WORDS, AddressMode, [0]],
+  ['address family', ADDRESS_FAMILY_WORDS, wire.AddressFamily, []],
+  ['address mode', ADDRESS_MODE_WORDS, wire.AddressMode, [0]],
   // 0 is `none`.
-  ['starttls', START_TLS_WORDS, StartTls, []],
-  ['match mode', MATCH_MODE_WORDS, MatchMode, [0]],
-  ['firewall mode', FIREWALL_MODE_WORDS, FirewallMode, [0]],
+  ['starttls', START_TLS_WORDS, wire.StartTls, []],
+  ['match mode', MATCH_MODE_WORDS, wire.MatchMode, [0]],
+  ['firewall mode', FIREWALL_MODE_WORDS, wire.FirewallMode, [0]],
   // A check asks for Windows profiles only; HOST is a report's word for a Linux firewall.
-  ['firewall profile', FIREWALL_PROFILE_WORDS, FirewallProfile, [0, FirewallProfile.FIREWALL_PROFILE_HOST]],
-  ['profile name', PROFILE_NAME_WORDS, FirewallProfile, [0]],
+  [
+    'firewall profile',
+    FIREWALL_PROFILE_WORDS,
+    wire.FirewallProfile,
+    [0, wire.FirewallProfile.FIREWALL_PROFILE_HOST],
+  ],
+  ['profile name', PROFILE_NAME_WORDS, wire.FirewallProfile, [0]],
   // In a report, 0 is "no provider could read the state", not a name.
-  ['provider name', PROVIDER_NAME_WORDS, FirewallProvider, [0]],
+  ['provider name', PROVIDER_NAME_WORDS, wire.FirewallProvider, [0]],
   // 0 is `auto`.
-  ['provider choice', PROVIDER_CHOICE_WORDS, FirewallProvider, []],
-  ['firewall state', FIREWALL_STATE_WORDS, FirewallState, [0]],
-  ['response verdict', RESPONSE_VERDICT_WORDS, ResponseVerdict, [0]],
-  ['response kind', RESPONSE_KIND_WORDS, ResponseKind, [0]],
-  ['response status', RESPONSE_STATUS_WORDS, ResponseStatus, [0]],
+  ['provider choice', PROVIDER_CHOICE_WORDS, wire.FirewallProvider, []],
+  ['firewall state', FIREWALL_STATE_WORDS, wire.FirewallState, [0]],
+  ['response verdict', RESPONSE_VERDICT_WORDS, wire.ResponseVerdict, [0]],
+  ['response kind', RESPONSE_KIND_WORDS, wire.ResponseKind, [0]],
+  ['response status', RESPONSE_STATUS_WORDS, wire.ResponseStatus, [0]],
 ];
 
 describe.each(cases)('%s words', (_name, words, wireEnum, without) => {
@@ -104,4 +95,10 @@ describe('reading UNSPECIFIED', () => {
 
 it('refuses a table whose words repeat a value: the way back would be ambiguous', () => {
   expect(() => new WireWords({ on: 1, yes: 1 })).toThrow(/repeat a value/);
+});
+
+it('has words for every enum of the contract', () => {
+  const isEnum = (v: unknown) => typeof v === 'object' && v !== null && 'UNRECOGNIZED' in v;
+  const enums = Object.values(wire).filter(isEnum);
+  expect(new Set(cases.map(([, , wireEnum]) => wireEnum))).toEqual(new Set(enums));
 });
