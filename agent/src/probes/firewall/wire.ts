@@ -4,7 +4,7 @@ import {
   FirewallState as WireState,
   type FirewallReport as WireReport,
 } from '@portwarden/proto/agent/v1';
-import type { FirewallReport } from './probe.js';
+import type { FirewallReport } from './report.js';
 import type { ProfileName, ProfileState, ServiceState } from './provider.js';
 import type { ProviderName } from './spec.js';
 
