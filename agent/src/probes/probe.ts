@@ -35,7 +35,10 @@ export interface ProbeContext {
 /** The one signature every kind of probe implements. A probe never throws and never leaks. */
 export type Probe<Spec> = (spec: Spec, ctx: ProbeContext) => Promise<ProbeResult>;
 
-/** Each check kind and the spec its probe takes. A new kind adds a line here and in `createProbes` (registry.ts). */
+/**
+ * Each check kind and the spec its probe takes. A new kind adds a line here and in `createProbes`
+ * (registry.ts).
+ */
 export interface ProbeSpecs {
   port: PortSpec;
   firewall: FirewallSpec;
