@@ -1,4 +1,6 @@
+import path from 'node:path';
 import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Package boundaries: the agent never imports the controller and vice versa; common imports neither. */
@@ -17,16 +19,57 @@ const forbid = (...packages) => ({
   ],
 });
 
+const root = import.meta.dirname;
+const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', 'test'];
+
+/**
+ * Each package imports only what its own package.json declares. Tests and test helpers may also
+ * use devDependencies; the root's devDependencies (vitest, typescript) are hoisted, so they count as
+ * every package's devDependencies.
+ */
+const declaredDependencies = (name) => ({
+  files: [`${name}/**`],
+  rules: {
+    'import-x/no-extraneous-dependencies': [
+      'error',
+      {
+        packageDir: [path.join(root, name), root],
+        devDependencies: ['**/*.test.ts', '**/testing/**', '**/vitest.config.ts', 'test/**'],
+        optionalDependencies: false,
+        includeTypes: true,
+        peerDependencies: false,
+      },
+    ],
+  },
+});
+
+/** Every TypeScript file belongs to one of these programs; the tsconfig.test.json ones include the tests. */
+const projects = [
+  'proto/tsconfig.json',
+  'common/tsconfig.test.json',
+  'agent/tsconfig.test.json',
+  'controller/tsconfig.test.json',
+  'cli/tsconfig.test.json',
+  'deploy/tsconfig.test.json',
+  'test/tsconfig.json',
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'proto/src/gen/**', '**/.turbo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { 'import-x': importX },
+    languageOptions: { parserOptions: { project: projects, tsconfigRootDir: root } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
     },
   },
+  // Config files and the committed bin/ stubs belong to no tsconfig: lint them without types.
+  { files: ['**/*.js', '**/*.mjs', '**/vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
+  ...workspaces.map(declaredDependencies),
   { files: ['common/**'], rules: forbid('agent', 'controller', 'cli', 'proto', 'deploy', 'test') },
   { files: ['agent/**'], rules: forbid('controller', 'cli', 'deploy', 'test') },
   { files: ['controller/**'], rules: forbid('agent', 'cli', 'deploy', 'test') },

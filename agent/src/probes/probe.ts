@@ -1,9 +1,8 @@
 import type { Reason } from '@portwarden/common/reasons';
 import type { Transcript } from '@portwarden/common/transcript';
-import { createFirewallProbe, type FirewallProbeContext, type FirewallReport } from './firewall/probe.js';
+import type { FirewallReport } from './firewall/report.js';
 import type { FirewallSpec } from './firewall/spec.js';
 import type { PortSpec } from './port/spec.js';
-import { probePort } from './port/tcp.js';
 
 /** Milliseconds spent in each phase of one probe; 0 for a phase that did not happen. */
 export interface Timings {
@@ -36,7 +35,10 @@ export interface ProbeContext {
 /** The one signature every kind of probe implements. A probe never throws and never leaks. */
 export type Probe<Spec> = (spec: Spec, ctx: ProbeContext) => Promise<ProbeResult>;
 
-/** Each check kind and the spec its probe takes. A new kind adds a line here and in `createProbes`. */
+/**
+ * Each check kind and the spec its probe takes. A new kind adds a line here and in `createProbes`
+ * (registry.ts).
+ */
 export interface ProbeSpecs {
   port: PortSpec;
   firewall: FirewallSpec;
@@ -45,11 +47,3 @@ export interface ProbeSpecs {
 export type CheckKind = keyof ProbeSpecs;
 
 export type Probes = { [K in CheckKind]: Probe<ProbeSpecs[K]> };
-
-/** What probes that touch the system are built with: the command runner and local provider settings. */
-export type ProbeDeps = Omit<FirewallProbeContext, 'signal'>;
-
-/** The registry of probes by check kind, bound to one agent's system and settings. */
-export function createProbes(deps: ProbeDeps): Probes {
-  return { port: probePort, firewall: createFirewallProbe(deps) };
-}

@@ -1,6 +1,6 @@
 import { open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResponseOutcome } from './executor.js';
+import type { ResponseOutcome } from './outcome.js';
 
 /** `<state dir>/audit.jsonl`: one JSON line per response event, fsync'ed; rotated to `audit.jsonl.1`. */
 export const AUDIT_FILE = 'audit.jsonl';

@@ -1,8 +1,7 @@
 import { silentLogger, type Logger } from '@portwarden/common/logger';
-import type { ResponseStatus } from '@portwarden/common/firewall';
-import type { ResponseReason } from '@portwarden/common/reasons';
-import { providerContext, type FirewallReport } from '../probes/firewall/probe.js';
-import { summarize, type CommandSummary, type FirewallProvider } from '../probes/firewall/provider.js';
+import { providerContext } from '../probes/firewall/probe.js';
+import { summarize, type FirewallProvider } from '../probes/firewall/provider.js';
+import type { FirewallReport } from '../probes/firewall/report.js';
 import { selectProvider } from '../probes/firewall/select.js';
 import { FIREWALL_PROFILES, type FirewallProfile } from '../probes/firewall/spec.js';
 import type { SystemDeps } from '../system/system.js';
@@ -10,26 +9,8 @@ import { deniedBecause, type ResponsesConfig } from './allow.js';
 import type { AuditSink } from './audit.js';
 import { rebootCommand, restartServiceCommand, runProgramCommand, type Built } from './commands.js';
 import type { GpoState, RebootGuard } from './guard.js';
-import { responseTarget, type ResponseKind, type ResponseSpec } from './spec.js';
-
-/** What one response did, as the agent reports it to the controller and writes it to the audit log. */
-export interface ResponseOutcome {
-  kind: ResponseKind;
-  /** The service, the program, the profiles, or `host`. */
-  target: string;
-  /**
-   * `done`: every command ran and exited 0 (whether it helped is the verification's to say).
-   * `failed`: a command failed, timed out or could not be built. `denied`: the local config does
-   * not allow it; nothing ran. `suppressed`: the reboot guard or Group Policy held it back; nothing ran.
-   */
-  status: ResponseStatus;
-  reason?: ResponseReason | 'gpo-override';
-  detail: string;
-  startedAtUnixMs: number;
-  durationMs: number;
-  /** Every command run, arguments redacted. */
-  commands: CommandSummary[];
-}
+import type { ResponseOutcome } from './outcome.js';
+import { responseTarget, type ResponseSpec } from './spec.js';
 
 export interface CheckRef {
   id: string;

@@ -1,7 +1,8 @@
-import type { FirewallReport } from '../probes/firewall/probe.js';
+import type { FirewallReport } from '../probes/firewall/report.js';
 import type { ResponseVerdict } from '@portwarden/common/firewall';
 import type { Reason } from '@portwarden/common/reasons';
-import type { CheckRef, Responder, ResponseOutcome } from './executor.js';
+import type { CheckRef, Responder } from './executor.js';
+import type { ResponseOutcome } from './outcome.js';
 import type { ResponseSpec } from './spec.js';
 
 /** The part of a probe result `respond` reads and rewrites; port and firewall results both fit. */

@@ -1,7 +1,8 @@
 import type { ResponseVerdict } from '@portwarden/common/firewall';
 import type { CheckSpec } from '../config/config.js';
 import type { ProbeResult } from '../probes/probe.js';
-import type { ResponseOutcome, Responder } from './executor.js';
+import type { Responder } from './executor.js';
+import type { ResponseOutcome } from './outcome.js';
 import { respond, type CheckResult, type RespondOutcome } from './respond.js';
 
 /** A probe result reduced to what a response report keeps of it. */

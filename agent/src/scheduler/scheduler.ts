@@ -87,7 +87,7 @@ export function createScheduler<C extends ScheduledCheck>(options: SchedulerOpti
       }
     },
     async stop() {
-      for (const job of jobs.values()) retire(job);
+      for (const job of jobs.values()) void retire(job); // awaited below, with the others in `retiring`
       jobs.clear();
       checks.clear();
       await Promise.all(retiring);

@@ -5,7 +5,7 @@ import { syncDirectory, writeTemp, type SyncCounter } from './disk.js';
 import { isStateChange } from './evict.js';
 import { FLAG_CHANGE, KIND_RESULT, MAGIC, encodeFrame } from './frame.js';
 import { segmentName } from './segment.js';
-import type { SpooledResult } from './spool.js';
+import type { SpooledResult } from './record.js';
 import { readState, writeState } from './state.js';
 
 /** The spool of agents up to 0.1: `spool.jsonl` in the state directory. */

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { FLAG_CHANGE, KIND_GAP, MAGIC, readFrame, type Frame } from './frame.js';
 import { parseNote, type GapPart } from './gaps.js';
-import type { SpooledResult } from './spool.js';
+import type { SpooledResult } from './record.js';
 
 /** `000000000001.seg`: the id is the seq of the first result written to the segment. */
 export const segmentName = (id: number) => `${String(id).padStart(12, '0')}.seg`;

@@ -2,8 +2,6 @@ import { renameSync } from 'node:fs';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
-import type { ProbeResult } from '../probes/probe.js';
-import type { ResponseReport } from '../responses/round.js';
 import { syncData, syncDirectory, writeAll, writeTemp, type SyncCounter } from './disk.js';
 import { SpoolError } from './errors.js';
 import { chooseDrops, isStateChange, withoutDrops, type Candidate } from './evict.js';
@@ -12,29 +10,14 @@ import { partKey, reportsFrom, type GapPart, type GapReport } from './gaps.js';
 import { spoolSettings, type Settings, type SpoolOptions } from './options.js';
 import { migrateLegacy } from './legacy.js';
 import { loadSpool, type Loaded } from './load.js';
+import type { ResultRecord, SpooledResult } from './record.js';
 import { Segment, indexFrames } from './segment.js';
 import { writeState } from './state.js';
 import { Tail } from './tail.js';
 
 export type { GapReport } from './gaps.js';
 export type { SpoolOptions } from './options.js';
-
-/** One probe's result as the agent keeps it until the controller acknowledges it. */
-export interface ResultRecord extends ProbeResult {
-  checkId: string;
-  startedAtUnixMs: number;
-  /** The agent's count of consecutive failures of the check, this one included; absent in older spools. */
-  consecutiveFailures?: number;
-  /** The check has responses: the controller waits for the round at the threshold. */
-  responds?: boolean;
-  /** The response round this result ends: what was tried and how it ended. */
-  response?: ResponseReport;
-}
-
-/** A result with its per-agent sequence number: starts at 1, never reused, also across restarts. */
-export interface SpooledResult extends ResultRecord {
-  seq: number;
-}
+export type { ResultRecord, SpooledResult } from './record.js';
 
 export interface SpoolStats {
   /** fsync and fdatasync calls so far. */

@@ -1,4 +1,4 @@
-import type { SpooledResult } from './spool.js';
+import type { SpooledResult } from './record.js';
 
 /**
  * The newest results, kept in memory so that sending them as they come never reads the disk.

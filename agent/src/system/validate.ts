@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { PortwardenError } from '@portwarden/common/errors';
-import type { Command } from './runner.js';
 
 /**
  * What may reach the command runner. Names (services) are held to a small alphabet, program paths
@@ -121,8 +120,16 @@ export function envProblem(env: Readonly<Record<string, string>> | undefined): s
   return undefined;
 }
 
+/** The parts of the runner's Command that are checked. */
+export interface CheckedCommand {
+  file: string;
+  args: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  timeoutMs: number;
+}
+
 /** Everything the runner checks before it starts a program; throws InvalidCommandError. */
-export function checkCommand(cmd: Command, platform: NodeJS.Platform): void {
+export function checkCommand(cmd: CheckedCommand, platform: NodeJS.Platform): void {
   const problem =
     programPathProblem(cmd.file, platform) ??
     argumentsProblem(cmd.args, platform) ??

@@ -1,6 +1,7 @@
 import { PortwardenError } from '@portwarden/common/errors';
 import { escapeBytes } from '@portwarden/common/text';
-import { defaultPortSpec, plannedWrites, type PortSpec } from '@portwarden/agent/probes/port/spec';
+import { defaultPortSpec, type PortSpec } from '@portwarden/agent/probes/port/spec';
+import { plannedWrites } from '@portwarden/agent/probes/port/writes';
 import { probePort } from '@portwarden/agent/probes/port/tcp';
 import type { ProbeResult } from '@portwarden/agent/probes/probe';
 import { EXIT, nagiosStatus } from './nagios.js';

@@ -1,22 +1,10 @@
 import { realSystem, type SystemDeps } from '../../system/system.js';
 import type { Probe, ProbeContext, ProbeResult } from '../probe.js';
-import {
-  PROVIDER_OPTION_DEFAULTS,
-  type FirewallStatus,
-  type ProviderContext,
-  type ProviderOptions,
-} from './provider.js';
+import { PROVIDER_OPTION_DEFAULTS, type ProviderContext, type ProviderOptions } from './provider.js';
+import type { FirewallReport } from './report.js';
 import { selectProvider, type Selection } from './select.js';
-import type { FirewallSpec, ProviderName } from './spec.js';
+import type { FirewallSpec } from './spec.js';
 import { firewallVerdict } from './verdict.js';
-
-/** What a firewall result carries besides the verdict: the state of each profile, and how it was read. */
-export interface FirewallReport extends Omit<FirewallStatus, 'provider'> {
-  /** The provider that read the state; null when none could. */
-  provider: ProviderName | null;
-  /** Providers whose tools this host has. */
-  found: ProviderName[];
-}
 
 /** A ProbeResult that always carries the firewall report. */
 export type FirewallProbeResult = ProbeResult & { firewall: FirewallReport };

@@ -4,7 +4,7 @@ import {
   PROFILE_NAME_WORDS,
   PROVIDER_NAME_WORDS,
 } from '@portwarden/proto/agent/v1/words';
-import type { FirewallReport } from './probe.js';
+import type { FirewallReport } from './report.js';
 import type { ProfileState, ServiceState } from './provider.js';
 
 /** The report as it travels in a Result. */

@@ -2,7 +2,8 @@ import type { Duplex } from 'node:stream';
 import { escapeBytes } from '@portwarden/common/text';
 import type { Reason } from '@portwarden/common/reasons';
 import { Matcher } from './expect.js';
-import { PORT_SPEC_DEFAULTS, wireBytes, type PortSpec } from './spec.js';
+import { PORT_SPEC_DEFAULTS, type PortSpec } from './spec.js';
+import { wireBytes } from './writes.js';
 import type { Recorder } from './transcript.js';
 
 /**

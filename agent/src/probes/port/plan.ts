@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { compileScript, type Script } from './conversation.js';
-import { bareHost, quitBytes, type PortSpec } from './spec.js';
+import { bareHost, type PortSpec } from './spec.js';
 import { STARTTLS_DIALOGUES } from './starttls.js';
+import { quitBytes } from './writes.js';
 
 /**
  * Everything about a spec that does not change between runs, computed on its first run and kept
