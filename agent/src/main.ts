@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { PortwardenError } from '@portwarden/common/errors';
-import { createLogger } from '@portwarden/common/logger';
-import { createAgent } from './agent.js';
+import { createLogger, type Logger } from '@portwarden/common/logger';
+import { createAgent, type Agent } from './agent.js';
 import { FIREWALL_STATUS_COMMAND, parseCommandLine, parseFirewallStatusCommandLine } from './flags.js';
 import { firewallStatus } from './probes/firewall/status-command.js';
 import { realSystem } from './system/system.js';
@@ -19,8 +19,20 @@ async function main(): Promise<void> {
   const commandLine = parseCommandLine(argv, process.env);
   const logger = createLogger({ name: 'agent', level: commandLine.logLevel });
   const agent = createAgent({ ...commandLine.agent, logger });
+  const started = agent.start();
+  stopOnSignals(agent, started, logger);
+  await started;
+  // The enrollment token stays out of the log: only whether TLS is on.
+  const { tls, ...shown } = commandLine.agent;
+  logger.info({ ...shown, tls: tls !== undefined }, 'agent started');
+}
 
-  // Installed before start, so that a signal while starting still ends in a clean stop.
+/**
+ * SIGINT or SIGTERM stops the agent cleanly, once its start has settled, and exits 0; a second
+ * signal exits at once with 1. Installed as the start begins, so a signal while starting still ends
+ * in a clean stop.
+ */
+function stopOnSignals(agent: Agent, started: Promise<void>, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -42,12 +54,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  const started = agent.start();
-  await started;
-  // The enrollment token stays out of the log: only whether TLS is on.
-  const { tls, ...shown } = commandLine.agent;
-  logger.info({ ...shown, tls: tls !== undefined }, 'agent started');
 }
 
 main().catch((err: unknown) => {
