@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
+import { formatEnrollmentToken, newTokenSecret } from '@portwarden/common/enrollment-token';
 import { AgentConfig, Check, Outcome } from '@portwarden/proto/agent/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, type Agent, type AgentOptions, type SpooledResult } from './agent.js';
+import { saveConfig } from './config/config.js';
 import { FakeController } from './testing/controller.js';
 import { closedPort, listen, type TestServer } from './testing/servers.js';
 
@@ -131,5 +135,26 @@ describe('agent', () => {
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
     expect(seqs[0]).toBeLessThanOrEqual(after.results[0]!.seq);
     expect(seqs).toEqual(expect.arrayContaining(after.results.slice(0, 3).map((r) => r.seq)));
+  });
+
+  it('probes from its cache while it enrolls; a stop then ends the start and stops what started', async () => {
+    await saveConfig(dir, { revision: 3, config: configFor(smtp.port) });
+    let attempted!: () => void;
+    const enrolling = new Promise<void>((resolve) => (attempted = resolve));
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void (line.includes('enrollment') && attempted()) },
+    );
+    const enrollToken = formatEnrollmentToken({ secret: newTokenSecret(), caFingerprint: randomBytes(32) });
+    const port = await closedPort();
+    const { agent: running, results, until } = agent([`127.0.0.1:${port}`], { logger, tls: { enrollToken } });
+    const starting = running.start();
+
+    await enrolling;
+    await until(() => results.length >= 2);
+    await running.stop();
+    await expect(starting).rejects.toThrow(/aborted/);
+    expect(running.connected).toBe(false);
+    expect(running.configRevision).toBe(3);
   });
 });

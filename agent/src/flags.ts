@@ -3,7 +3,7 @@ import { Command, type OutputConfiguration } from 'commander';
 import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
-import type { AgentOptions } from './agent.js';
+import type { AgentOptions } from './options.js';
 import { AGENT_VERSION } from './platform.js';
 import type { FirewallStatusOptions } from './probes/firewall/status-command.js';
 import { FIREWALL_PROFILES, PROVIDER_NAMES, type FirewallProfile } from './probes/firewall/spec.js';

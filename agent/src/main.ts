@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { PortwardenError } from '@portwarden/common/errors';
-import { createLogger } from '@portwarden/common/logger';
-import { createAgent } from './agent.js';
+import { createLogger, type Logger } from '@portwarden/common/logger';
+import { createAgent, type Agent } from './agent.js';
 import { FIREWALL_STATUS_COMMAND, parseCommandLine, parseFirewallStatusCommandLine } from './flags.js';
 import { firewallStatus } from './probes/firewall/status-command.js';
 import { realSystem } from './system/system.js';
@@ -19,8 +19,25 @@ async function main(): Promise<void> {
   const commandLine = parseCommandLine(argv, process.env);
   const logger = createLogger({ name: 'agent', level: commandLine.logLevel });
   const agent = createAgent({ ...commandLine.agent, logger });
+  const signals = stopOnSignals(agent, logger);
+  try {
+    await agent.start();
+  } catch (err) {
+    // A signal while starting (enrolling, say) aborts the start; the stop it asked for exits.
+    if (signals.stopping && (err as Error).name === 'AbortError') return;
+    throw err;
+  }
+  // The enrollment token stays out of the log: only whether TLS is on.
+  const { tls, ...shown } = commandLine.agent;
+  logger.info({ ...shown, tls: tls !== undefined }, 'agent started');
+}
 
-  // Installed before start, so that a signal while starting still ends in a clean stop.
+/**
+ * SIGINT or SIGTERM stops the agent cleanly (a start under way is aborted first) and exits 0; a
+ * second signal exits at once with 1. Installed before the start, so a signal while starting
+ * still ends in a clean stop.
+ */
+function stopOnSignals(agent: Agent, logger: Logger): { readonly stopping: boolean } {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -29,25 +46,21 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
-    started
-      .catch(() => {})
-      .then(() => agent.stop())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'stopped uncleanly');
-          process.exit(1);
-        },
-      );
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stopped uncleanly');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  const started = agent.start();
-  await started;
-  // The enrollment token stays out of the log: only whether TLS is on.
-  const { tls, ...shown } = commandLine.agent;
-  logger.info({ ...shown, tls: tls !== undefined }, 'agent started');
+  return {
+    get stopping() {
+      return stopping;
+    },
+  };
 }
 
 main().catch((err: unknown) => {

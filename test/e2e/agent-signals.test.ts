@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatEnrollmentToken, newTokenSecret } from '@portwarden/common/enrollment-token';
+import { FlakyService } from '../support/tcp-server.js';
+
+const AGENT = fileURLToPath(new URL('../../agent/bin/portwarden-agent.js', import.meta.url));
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+/** Resolves with the first line of the child's stdout that contains `text`. */
+function lineWith(child: ChildProcess, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n').find((l) => l.includes(text));
+      if (line) resolve(line);
+    });
+  });
+}
+
+describe('the agent binary on SIGTERM', () => {
+  it('stops cleanly while it is still enrolling, and exits 0', async () => {
+    // A port where nothing listens: every enrollment attempt fails and the agent retries.
+    const nothing = await new FlakyService().start();
+    await nothing.stop();
+    const stateDir = await mkdtemp(join(tmpdir(), 'pw-signals-'));
+    cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
+    const token = formatEnrollmentToken({ secret: newTokenSecret(), caFingerprint: randomBytes(32) });
+    const args = ['--controller', `127.0.0.1:${nothing.port}`, '--name', 'a', '--state-dir', stateDir];
+    const child = spawn(process.execPath, [AGENT, ...args, '--enroll-token', token], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    });
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    cleanup.push(() => (child.kill('SIGKILL'), exited));
+
+    await lineWith(child, 'enrollment attempt failed');
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('still running 10 s after SIGTERM')), 10_000);
+    });
+    const [code] = await Promise.race([exited, hung]).finally(() => clearTimeout(timer));
+    expect(code).toBe(0);
+  });
+});
