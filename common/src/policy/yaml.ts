@@ -29,10 +29,9 @@ export interface YamlValue {
 
 /** YAML text -> plain data and a way back from a path to its line, or a PolicyError with the line. */
 export function readYaml(text: string): YamlValue {
-  const size = Buffer.byteLength(text);
-  if (size > MAX_POLICY_BYTES) {
+  if (Buffer.byteLength(text) > MAX_POLICY_BYTES) {
     throw new PolicyError([
-      { path: '(root)', message: `is ${size} bytes; a policy may have at most ${MAX_POLICY_BYTES} (1 MiB)` },
+      { path: '(root)', message: `is over ${MAX_POLICY_BYTES} bytes (1 MiB), the most a policy may have` },
     ]);
   }
   const lines = new LineCounter();

@@ -66,6 +66,59 @@ describe('HTTP API', () => {
     expect(after.revision).toBe(before.revision);
   });
 
+  it('answers a YAML alias bomb with 400 and the line where the aliases start', async () => {
+    const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const response = await put(`${levels.join('\n')}\nchecks: []\n`);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; issues: unknown[] } };
+    expect(error.code).toBe('policy-invalid');
+    expect(error.issues).toEqual([
+      { path: '(yaml)', line: 2, message: expect.stringMatching(/^aliases expand to too much data/) },
+    ]);
+  });
+
+  it("reports resolve's errors with the schema's in one answer", async () => {
+    const response = await put(
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks:\n  - { name: web, port: 0, alertGroup: ops }\n  - { name: db, port: 5432, alertGroup: dba, tlsVerify: false }\n',
+    );
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: unknown[] } };
+    expect(error.issues).toEqual([
+      { path: 'checks[0].port', line: 3, message: 'a port is 1-65535' },
+      { path: 'checks[1].tlsVerify', line: 4, message: 'needs tls: true or starttls' },
+      { path: 'checks[1].alertGroup', line: 4, message: 'unknown alert group "dba"' },
+    ]);
+  });
+
+  it('answers an identical policy with "unchanged" and keeps the revision in force', async () => {
+    const source =
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: smtp, port: 25, alertGroup: ops }]\n';
+    const first = await put(source);
+    expect(first.status).toBe(201);
+    const { revision } = (await first.json()) as { revision: number };
+    // Comments, layout and a default written out change no check.
+    const sameMeaning = `# mail\nalertGroups:\n  ops: { channels: [{ log: {} }] }\nchecks:\n  - { name: smtp, port: 25, alertGroup: ops, enabled: true }\n`;
+    for (const text of [source, sameMeaning]) {
+      const again = await put(text);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ revision, checks: 1, unchanged: true });
+    }
+    const current = (await (await fetch(`${base}/api/v1/policy`)).json()) as {
+      revision: number;
+      source: string;
+    };
+    expect(current).toMatchObject({ revision, source });
+    const changed = await put(source.replace('port: 25', 'port: 587'));
+    expect(changed.status).toBe(201);
+    expect(await changed.json()).toMatchObject({ revision: revision + 1, unchanged: false });
+  });
+
   // [why, request, expected status, expected error code]
   const badInputs: [string, () => Promise<Response>, number, string][] = [
     ['an empty policy body', () => put('   '), 400, 'bad-request'],

@@ -2,10 +2,14 @@ import { parsePolicy } from '@portwarden/common/policy/parse';
 import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { Logger } from '@portwarden/common/logger';
 import type { PolicyRevision, PolicyStore } from '../store/policy-revisions.js';
+import { isUnchanged } from './unchanged.js';
 
 export interface PolicyListener {
   (revision: number, policy: ResolvedPolicy): void;
 }
+
+/** What `apply` did: stored a new revision, or found the policy in force identical and kept it. */
+export type AppliedPolicy = PolicyRevision & { unchanged: boolean };
 
 /**
  * Holds the policy in force. `apply` validates first and stores only a valid policy, so a bad
@@ -25,13 +29,17 @@ export function createPolicyService(store: PolicyStore, logger: Logger) {
       return current;
     },
 
-    async apply(source: string): Promise<PolicyRevision> {
+    async apply(source: string): Promise<AppliedPolicy> {
       const policy = parsePolicy(source); // throws PolicyError with every issue
+      if (current && isUnchanged(policy, current.policy)) {
+        logger.info({ revision: current.revision }, 'policy unchanged');
+        return { ...current, unchanged: true };
+      }
       const saved = await store.save(source, policy);
       current = saved;
       logger.info({ revision: saved.revision, checks: policy.checks.length }, 'policy applied');
       for (const listener of listeners) listener(saved.revision, policy);
-      return saved;
+      return { ...saved, unchanged: false };
     },
 
     onChange(listener: PolicyListener): () => void {
