@@ -52,6 +52,27 @@ describe('portwarden CLI', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^policy applied: revision 1, 1 checks$/m);
     await until('the agent to run revision 1', () => agent.configRevision === 1);
+    const again = await portwarden(['apply', '-f', file], { PORTWARDEN_URL: fleet.httpUrl });
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe('policy unchanged: revision 1 stays in force, 1 checks\n');
+  });
+
+  it('refuses a YAML alias bomb with its line, never a stack trace', async () => {
+    const file = join(dir, 'bomb.yaml');
+    const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    await writeFile(file, `${levels.join('\n')}\nchecks: []\n`);
+    const run = await portwarden(['--url', fleet.httpUrl, 'apply', '-f', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^ {2}\(yaml\) \(line 2\): aliases expand to too much data .*: write the values out$/m,
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('rejects a bad policy whole, printing all three errors with their paths; the previous revision stays', async () => {
