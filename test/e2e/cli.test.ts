@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '@portwarden/agent/agent';
-import { until } from '@portwarden/common/testing';
+import { until, yamlAliasBomb } from '@portwarden/common/testing';
 import { Fleet } from '../support/fleet.js';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/portwarden.js', import.meta.url));
@@ -59,14 +59,7 @@ describe('portwarden CLI', () => {
 
   it('refuses a YAML alias bomb with its line, never a stack trace', async () => {
     const file = join(dir, 'bomb.yaml');
-    const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 1; i < 9; i++)
-      levels.push(
-        `a${i}: &a${i} [${Array(9)
-          .fill(`*a${i - 1}`)
-          .join(', ')}]`,
-      );
-    await writeFile(file, `${levels.join('\n')}\nchecks: []\n`);
+    await writeFile(file, yamlAliasBomb());
     const run = await portwarden(['--url', fleet.httpUrl, 'apply', '-f', file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(

@@ -3,23 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, PolicyError } from '@portwarden/common/errors';
+import { yamlAliasBomb } from '@portwarden/common/testing';
 import type { ApiClient } from '../client.js';
 import { apply } from './apply.js';
 
 const GOOD =
   'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: web, port: 80, alertGroup: ops }]\n';
-
-/** Nine levels of nine aliases: 387 million nodes once expanded. */
-function aliasBomb(): string {
-  const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i < 9; i++)
-    levels.push(
-      `a${i}: &a${i} [${Array(9)
-        .fill(`*a${i - 1}`)
-        .join(', ')}]`,
-    );
-  return `${levels.join('\n')}\nchecks: []\n`;
-}
 
 /** A controller that answers every PUT with `answer`, and remembers the bodies. */
 function controller(answer: unknown) {
@@ -56,7 +45,12 @@ describe('portwarden apply', () => {
 
   // [why, file content or undefined for a missing file, the error, its text]
   const refused: [string, string | undefined, new (...args: never[]) => Error, RegExp][] = [
-    ['a YAML alias bomb', aliasBomb(), PolicyError, /\(yaml\) \(line 2\): aliases expand to too much data/],
+    [
+      'a YAML alias bomb',
+      yamlAliasBomb(),
+      PolicyError,
+      /\(yaml\) \(line 2\): aliases expand to too much data/,
+    ],
     ['a file over 1 MiB', `checks: []\n${'#'.repeat(2 * 1024 * 1024)}`, PolicyError, /is over 1048576 bytes/],
     ['a missing file', undefined, ConfigError, /cannot read .*missing\.yaml: ENOENT/],
   ];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../errors.js';
+import { yamlAliasBomb } from '../testing.js';
 import { parsePolicy } from './parse.js';
 import { isPortCheck } from './resolved.js';
 
@@ -216,7 +217,7 @@ describe('parsePolicy', () => {
     [
       // "Billion laughs": nine levels of nine aliases would expand to 387 million nodes.
       'a YAML alias bomb',
-      aliasBomb(),
+      yamlAliasBomb(),
       '(yaml)',
       /^aliases expand to too much data .*: write the values out$/,
     ],
@@ -275,15 +276,3 @@ describe('parsePolicy', () => {
       expect(message, path).not.toMatch(/^[A-Z]|Invalid input|Too (small|big)|[<>]=/);
   });
 });
-
-/** Anchors nine levels deep, each level nine aliases of the one before. */
-function aliasBomb(): string {
-  const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i < 9; i++)
-    levels.push(
-      `a${i}: &a${i} [${Array(9)
-        .fill(`*a${i - 1}`)
-        .join(', ')}]`,
-    );
-  return `${levels.join('\n')}\nchecks: []\n`;
-}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { yamlAliasBomb } from '@portwarden/common/testing';
 import { createController, type Controller } from '../controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
@@ -67,14 +68,7 @@ describe('HTTP API', () => {
   });
 
   it('answers a YAML alias bomb with 400 and the line where the aliases start', async () => {
-    const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 1; i < 9; i++)
-      levels.push(
-        `a${i}: &a${i} [${Array(9)
-          .fill(`*a${i - 1}`)
-          .join(', ')}]`,
-      );
-    const response = await put(`${levels.join('\n')}\nchecks: []\n`);
+    const response = await put(yamlAliasBomb());
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { code: string; issues: unknown[] } };
     expect(error.code).toBe('policy-invalid');
