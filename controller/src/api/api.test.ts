@@ -113,6 +113,15 @@ describe('HTTP API', () => {
     expect(await changed.json()).toMatchObject({ revision: revision + 1, unchanged: false });
   });
 
+  it('makes one revision of the same new policy sent twice at once', async () => {
+    const source =
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: imap, port: 143, alertGroup: ops }]\n';
+    const answers = await Promise.all([put(source), put(source)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as { revision: number }[];
+    expect(a!.revision).toBe(b!.revision);
+  });
+
   // [why, request, expected status, expected error code]
   const badInputs: [string, () => Promise<Response>, number, string][] = [
     ['an empty policy body', () => put('   '), 400, 'bad-request'],
