@@ -20,3 +20,18 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/**
+ * A "billion laughs" policy: anchors nine levels deep, each level nine aliases of the one before,
+ * 387 million nodes once expanded. The aliases start on line 2.
+ */
+export function yamlAliasBomb(): string {
+  const levels = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${levels.join('\n')}\nchecks: []\n`;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '@portwarden/agent/agent';
-import { until } from '@portwarden/common/testing';
+import { until, yamlAliasBomb } from '@portwarden/common/testing';
 import { Fleet } from '../support/fleet.js';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/portwarden.js', import.meta.url));
@@ -52,6 +52,20 @@ describe('portwarden CLI', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^policy applied: revision 1, 1 checks$/m);
     await until('the agent to run revision 1', () => agent.configRevision === 1);
+    const again = await portwarden(['apply', '-f', file], { PORTWARDEN_URL: fleet.httpUrl });
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe('policy unchanged: revision 1 stays in force, 1 checks\n');
+  });
+
+  it('refuses a YAML alias bomb with its line, never a stack trace', async () => {
+    const file = join(dir, 'bomb.yaml');
+    await writeFile(file, yamlAliasBomb());
+    const run = await portwarden(['--url', fleet.httpUrl, 'apply', '-f', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^ {2}\(yaml\) \(line 2\): aliases expand to too much data .*: write the values out$/m,
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('rejects a bad policy whole, printing all three errors with their paths; the previous revision stays', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../errors.js';
+import { yamlAliasBomb } from '../testing.js';
 import { parsePolicy } from './parse.js';
 import { isPortCheck } from './resolved.js';
 
@@ -66,6 +67,30 @@ describe('parsePolicy', () => {
       { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },
       { path: 'checks[2].name', line: 12, message: 'is required' },
     ]);
+  });
+
+  it("reports resolve's errors with the schema's in one answer, skipping only what the schema rejected", () => {
+    const error = rejection(testdata('invalid-schema-and-semantic.yaml'));
+    expect(error.issues).toEqual([
+      {
+        path: 'alertGroups.pager.channels[0]',
+        line: 7,
+        message: 'a channel is webhook: { url: ... } or log: {}',
+      },
+      { path: 'checks[0].tlsVerify', line: 9, message: 'needs tls: true or starttls' },
+      { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },
+      // checks[3] names "pager", which exists though the schema rejected it.
+      { path: 'checks[2].alertGroup', line: 11, message: 'unknown alert group "oncall"' },
+      // Its name is checks[0]'s too, but a check the schema rejected is not resolved.
+      { path: 'checks[4].colour', line: 13, message: 'unknown key "colour"' },
+    ]);
+  });
+
+  it('skips the checks of a check that falls back to a default the schema rejected', () => {
+    const error = rejection(
+      'defaults: {alertGroup: g, timeout: 5}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks:\n- {name: a, port: 1, slowAfter: 20s}\n- {name: b, port: 2, timeout: 5s, slowAfter: 20s}',
+    );
+    expect(error.issues.map((i) => i.path)).toEqual(['defaults.timeout', 'checks[1].slowAfter']);
   });
 
   // Each case: the policy text, then the path and message the user must see.
@@ -189,11 +214,65 @@ describe('parsePolicy', () => {
       'checks[0].response.timeout',
       /goes with restartService/,
     ],
+    [
+      // "Billion laughs": nine levels of nine aliases would expand to 387 million nodes.
+      'a YAML alias bomb',
+      yamlAliasBomb(),
+      '(yaml)',
+      /^aliases expand to too much data .*: write the values out$/,
+    ],
+    ['an alias before its anchor', 'checks: [*web]', '(yaml)', /alias \*web comes before its anchor/],
+    [
+      'a policy over 1 MiB',
+      `checks: []\n${'#'.repeat(1024 * 1024)}`,
+      '(root)',
+      /^is over 1048576 bytes \(1 MiB\)/,
+    ],
+    // Zod's own wording, in the policy's words.
+    [
+      'a threshold below 1',
+      'defaults: {failuresBeforeAlert: 0}\nchecks: []',
+      'defaults.failuresBeforeAlert',
+      /^must be at least 1$/,
+    ],
+    ['a quoted port', 'checks: [{name: a, port: "80"}]', 'checks[0].port', /^expected a number, got "80"$/],
+    [
+      'a port left empty',
+      'checks: [{name: a, port: }]',
+      'checks[0].port',
+      /^expected a number, got nothing$/,
+    ],
+    [
+      'a fractional threshold',
+      'checks: [{name: a, failuresBeforeAlert: 1.5}]',
+      'checks[0].failuresBeforeAlert',
+      /^expected a whole number, got 1.5$/,
+    ],
+    ['checks as a mapping', 'checks: {web: 80}', 'checks', /^expected a list, got a mapping$/],
+    ['an empty host', "checks: [{name: a, host: ''}]", 'checks[0].host', /^must not be empty$/],
+    [
+      'a long name',
+      `checks: [{name: ${'x'.repeat(201)}}]`,
+      'checks[0].name',
+      /^must be at most 200 characters long$/,
+    ],
+    [
+      'a bad alert group key',
+      'alertGroups: {Ops: {channels: [{log: {}}]}}\nchecks: []',
+      'alertGroups.Ops',
+      /^invalid key: lowercase letters, digits and -$/,
+    ],
   ];
   it.each(invalid)('rejects %s', (_why, text, path, message) => {
     const error = rejection(text);
     const match = error.issues.find((i) => i.path === path || i.path.startsWith(path));
     expect(match, JSON.stringify(error.issues)).toBeDefined();
     expect(match!.message).toMatch(message);
+    if (path !== '(root)') expect(match!.line, 'a place to look').toBeDefined();
+  });
+
+  it.each(invalid)('words %s as the hand-written messages are', (_why, text) => {
+    for (const { path, message } of rejection(text).issues.filter((i) => i.path !== '(yaml)'))
+      expect(message, path).not.toMatch(/^[A-Z]|Invalid input|Too (small|big)|[<>]=/);
   });
 });

@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration.js';
-import { PolicyError, type PolicyIssue } from '../errors.js';
+import type { PolicyIssue } from '../errors.js';
 import { checkIdFromName } from '../ids.js';
 import { portOfService, type ServiceName } from '../services.js';
 import {
@@ -11,48 +11,69 @@ import {
   type ResolvedPortCheck,
 } from './resolved.js';
 import type { CheckDocument, PolicyDocument } from './schema.js';
-import { formatPath } from './parse.js';
+import { formatPath, type LineOf, type Path } from './path.js';
 import { resolvePortOptions } from './resolve-port.js';
 import { resolveResponse } from './resolve-response.js';
 
-type LineOf = (path: (string | number)[]) => number | undefined;
+/**
+ * What resolve reads: the parts of the document that passed the schema. A check that failed it
+ * is a hole (`undefined`), so that the others keep their indices in paths.
+ */
+export type ResolveInput = Omit<PolicyDocument, 'checks'> & { checks: (CheckDocument | undefined)[] };
 
-/** Fills every default in one place and checks what a schema cannot: references and uniqueness. */
-export function resolvePolicy(doc: PolicyDocument, lineOf: LineOf = () => undefined): ResolvedPolicy {
+export interface ResolveContext {
+  lineOf: LineOf;
+  /** Whether the schema rejected this part: what depends on it cannot be checked, so is not. */
+  failed: (path: Path) => boolean;
+}
+
+/**
+ * Fills every default in one place and checks what a schema cannot: references and uniqueness.
+ * The policy is only meaningful when `issues` is empty.
+ */
+export function resolvePolicy(
+  doc: ResolveInput,
+  { lineOf, failed }: ResolveContext,
+): { policy: ResolvedPolicy; issues: PolicyIssue[] } {
   const issues: PolicyIssue[] = [];
-  const issue = (path: (string | number)[], message: string) =>
+  const issue = (path: Path, message: string) =>
     issues.push({ path: formatPath(path), line: lineOf(path), message });
 
   const alertGroups: ResolvedPolicy['alertGroups'] = {};
   for (const [id, group] of Object.entries(doc.alertGroups ?? {})) {
     alertGroups[id] = { id, name: group.name ?? id, channels: group.channels };
   }
+  // A group the schema rejected exists all the same: references to it are not "unknown".
+  const unknownGroup = (id: string) => !alertGroups[id] && !failed(['alertGroups', id]);
   const defaults = doc.defaults ?? {};
-  if (defaults.alertGroup !== undefined && !alertGroups[defaults.alertGroup]) {
+  if (defaults.alertGroup !== undefined && unknownGroup(defaults.alertGroup)) {
     issue(['defaults', 'alertGroup'], `unknown alert group "${defaults.alertGroup}"`);
   }
 
   const seen = new Map<string, number>();
-  const checks = doc.checks.map((check, index) => {
+  const checks: ResolvedCheck[] = [];
+  doc.checks.forEach((check, index) => {
+    if (!check) return;
     const path = ['checks', index];
-    const resolved = resolveCheck(check, defaults, (key, message) => issue([...path, ...key], message));
+    const report = readsFailedDefault(check, failed) ? () => undefined : issue;
+    const resolved = resolveCheck(check, defaults, (key, message) => report([...path, ...key], message));
     const previous = seen.get(resolved.id);
     if (previous !== undefined)
       issue([...path, 'name'], `check id "${resolved.id}" is also used by checks[${previous}]`);
     seen.set(resolved.id, index);
-    if (!alertGroups[resolved.alertGroup]) {
-      issue(
+    if (unknownGroup(resolved.alertGroup)) {
+      report(
         [...path, 'alertGroup'],
         resolved.alertGroup
           ? `unknown alert group "${resolved.alertGroup}"`
           : 'no alert group: set alertGroup here or in defaults',
       );
     }
-    return resolved;
+    checks.push(resolved);
   });
 
   const livenessGroup = doc.liveness?.alertGroup ?? defaults.alertGroup;
-  if (doc.liveness?.alertGroup !== undefined && !alertGroups[doc.liveness.alertGroup]) {
+  if (doc.liveness?.alertGroup !== undefined && unknownGroup(doc.liveness.alertGroup)) {
     issue(['liveness', 'alertGroup'], `unknown alert group "${doc.liveness.alertGroup}"`);
   }
   const liveness = {
@@ -60,13 +81,20 @@ export function resolvePolicy(doc: PolicyDocument, lineOf: LineOf = () => undefi
     ...(livenessGroup !== undefined && { alertGroup: livenessGroup }),
   };
 
-  if (issues.length > 0) throw new PolicyError(issues);
-  return { checks, alertGroups, liveness };
+  return { policy: { checks, alertGroups, liveness }, issues };
+}
+
+/** The defaults that resolve's checks of a check read: its alert group, and the timeout slowAfter needs. */
+const CHECKED_DEFAULTS = ['alertGroup', 'timeout'] as const;
+
+/** A check that falls back to a default the schema rejected cannot be checked against it. */
+function readsFailedDefault(check: CheckDocument, failed: (path: Path) => boolean): boolean {
+  return CHECKED_DEFAULTS.some((key) => check[key] === undefined && failed(['defaults', key]));
 }
 
 type Defaults = NonNullable<PolicyDocument['defaults']>;
 
-type Issue = (key: (string | number)[], m: string) => void;
+type Issue = (key: Path, m: string) => void;
 
 function resolveCheck(check: CheckDocument, defaults: Defaults, issue: Issue): ResolvedCheck {
   return check.firewall

@@ -25,10 +25,12 @@ export const webhookChannelSchema = z.strictObject({
 /** Writes notifications to the controller's log; handy for the quick start. */
 export const logChannelSchema = z.strictObject({});
 
-export const channelSchema = z.union([
-  z.strictObject({ webhook: webhookChannelSchema }),
-  z.strictObject({ log: logChannelSchema }),
-]);
+export const channelSchema = z.union(
+  [z.strictObject({ webhook: webhookChannelSchema }), z.strictObject({ log: logChannelSchema })],
+  {
+    error: (i) => (i.code === 'invalid_union' ? 'a channel is webhook: { url: ... } or log: {}' : undefined),
+  },
+);
 
 export const alertGroupSchema = z.strictObject({
   /** Display name, for example "Critical Errors". @default the group's key */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { yamlAliasBomb } from '@portwarden/common/testing';
 import { createController, type Controller } from '../controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
@@ -64,6 +65,61 @@ describe('HTTP API', () => {
     ]);
     const after = (await (await fetch(`${base}/api/v1/policy`)).json()) as { revision: number };
     expect(after.revision).toBe(before.revision);
+  });
+
+  it('answers a YAML alias bomb with 400 and the line where the aliases start', async () => {
+    const response = await put(yamlAliasBomb());
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; issues: unknown[] } };
+    expect(error.code).toBe('policy-invalid');
+    expect(error.issues).toEqual([
+      { path: '(yaml)', line: 2, message: expect.stringMatching(/^aliases expand to too much data/) },
+    ]);
+  });
+
+  it("reports resolve's errors with the schema's in one answer", async () => {
+    const response = await put(
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks:\n  - { name: web, port: 0, alertGroup: ops }\n  - { name: db, port: 5432, alertGroup: dba, tlsVerify: false }\n',
+    );
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: unknown[] } };
+    expect(error.issues).toEqual([
+      { path: 'checks[0].port', line: 3, message: 'a port is 1-65535' },
+      { path: 'checks[1].tlsVerify', line: 4, message: 'needs tls: true or starttls' },
+      { path: 'checks[1].alertGroup', line: 4, message: 'unknown alert group "dba"' },
+    ]);
+  });
+
+  it('answers an identical policy with "unchanged" and keeps the revision in force', async () => {
+    const source =
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: smtp, port: 25, alertGroup: ops }]\n';
+    const first = await put(source);
+    expect(first.status).toBe(201);
+    const { revision } = (await first.json()) as { revision: number };
+    // Comments, layout and a default written out change no check.
+    const sameMeaning = `# mail\nalertGroups:\n  ops: { channels: [{ log: {} }] }\nchecks:\n  - { name: smtp, port: 25, alertGroup: ops, enabled: true }\n`;
+    for (const text of [source, sameMeaning]) {
+      const again = await put(text);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ revision, checks: 1, unchanged: true });
+    }
+    const current = (await (await fetch(`${base}/api/v1/policy`)).json()) as {
+      revision: number;
+      source: string;
+    };
+    expect(current).toMatchObject({ revision, source });
+    const changed = await put(source.replace('port: 25', 'port: 587'));
+    expect(changed.status).toBe(201);
+    expect(await changed.json()).toMatchObject({ revision: revision + 1, unchanged: false });
+  });
+
+  it('makes one revision of the same new policy sent twice at once', async () => {
+    const source =
+      'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: imap, port: 143, alertGroup: ops }]\n';
+    const answers = await Promise.all([put(source), put(source)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as { revision: number }[];
+    expect(a!.revision).toBe(b!.revision);
   });
 
   // [why, request, expected status, expected error code]

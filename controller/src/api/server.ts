@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
+import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentStore } from '../store/agents.js';
 import type { Views } from '../store/views.js';
@@ -23,7 +24,6 @@ export interface ApiDeps {
   responses: ResponseRouteDeps;
 }
 
-const POLICY_BODY_LIMIT = 1024 * 1024;
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 
 const incidentsQuery = z.strictObject({
@@ -41,7 +41,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   installErrorHandler(app, deps.logger);
   app.addContentTypeParser(
     YAML_TYPES,
-    { parseAs: 'string', bodyLimit: POLICY_BODY_LIMIT },
+    { parseAs: 'string', bodyLimit: MAX_POLICY_BYTES },
     (_req, body, done) => done(null, body),
   );
 
@@ -76,10 +76,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         'send it with Content-Type: application/yaml',
       );
     }
-    const saved = await deps.policy.apply(request.body);
+    const { revision, policy, createdAt, unchanged } = await deps.policy.apply(request.body);
+    // 200 and the revision in force when nothing changed; 201 for a new revision.
     return reply
-      .code(201)
-      .send({ revision: saved.revision, checks: saved.policy.checks.length, createdAt: saved.createdAt });
+      .code(unchanged ? 200 : 201)
+      .send({ revision, checks: policy.checks.length, createdAt, unchanged });
   });
 
   app.get('/api/v1/policy', async () => {

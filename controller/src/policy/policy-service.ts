@@ -2,10 +2,14 @@ import { parsePolicy } from '@portwarden/common/policy/parse';
 import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { Logger } from '@portwarden/common/logger';
 import type { PolicyRevision, PolicyStore } from '../store/policy-revisions.js';
+import { isUnchanged } from './unchanged.js';
 
 export interface PolicyListener {
   (revision: number, policy: ResolvedPolicy): void;
 }
+
+/** What `apply` did: stored a new revision, or found the policy in force identical and kept it. */
+export type AppliedPolicy = PolicyRevision & { unchanged: boolean };
 
 /**
  * Holds the policy in force. `apply` validates first and stores only a valid policy, so a bad
@@ -14,6 +18,21 @@ export interface PolicyListener {
 export function createPolicyService(store: PolicyStore, logger: Logger) {
   let current: PolicyRevision | undefined;
   const listeners = new Set<PolicyListener>();
+  // One apply at a time: each compares with the revision the one before it stored.
+  let applying: Promise<unknown> = Promise.resolve();
+
+  async function applyNow(source: string): Promise<AppliedPolicy> {
+    const policy = parsePolicy(source); // throws PolicyError with every issue
+    if (current && isUnchanged(policy, current.policy)) {
+      logger.info({ revision: current.revision }, 'policy unchanged');
+      return { ...current, unchanged: true };
+    }
+    const saved = await store.save(source, policy);
+    current = saved;
+    logger.info({ revision: saved.revision, checks: policy.checks.length }, 'policy applied');
+    for (const listener of listeners) listener(saved.revision, policy);
+    return { ...saved, unchanged: false };
+  }
 
   return {
     async load(): Promise<void> {
@@ -25,13 +44,10 @@ export function createPolicyService(store: PolicyStore, logger: Logger) {
       return current;
     },
 
-    async apply(source: string): Promise<PolicyRevision> {
-      const policy = parsePolicy(source); // throws PolicyError with every issue
-      const saved = await store.save(source, policy);
-      current = saved;
-      logger.info({ revision: saved.revision, checks: policy.checks.length }, 'policy applied');
-      for (const listener of listeners) listener(saved.revision, policy);
-      return saved;
+    apply(source: string): Promise<AppliedPolicy> {
+      const applied = applying.then(() => applyNow(source));
+      applying = applied.catch(() => undefined);
+      return applied;
     },
 
     onChange(listener: PolicyListener): () => void {
