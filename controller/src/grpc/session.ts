@@ -8,6 +8,7 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
 import type { GapStore } from '../store/gaps.js';
 import type { TestBroker } from '../testnow/broker.js';
+import { nextAck, STREAM_START, type AckInput } from './acks.js';
 import { validateGap } from './gaps.js';
 import { InvalidMessageError, validateHello, validateResults } from './validate.js';
 
@@ -51,6 +52,7 @@ export class SessionRegistry {
 
 export class AgentSession {
   private closed = false;
+  private acks = STREAM_START;
   constructor(
     readonly agent: AgentRecord,
     private readonly call: AgentCall,
@@ -64,6 +66,14 @@ export class AgentSession {
     const current = policy.current();
     const config = agentConfig(current?.policy, this.agent.labels);
     this.send({ body: { $case: 'config', value: { revision: current?.revision ?? 0, config } } });
+  }
+
+  /** After a commit or a gap report: the ack, when it moved or a batch is answered (grpc/acks.ts). */
+  acknowledge(input: AckInput): void {
+    const before = this.acks.acked;
+    this.acks = nextAck(this.acks, input);
+    if ('committed' in input || this.acks.acked > before)
+      this.send({ body: { $case: 'ack', value: { upToSeq: this.acks.acked } } });
   }
 
   close(code: status, details: string): void {
@@ -171,7 +181,7 @@ async function handle(
       const results = validateResults(body.value.results);
       const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current()?.policy, results);
       if (outcome.events > 0) deps.onEvents();
-      session.send({ body: { $case: 'ack', value: { upToSeq: outcome.ackSeq } } });
+      session.acknowledge({ committed: results.map((r) => r.seq) });
       return;
     }
     case 'configAck':
@@ -194,6 +204,7 @@ async function handle(
         'agent reported dropped results',
       );
       session.send({ body: { $case: 'gapAck', value: { id: gap.id } } });
+      session.acknowledge({ gap: { from: gap.fromSeq, to: gap.toSeq } });
       return;
     }
     case 'testResult':
