@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@portwarden/common/testing';
 import { status } from '@grpc/grpc-js';
 import { silentLogger } from '@portwarden/common/logger';
-import { createController, type Controller } from '../controller.js';
+import type { Controller } from '../controller.js';
 import { createPolicyService } from '../policy/policy-service.js';
 import { createAgentStore } from '../store/agents.js';
 import { createGapStore } from '../store/gaps.js';
@@ -13,6 +13,7 @@ import { startGrpcServer } from './server.js';
 import { SessionRegistry } from './session.js';
 import { capturedLogger, hello, isConfig, TestAgentClient } from '../enroll/testing/agent-client.js';
 import { createDb, type Sql } from '../store/db.js';
+import { testController } from '../testing/controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
 const STREAMS = 400;
@@ -26,13 +27,7 @@ const logs = capturedLogger();
 beforeAll(async () => {
   db = await createTestDatabase();
   // A small pool queues and pipelines the hellos' statements, as 2,000 agents do on a bigger one.
-  controller = createController({
-    databaseUrl: db.url,
-    grpcListen: '127.0.0.1:0',
-    httpListen: '127.0.0.1:0',
-    dbMaxConnections: 2,
-    logger: logs.logger,
-  });
+  controller = testController(db.url, { logger: logs.logger });
   const { grpcAddress } = await controller.start();
   client = new TestAgentClient(grpcAddress, credentials.createInsecure());
   sql = createDb({ url: db.url, maxConnections: 1 });

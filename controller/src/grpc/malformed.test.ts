@@ -1,8 +1,9 @@
 import { credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentServiceService, ConnectRequest } from '@portwarden/proto/agent/v1';
-import { createController, type Controller } from '../controller.js';
+import type { Controller } from '../controller.js';
 import { capturedLogger, hello, isConfig, TestAgentClient } from '../enroll/testing/agent-client.js';
+import { testController } from '../testing/controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
 /** A Connect client that sends bytes as they are, so that a test can send what no encoder makes. */
@@ -34,13 +35,7 @@ const clients: { close(): void }[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  controller = createController({
-    databaseUrl: db.url,
-    grpcListen: '127.0.0.1:0',
-    httpListen: '127.0.0.1:0',
-    dbMaxConnections: 2,
-    logger: logs.logger,
-  });
+  controller = testController(db.url, { logger: logs.logger });
   ({ grpcAddress: address } = await controller.start());
 });
 
