@@ -14,7 +14,10 @@ import type {
   StoredCheckState,
 } from './types.js';
 
-/** What a batch changed. Every result in it is committed once this resolves; acks are decided per stream (grpc/acks.ts). */
+/**
+ * What a batch changed. Every result in it is committed once this resolves; what the stream acks
+ * is decided per stream (grpc/acks.ts).
+ */
 export interface IngestOutcome {
   /** How many results were new (the rest were replays). */
   stored: number;
