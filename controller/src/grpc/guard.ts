@@ -14,6 +14,7 @@ import { identityOf, type PeerIdentity } from '../ca/identity.js';
 import type { RateLimiter } from '../enroll/rate-limit.js';
 import type { SecurityEvent, SecurityLog } from '../enroll/security.js';
 import type { EnrollmentStore } from '../store/enrollment.js';
+import { Undecodable } from './decode.js';
 import type { StreamTracker } from './streams.js';
 
 /** What the guard needs when the server speaks TLS; without it the server is plaintext (--insecure). */
@@ -62,6 +63,8 @@ const NO_CERTIFICATE =
  * - Connect: at most `perIp` streams per peer address and `perIdentity` per agent.
  * - Enroll: a token bucket per peer address; a token that is well formed, pins this CA, exists,
  *   is unused and unexpired (the handler then uses it up in a transaction).
+ * - Every message: one the deserializer could not read (grpc/decode.ts) ends the call with
+ *   INVALID_ARGUMENT.
  * - Other services (health, reflection) pass untouched.
  */
 export function createGuard(deps: GuardDeps): ServerInterceptor {
@@ -105,6 +108,10 @@ export function createGuard(deps: GuardDeps): ServerInterceptor {
         }, failed);
       },
       onReceiveMessage: (message, next) => {
+        if (message instanceof Undecodable) {
+          deps.logger.warn({ method: method.path, peer, err: message.details }, 'undecodable message');
+          return refuse({ code: status.INVALID_ARGUMENT, details: message.details });
+        }
         if (!first || kind === 'renew') return next(message);
         first = false;
         const check =

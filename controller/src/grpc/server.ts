@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@portwarden/common/errors';
 import { AgentServiceService, type AgentServiceServer } from '@portwarden/proto/agent/v1';
 import type { ServerCertificates } from '../ca/server-certificates.js';
+import { tolerant } from './decode.js';
 import { runSession, type SessionDeps } from './session.js';
 
 const SERVICE_NAME = 'portwarden.agent.v1.AgentService';
@@ -59,7 +60,7 @@ export async function startGrpcServer(
     connect: (call) => runSession(call, deps),
     ...(options.enrollment ?? NO_ENROLLMENT),
   };
-  server.addService(AgentServiceService, impl);
+  server.addService(tolerant(AgentServiceService), impl);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const protoPath = fileURLToPath(import.meta.resolve('@portwarden/proto/agent/v1/agent.proto'));

@@ -113,6 +113,28 @@ describe('AgentService.Connect', () => {
     ).toEqual([1, 2]);
   });
 
+  const acksOf = (got: ConnectResponse[]) =>
+    got.flatMap((m) => (m.body?.$case === 'ack' ? [m.body.value.upToSeq] : []));
+
+  it('never sends a decreasing ack, nor one past a seq it has not stored', async () => {
+    const { got } = await converse(
+      [hello('web-3', 'web'), result(10), result(9), result(8), result(20)],
+      (g) => acksOf(g).length === 4,
+    );
+    // 10 starts the stream; 9 and 8 are below it; 11..19 are neither stored nor reported as a gap.
+    expect(acksOf(got)).toEqual([10, 10, 10, 10]);
+  });
+
+  it('acks past a hole once a gap report covers it', async () => {
+    const gap: ConnectRequest = {
+      body: { $case: 'gap', value: { id: 1, fromSeq: 3, toSeq: 4, dropped: 2, byCheck: { web: 2 } } },
+    };
+    const { got } = await converse([hello('web-4', 'web'), result(1), result(2), result(5), gap], (g) =>
+      acksOf(g).includes(5),
+    );
+    expect(acksOf(got)).toEqual([1, 2, 2, 5]);
+  });
+
   // Each bad frame ends the stream with INVALID_ARGUMENT and a message naming the problem.
   const bad: [string, ConnectRequest[], RegExp][] = [
     ['results before hello', [result(1)], /first message .* hello/],

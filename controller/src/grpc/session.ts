@@ -8,6 +8,7 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
 import type { GapStore } from '../store/gaps.js';
 import type { TestBroker } from '../testnow/broker.js';
+import { nextAck, STREAM_START, type AckInput } from './acks.js';
 import { validateGap } from './gaps.js';
 import { InvalidMessageError, validateHello, validateResults } from './validate.js';
 
@@ -51,6 +52,7 @@ export class SessionRegistry {
 
 export class AgentSession {
   private closed = false;
+  private acks = STREAM_START;
   constructor(
     readonly agent: AgentRecord,
     private readonly call: AgentCall,
@@ -64,6 +66,14 @@ export class AgentSession {
     const current = policy.current();
     const config = agentConfig(current?.policy, this.agent.labels);
     this.send({ body: { $case: 'config', value: { revision: current?.revision ?? 0, config } } });
+  }
+
+  /** After a commit or a gap report: the ack, when it moved or a batch is answered (grpc/acks.ts). */
+  acknowledge(input: AckInput): void {
+    const before = this.acks.acked;
+    this.acks = nextAck(this.acks, input);
+    if ('committed' in input || this.acks.acked > before)
+      this.send({ body: { $case: 'ack', value: { upToSeq: this.acks.acked } } });
   }
 
   close(code: status, details: string): void {
@@ -95,8 +105,14 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
 
   const onMessage = async (message: ConnectRequest) => {
     try {
-      session = await handle(message, session, call, deps, log);
-      clearTimeout(helloTimer);
+      if (session) await handle(message, session, deps, log);
+      else {
+        // Known as soon as it is registered, so that the close handler releases it even when
+        // what follows the hello fails.
+        session = await register(message, call, deps);
+        clearTimeout(helloTimer);
+        await greet(session, deps, log);
+      }
       call.resume();
     } catch (err) {
       if (err instanceof InvalidMessageError) {
@@ -133,35 +149,40 @@ async function release(session: AgentSession | undefined, deps: SessionDeps, log
   log.info({ agent: session.agent.name }, 'agent disconnected');
 }
 
+/** The first message: a hello. The agent is marked connected and its session registered. */
+async function register(message: ConnectRequest, call: AgentCall, deps: SessionDeps): Promise<AgentSession> {
+  const body = message.body;
+  if (body?.$case !== 'hello')
+    throw new InvalidMessageError('the first message on the stream must be a hello');
+  const session = new AgentSession(await deps.agents.connect(validateHello(body.value)), call);
+  deps.registry.add(session);
+  return session;
+}
+
+async function greet(session: AgentSession, deps: SessionDeps, log: Logger): Promise<void> {
+  const agent = session.agent;
+  await deps.onHeard(agent.id);
+  log.info(
+    { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
+    'agent connected',
+  );
+  session.pushConfig(deps.policy);
+}
+
 async function handle(
   message: ConnectRequest,
-  session: AgentSession | undefined,
-  call: AgentCall,
+  session: AgentSession,
   deps: SessionDeps,
   log: Logger,
-): Promise<AgentSession> {
+): Promise<void> {
   const body = message.body;
-  if (!session) {
-    if (body?.$case !== 'hello')
-      throw new InvalidMessageError('the first message on the stream must be a hello');
-    const agent = await deps.agents.connect(validateHello(body.value));
-    const fresh = new AgentSession(agent, call);
-    deps.registry.add(fresh);
-    await deps.onHeard(agent.id);
-    log.info(
-      { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
-      'agent connected',
-    );
-    fresh.pushConfig(deps.policy);
-    return fresh;
-  }
   switch (body?.$case) {
     case 'results': {
       const results = validateResults(body.value.results);
       const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current()?.policy, results);
       if (outcome.events > 0) deps.onEvents();
-      session.send({ body: { $case: 'ack', value: { upToSeq: outcome.ackSeq } } });
-      return session;
+      session.acknowledge({ committed: results.map((r) => r.seq) });
+      return;
     }
     case 'configAck':
       await deps.agents.configApplied(session.agent.id, body.value.revision, body.value.error.slice(0, 1000));
@@ -170,11 +191,11 @@ async function handle(
           { agent: session.agent.name, revision: body.value.revision, error: body.value.error },
           'agent refused config',
         );
-      return session;
+      return;
     case 'heartbeat':
       await deps.agents.seen(session.agent.id);
       await deps.onHeard(session.agent.id);
-      return session;
+      return;
     case 'gap': {
       const gap = validateGap(body.value);
       await deps.gaps.record(session.agent.id, gap);
@@ -183,11 +204,12 @@ async function handle(
         'agent reported dropped results',
       );
       session.send({ body: { $case: 'gapAck', value: { id: gap.id } } });
-      return session;
+      session.acknowledge({ gap: { from: gap.fromSeq, to: gap.toSeq } });
+      return;
     }
     case 'testResult':
       deps.tests?.settle(session.agent.name, body.value);
-      return session;
+      return;
     case 'hello':
       throw new InvalidMessageError('hello may only be sent once per stream');
     default:

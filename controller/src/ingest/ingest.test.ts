@@ -64,7 +64,7 @@ describe('ingestBatch', () => {
 
   it('opens one incident on the third consecutive failure and writes it to the outbox', async () => {
     const first = await ingestBatch(store(), agent, policy, [result('down'), result('down')]);
-    expect(first).toEqual({ ackSeq: 2, stored: 2, events: 0 });
+    expect(first).toEqual({ stored: 2, events: 0 });
     expect(await outbox()).toHaveLength(0);
     const third = await ingestBatch(store(), agent, policy, [result('down'), result('down')]);
     expect(third.events).toBe(1);
@@ -77,7 +77,7 @@ describe('ingestBatch', () => {
     const replay = [1, 2, 3, 4].map((s) => ({ ...result('down'), seq: s }));
     seq = 4;
     const outcome = await ingestBatch(store(), agent, policy, replay);
-    expect(outcome).toEqual({ ackSeq: 4, stored: 0, events: 0 });
+    expect(outcome).toEqual({ stored: 0, events: 0 });
     const [count] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM results`;
     expect(count!.n).toBe(4);
     expect(await outbox()).toHaveLength(1);

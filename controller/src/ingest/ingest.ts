@@ -14,9 +14,11 @@ import type {
   StoredCheckState,
 } from './types.js';
 
+/**
+ * What a batch changed. Every result in it is committed once this resolves; what the stream acks
+ * is decided per stream (grpc/acks.ts).
+ */
 export interface IngestOutcome {
-  /** Every seq up to this one is committed: the agent may forget them. */
-  ackSeq: number;
   /** How many results were new (the rest were replays). */
   stored: number;
   /** Incident events written to the outbox. */
@@ -33,7 +35,6 @@ export async function ingestBatch(
   policy: ResolvedPolicy | undefined,
   results: IncomingResult[],
 ): Promise<IngestOutcome> {
-  const ackSeq = results.reduce((max, r) => Math.max(max, r.seq), 0);
   return store.transaction(async (tx) => {
     const fresh = await tx.insertResults(agent.id, results);
     const byCheck = groupByCheck(results.filter((r) => fresh.has(r.seq)));
@@ -49,7 +50,7 @@ export async function ingestBatch(
       };
       events += await advance(tx, agent, check, group, states.get(checkId), checkResults);
     }
-    return { ackSeq, stored: fresh.size, events };
+    return { stored: fresh.size, events };
   });
 }
 
