@@ -72,5 +72,3 @@ export function createRevocation(deps: RevocationDeps) {
     },
   };
 }
-
-export type Revocation = ReturnType<typeof createRevocation>;

@@ -127,8 +127,6 @@ export function createEnrollmentService(deps: EnrollmentServiceDeps) {
   };
 }
 
-export type EnrollmentService = ReturnType<typeof createEnrollmentService>;
-
 /** Turns the outcome of a unary handler into its answer; refusals become statuses with a reason. */
 function replier<Req, Res>(
   call: ServerUnaryCall<Req, Res>,
