@@ -122,18 +122,15 @@ export function apiPart(shared: Shared, enrollment: EnrollmentAccess): Part<stri
   };
 }
 
-/** The outbox relay and delivery; people open links under `externalUrl`. */
-export function notificationsPart(
-  { sql, logger, options }: Shared,
-  externalUrl: string,
-): Part<Notifications> {
+/** The outbox relay and delivery; links in notifications go to --external-url, or to the HTTP API. */
+export function notificationsPart({ sql, logger, options }: Shared, httpUrl: string): Part<Notifications> {
   return {
     name: 'notifications',
     start: () =>
       startNotifications({
         sql,
         logger,
-        externalUrl: options.externalUrl ?? externalUrl,
+        externalUrl: options.externalUrl ?? httpUrl,
         redisUrl: options.redisUrl,
         redisPrefix: options.redisPrefix,
         pollMs: options.relayPollMs,
