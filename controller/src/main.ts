@@ -2,12 +2,8 @@
 import { Command } from 'commander';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
-import {
-  createController,
-  DEFAULT_GRPC_LISTEN,
-  DEFAULT_HTTP_LISTEN,
-  DEFAULT_TLS_NAMES,
-} from './controller.js';
+import { createController } from './controller.js';
+import { DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN, DEFAULT_TLS_NAMES } from './options.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
 
 interface Flags extends SecurityFlags {

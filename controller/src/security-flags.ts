@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '@portwarden/common/duration';
 import { ConfigError } from '@portwarden/common/errors';
-import type { ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './options.js';
 
 /** The controller's security flags, as commander reads them (environment defaults filled in). */
 export interface SecurityFlags {

@@ -38,6 +38,12 @@ afterAll(async () => {
 const put = (body: string, type = 'application/yaml') =>
   fetch(`${base}/api/v1/policy`, { method: 'PUT', body, headers: { 'content-type': type } });
 
+const post = (path: string, body?: object) =>
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    ...(body && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+
 describe('HTTP API', () => {
   it('applies a policy as a new revision and serves it back', async () => {
     const response = await put(GOOD);
@@ -136,6 +142,18 @@ describe('HTTP API', () => {
     ['a limit out of range', () => fetch(`${base}/api/v1/incidents?limit=0`), 400, 'bad-request'],
     ['an unknown route', () => fetch(`${base}/api/v1/nothing`), 404, 'not-found'],
     ['an unsupported content type', () => put('x', 'application/octet-stream'), 415, 'bad-request'],
+    [
+      'a token request without TLS (--insecure)',
+      () => post('/api/v1/tokens', {}),
+      409,
+      'enrollment-disabled',
+    ],
+    [
+      'a revocation without TLS (--insecure)',
+      () => post('/api/v1/agents/a/revoke'),
+      409,
+      'enrollment-disabled',
+    ],
   ];
   it.each(badInputs)('answers %s with a clear error', async (_why, request, status, code) => {
     const response = await request();

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { GapStore } from '../store/gaps.js';
+import type { GapRow } from '../store/gaps.js';
 import { BadRequestError } from './errors.js';
+
+/** What the gap route reads: reported gaps, newest first. */
+export interface GapList {
+  list(agent: string | undefined, limit: number): Promise<GapRow[]>;
+}
 
 const gapsQuery = z.strictObject({
   agent: z.string().min(1).max(128).optional(),
@@ -9,7 +14,7 @@ const gapsQuery = z.strictObject({
 });
 
 /** GET /api/v1/gaps?agent=NAME&limit=N: results agents dropped because their spool was full. */
-export function registerGapRoutes(app: FastifyInstance, gaps: Pick<GapStore, 'list'>): void {
+export function registerGapRoutes(app: FastifyInstance, gaps: GapList): void {
   app.get('/api/v1/gaps', async (request) => {
     const query = gapsQuery.safeParse(request.query);
     if (!query.success)

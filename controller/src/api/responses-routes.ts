@@ -2,14 +2,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { matchesSelector } from '@portwarden/common/labels';
 import type { PolicyService } from '../policy/policy-service.js';
-import type { AgentStore } from '../store/agents.js';
-import type { ResponseStore } from '../store/responses.js';
+import type { AgentRecord } from '../store/agents.js';
+import type { ResponseFilter, ResponseRow } from '../store/responses.js';
 import type { TestBroker } from '../testnow/broker.js';
 import { BadRequestError } from './errors.js';
 
 /** What the responses and "test now" routes need besides the policy and the agents. */
 export interface ResponseRouteDeps {
-  responses: Pick<ResponseStore, 'list'>;
+  /** Response rounds, newest first. */
+  responses: { list(filter: ResponseFilter): Promise<ResponseRow[]> };
   tests: Pick<TestBroker, 'run'>;
 }
 
@@ -36,7 +37,7 @@ export const TEST_MAX_WAIT_MS = 120_000;
  */
 export function registerResponseRoutes(
   app: FastifyInstance,
-  deps: ResponseRouteDeps & { policy: PolicyService; agents: Pick<AgentStore, 'list'> },
+  deps: ResponseRouteDeps & { policy: PolicyService; agents: { list(): Promise<AgentRecord[]> } },
 ): void {
   app.get('/api/v1/responses', async (request) => {
     const query = responsesQuery.safeParse(request.query);

@@ -3,23 +3,35 @@ import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import type { PolicyService } from '../policy/policy-service.js';
-import type { AgentStore } from '../store/agents.js';
-import type { Views } from '../store/views.js';
-import type { GapStore } from '../store/gaps.js';
+import type { AgentListRow } from '../store/agents.js';
+import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
 import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
-import { registerGapRoutes } from './gaps-routes.js';
+import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
+
+/** The agents the API lists. */
+export interface ApiAgents {
+  list(): Promise<AgentListRow[]>;
+}
+
+/** The read-only queries behind the API. */
+export interface ApiViews {
+  checkStates(): Promise<CheckStatusRow[]>;
+  incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
+  /** Throws when the database cannot be reached: /healthz. */
+  ping(): Promise<void>;
+}
 
 export interface ApiDeps {
   policy: PolicyService;
-  agents: AgentStore;
-  views: Views;
+  agents: ApiAgents;
+  views: ApiViews;
   logger: Logger;
   /** Tokens and revocation (enrollment-routes.ts). */
   enrollment: EnrollmentAccess;
-  gaps: Pick<GapStore, 'list'>;
+  gaps: GapList;
   /** Response rounds and "test now" (responses-routes.ts). */
   responses: ResponseRouteDeps;
 }

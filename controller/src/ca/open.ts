@@ -1,8 +1,14 @@
 import type { Logger } from '@portwarden/common/logger';
 import { formatFingerprint } from '@portwarden/common/enrollment-token';
-import type { CaStore } from '../store/ca-store.js';
+import type { StoredCa } from '../store/ca-store.js';
 import { CertificateAuthority } from './authority.js';
 import { CaKeyError, seal, unseal } from './sealed-key.js';
+
+/** Where the CA lives; store/ca-store.ts. */
+export interface CaStore {
+  /** The one CA, created with `create` (once, whichever replica comes first) when there is none. */
+  loadOrCreate(create: () => Promise<StoredCa>): Promise<{ ca: StoredCa; created: boolean }>;
+}
 
 /** Binds a sealed key to its certificate: a key row moved under another certificate will not open. */
 const aad = (fingerprint: string) => Buffer.from(`portwarden-ca-key:${fingerprint}`, 'utf8');

@@ -2,10 +2,17 @@ import { status } from '@grpc/grpc-js';
 import type { Logger } from '@portwarden/common/logger';
 import type { SessionRegistry } from '../grpc/session.js';
 import type { StreamTracker } from '../grpc/streams.js';
-import type { EnrollmentStore } from '../store/enrollment.js';
+
+/** What revocation changes and reads; store/enrollment.ts. */
+export interface RevocationStore {
+  /** Revokes every certificate of the agent; undefined when no agent of that name ever enrolled. */
+  revoke(name: string): Promise<{ certificates: number } | undefined>;
+  /** Which of these serials are revoked (or unknown). */
+  notAccepted(serials: string[]): Promise<string[]>;
+}
 
 export interface RevocationDeps {
-  store: Pick<EnrollmentStore, 'revoke' | 'notAccepted'>;
+  store: RevocationStore;
   registry: SessionRegistry;
   streams: StreamTracker;
   logger: Logger;
@@ -65,5 +72,3 @@ export function createRevocation(deps: RevocationDeps) {
     },
   };
 }
-
-export type Revocation = ReturnType<typeof createRevocation>;

@@ -14,7 +14,7 @@ import type { EnrollRequest, EnrollResponse, RenewRequest, RenewResponse } from 
 import { CsrError, type CertificateAuthority } from '../ca/authority.js';
 import { identityOf } from '../ca/identity.js';
 import { TOKEN_PROBLEMS } from '../grpc/guard.js';
-import { EnrollRefusedError, type EnrollmentStore, type TokenRecord } from '../store/enrollment.js';
+import { EnrollRefusedError, type CertificateRecord, type TokenRecord } from '../store/enrollment.js';
 import type { SecurityLog } from './security.js';
 
 /** Agent certificates live this long unless configured otherwise; agents renew after two thirds. */
@@ -44,9 +44,17 @@ export interface CreatedToken {
   caFingerprint: string;
 }
 
+/** What enrollment records; store/enrollment.ts. */
+export interface EnrollmentServiceStore {
+  createToken(token: { id: string; hash: Buffer; labels: Labels; expiresAt: Date }): Promise<TokenRecord>;
+  /** Uses the token up and records the certificate; throws EnrollRefusedError when it may not. */
+  enroll(hash: Buffer, certificate: CertificateRecord): Promise<{ tokenId: string; labels: Labels }>;
+  recordRenewal(certificate: CertificateRecord): Promise<void>;
+}
+
 export interface EnrollmentServiceDeps {
   authority: CertificateAuthority;
-  store: EnrollmentStore;
+  store: EnrollmentServiceStore;
   security: SecurityLog;
   logger: Logger;
   /** @default 30 days */
@@ -118,8 +126,6 @@ export function createEnrollmentService(deps: EnrollmentServiceDeps) {
     },
   };
 }
-
-export type EnrollmentService = ReturnType<typeof createEnrollmentService>;
 
 /** Turns the outcome of a unary handler into its answer; refusals become statuses with a reason. */
 function replier<Req, Res>(

@@ -13,13 +13,22 @@ import { AgentServiceService, type ConnectRequest, type EnrollRequest } from '@p
 import { identityOf, type PeerIdentity } from '../ca/identity.js';
 import type { RateLimiter } from '../enroll/rate-limit.js';
 import type { SecurityEvent, SecurityLog } from '../enroll/security.js';
-import type { EnrollmentStore } from '../store/enrollment.js';
+import type { CertificateStatus, TokenProblem } from '../store/enrollment.js';
 import { Undecodable } from './decode.js';
 import type { StreamTracker } from './streams.js';
 
+/** What the guard looks up about certificates, tokens and identities; store/enrollment.ts. */
+export interface GuardStore {
+  certificateStatus(serial: string): Promise<CertificateStatus | undefined>;
+  /** What is wrong with a token, if anything, without using it up. */
+  tokenProblem(hash: Buffer): Promise<{ id?: string; problem?: TokenProblem }>;
+  /** The labels the agent enrolled with. */
+  labels(name: string): Promise<Labels | undefined>;
+}
+
 /** What the guard needs when the server speaks TLS; without it the server is plaintext (--insecure). */
 export interface GuardTls {
-  store: Pick<EnrollmentStore, 'certificateStatus' | 'tokenProblem' | 'labels'>;
+  store: GuardStore;
   /** SHA-256 of the CA certificate: a token that pins another CA is refused. */
   caFingerprint: Buffer;
 }

@@ -5,8 +5,8 @@ import { ingestBatch } from '../ingest/ingest.js';
 import type { IngestStore } from '../ingest/types.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
-import type { AgentRecord, AgentStore } from '../store/agents.js';
-import type { GapStore } from '../store/gaps.js';
+import type { AgentRecord } from '../store/agents.js';
+import type { SessionAgents, SessionGaps } from './session-stores.js';
 import type { TestBroker } from '../testnow/broker.js';
 import { nextAck, STREAM_START, type AckInput } from './acks.js';
 import { validateGap } from './gaps.js';
@@ -15,10 +15,10 @@ import { InvalidMessageError, validateHello, validateResults } from './validate.
 export type AgentCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 
 export interface SessionDeps {
-  agents: AgentStore;
+  agents: SessionAgents;
   ingest: IngestStore;
   /** Where gap reports (results the agent's full spool dropped) are recorded. */
-  gaps: Pick<GapStore, 'record'>;
+  gaps: SessionGaps;
   /** Where "test now" answers go (testnow/broker.ts); without it they are ignored. */
   tests?: Pick<TestBroker, 'settle'>;
   policy: PolicyService;

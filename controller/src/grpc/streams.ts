@@ -1,13 +1,11 @@
 import type { PeerIdentity } from '../ca/identity.js';
 
 export interface StreamLimits {
-  /** Concurrent Connect streams one agent (one certificate name) may hold. @default 4 */
+  /** Concurrent Connect streams one agent (one certificate name) may hold. */
   perIdentity: number;
-  /** Concurrent Connect streams from one IP address (agents behind a NAT share one). @default 1024 */
+  /** Concurrent Connect streams from one IP address (agents behind a NAT share one). */
   perIp: number;
 }
-
-export const DEFAULT_STREAM_LIMITS: StreamLimits = { perIdentity: 4, perIp: 1024 };
 
 interface Tracked {
   ip: string;
@@ -23,7 +21,7 @@ export class StreamTracker {
   private readonly byKey = new Map<string, number>();
   private readonly open = new Set<Tracked>();
 
-  constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
+  constructor(private readonly limits: StreamLimits) {}
 
   /** Counts a new stream; returns its release function, or why it is refused. */
   acquire(ip: string, identity?: PeerIdentity): { release: () => void } | { refused: 'ip' | 'identity' } {

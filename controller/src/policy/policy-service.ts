@@ -1,8 +1,14 @@
 import { parsePolicy } from '@portwarden/common/policy/parse';
 import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { Logger } from '@portwarden/common/logger';
-import type { PolicyRevision, PolicyStore } from '../store/policy-revisions.js';
+import type { PolicyRevision } from '../store/policy-revisions.js';
 import { isUnchanged } from './unchanged.js';
+
+/** Where revisions are kept; store/policy-revisions.ts. */
+export interface PolicyRevisions {
+  save(source: string, policy: ResolvedPolicy): Promise<PolicyRevision>;
+  latest(): Promise<PolicyRevision | undefined>;
+}
 
 export interface PolicyListener {
   (revision: number, policy: ResolvedPolicy): void;
@@ -15,7 +21,7 @@ export type AppliedPolicy = PolicyRevision & { unchanged: boolean };
  * Holds the policy in force. `apply` validates first and stores only a valid policy, so a bad
  * policy changes nothing; listeners (the agent sessions) hear of each new revision.
  */
-export function createPolicyService(store: PolicyStore, logger: Logger) {
+export function createPolicyService(store: PolicyRevisions, logger: Logger) {
   let current: PolicyRevision | undefined;
   const listeners = new Set<PolicyListener>();
   // One apply at a time: each compares with the revision the one before it stored.

@@ -79,8 +79,6 @@ export function createAgentStore(sql: Sql) {
   };
 }
 
-export type AgentStore = ReturnType<typeof createAgentStore>;
-
 const AGENT_COLUMNS = [
   'id',
   'name',

@@ -58,5 +58,3 @@ async function load(sql: Sql): Promise<StoredCa | undefined> {
     },
   };
 }
-
-export type CaStore = ReturnType<typeof createCaStore>;

@@ -138,5 +138,3 @@ export function createEnrollmentStore(sql: Sql) {
     },
   };
 }
-
-export type EnrollmentStore = ReturnType<typeof createEnrollmentStore>;

@@ -34,5 +34,3 @@ export function createGapStore(sql: Sql) {
     },
   };
 }
-
-export type GapStore = ReturnType<typeof createGapStore>;

@@ -28,5 +28,3 @@ export function createPolicyStore(sql: Sql) {
     },
   };
 }
-
-export type PolicyStore = ReturnType<typeof createPolicyStore>;

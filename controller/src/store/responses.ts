@@ -44,5 +44,3 @@ export function createResponseStore(sql: Sql) {
     },
   };
 }
-
-export type ResponseStore = ReturnType<typeof createResponseStore>;

@@ -56,5 +56,3 @@ export function createViews(sql: Sql) {
     },
   };
 }
-
-export type Views = ReturnType<typeof createViews>;

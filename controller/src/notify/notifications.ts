@@ -1,10 +1,10 @@
 import type { Logger } from '@portwarden/common/logger';
-import { createDeliver } from './notify/deliver.js';
-import { createInProcessSink } from './notify/inprocess.js';
-import { createPgNotificationLog } from './store/notification-log.js';
-import { createNotifyWorker, createQueueSink } from './notify/queue.js';
-import { createRelay } from './outbox/relay.js';
-import type { Sql } from './store/db.js';
+import { createDeliver } from './deliver.js';
+import { createInProcessSink } from './inprocess.js';
+import { createPgNotificationLog } from '../store/notification-log.js';
+import { createNotifyWorker, createQueueSink } from './queue.js';
+import { createRelay } from '../outbox/relay.js';
+import type { Sql } from '../store/db.js';
 
 export interface NotificationsOptions {
   sql: Sql;

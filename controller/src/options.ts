@@ -1,0 +1,120 @@
+import { silentLogger, type Logger } from '@portwarden/common/logger';
+import { checkSecret } from './ca/sealed-key.js';
+import { DEFAULT_AGENT_CERT_TTL_MS } from './enroll/service.js';
+import { DEFAULT_PREFIX } from './notify/queue.js';
+
+export interface ControllerOptions {
+  /** postgres://… (env DATABASE_URL) */
+  databaseUrl: string;
+  /** redis://… (env REDIS_URL). Without it, notifications are delivered in-process. */
+  redisUrl?: string;
+  /** Key prefix for every BullMQ key. @default 'portwarden' */
+  redisPrefix?: string;
+  /** @default '127.0.0.1:7443' */
+  grpcListen?: string;
+  /** @default '127.0.0.1:7480' */
+  httpListen?: string;
+  /** @default a logger that writes nothing */
+  logger?: Logger;
+  /** Pool size. @default 10 (store/db.ts; the quick start's embedded PostgreSQL wants 1) */
+  dbMaxConnections?: number;
+  /** Base URL people open from a notification. @default the HTTP API's own URL, once bound */
+  externalUrl?: string;
+  /** How often agent silence is looked for. @default 5000 (liveness/monitor.ts) */
+  livenessIntervalMs?: number;
+  /** How often the relay looks for outbox rows it was not woken for. @default 1000 (outbox/relay.ts) */
+  relayPollMs?: number;
+  /**
+   * Mutual TLS for agents, and enrollment. Without it the gRPC server is plaintext, enrolls no
+   * agent, and takes each agent's name from its hello (`--insecure`).
+   */
+  tls?: ControllerTlsOptions;
+  /** Bounds on agent streams and on enrollment and renewal attempts. */
+  limits?: Partial<ControllerLimits>;
+  /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
+  revocationSweepMs?: number;
+}
+
+export interface ControllerTlsOptions {
+  /**
+   * The secret the CA's private key is encrypted with in PostgreSQL: the contents of
+   * --ca-key-file, or PORTWARDEN_CA_KEY. At least 32 characters. Every replica needs the same one.
+   */
+  caKey: string;
+  /** Host names and IP addresses agents reach the gRPC server by. @default ['localhost', '127.0.0.1', '::1'] */
+  names?: string[];
+  /** Lifetime of the client certificates agents get; they renew after two thirds. @default 30 days */
+  agentCertTtlMs?: number;
+}
+
+export interface ControllerLimits {
+  /** Concurrent streams per agent identity. @default 4 */
+  streamsPerIdentity: number;
+  /** Concurrent streams per peer IP address. @default 1024 */
+  streamsPerIp: number;
+  /** Enroll calls one IP address may make at once... @default 10 */
+  enrollBurst: number;
+  /** ...and then one per this many milliseconds. @default 6000 */
+  enrollRefillMs: number;
+  /** Renew calls one agent may make at once... @default 5 */
+  renewBurst: number;
+  /** ...and then one per this many milliseconds. @default 60000 */
+  renewRefillMs: number;
+}
+
+export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
+export const DEFAULT_HTTP_LISTEN = '127.0.0.1:7480';
+export const DEFAULT_TLS_NAMES = ['localhost', '127.0.0.1', '::1'];
+export const DEFAULT_LIMITS: Readonly<ControllerLimits> = {
+  streamsPerIdentity: 4,
+  streamsPerIp: 1024,
+  enrollBurst: 10,
+  enrollRefillMs: 6_000,
+  renewBurst: 5,
+  renewRefillMs: 60_000,
+};
+
+/** TLS with its defaults, and the CA key secret checked. */
+export interface ResolvedTls {
+  secret: Buffer;
+  names: string[];
+  agentCertTtlMs: number;
+}
+
+/** The options with the defaults the controller decides filled in; the rest are each module's own. */
+export interface ResolvedOptions extends Omit<ControllerOptions, 'tls' | 'limits'> {
+  redisPrefix: string;
+  grpcListen: string;
+  httpListen: string;
+  logger: Logger;
+  tls?: ResolvedTls;
+  limits: ControllerLimits;
+}
+
+/**
+ * Fills in the defaults, in one place. Throws ConfigError on a CA key secret that is too short, so
+ * that it fails before anything starts.
+ */
+export function controllerOptions(options: ControllerOptions): ResolvedOptions {
+  const { tls, limits, ...rest } = options;
+  return {
+    ...rest,
+    redisPrefix: options.redisPrefix ?? DEFAULT_PREFIX,
+    grpcListen: options.grpcListen ?? DEFAULT_GRPC_LISTEN,
+    httpListen: options.httpListen ?? DEFAULT_HTTP_LISTEN,
+    logger: options.logger ?? silentLogger(),
+    limits: { ...DEFAULT_LIMITS, ...withoutUndefined(limits ?? {}) },
+    ...(tls && {
+      tls: {
+        secret: checkSecret(tls.caKey),
+        names: tls.names ?? DEFAULT_TLS_NAMES,
+        agentCertTtlMs: tls.agentCertTtlMs ?? DEFAULT_AGENT_CERT_TTL_MS,
+      },
+    }),
+  };
+}
+
+/** `{ streamsPerIp: undefined }` leaves the default in place, as `??` did. */
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
