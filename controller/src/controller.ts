@@ -240,7 +240,7 @@ export function createController(options: ControllerOptions) {
           registry,
           logger: logger.child({ component: 'grpc' }),
           onEvents: () => notifications?.wake(),
-          onHeard: (agentId) => liveness.heard(agentId),
+          liveness,
         },
         {
           ...(certificates && { tls: certificates }),

@@ -3,6 +3,7 @@ import type { Logger } from '@portwarden/common/logger';
 import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1';
 import { ingestBatch } from '../ingest/ingest.js';
 import type { IngestStore } from '../ingest/types.js';
+import type { LivenessPort } from '../liveness/monitor.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
@@ -25,8 +26,8 @@ export interface SessionDeps {
   logger: Logger;
   /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
   onEvents(): void;
-  /** The agent was heard from (hello or heartbeat): liveness resolves its incident, if any. */
-  onHeard(agentId: number): Promise<void>;
+  /** What the session saw of its agent, for the liveness judgement (liveness/monitor.ts). */
+  liveness: LivenessPort;
   /** @default 10000 */
   helloTimeoutMs?: number;
 }
@@ -81,6 +82,8 @@ export class AgentSession {
 export function runSession(call: AgentCall, deps: SessionDeps): void {
   const log = deps.logger.child({ peer: call.getPeer() });
   let session: AgentSession | undefined;
+  /** Tells liveness the stream is gone; set once the hello named the agent. */
+  let closeStream: (() => void) | undefined;
   let failed = false;
   const helloTimer = setTimeout(
     () => end(status.DEADLINE_EXCEEDED, 'no hello within the timeout'),
@@ -95,7 +98,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
 
   const onMessage = async (message: ConnectRequest) => {
     try {
-      session = await handle(message, session, call, deps, log);
+      session = await handle(message, session, call, deps, log, (close) => (closeStream = close));
       clearTimeout(helloTimer);
       call.resume();
     } catch (err) {
@@ -121,6 +124,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
   call.on('error', () => {}); // status already chosen; the close handler below cleans up
   call.on('close', () => {
     clearTimeout(helloTimer);
+    closeStream?.();
     void chain.then(() => release(session, deps, log));
   });
 }
@@ -139,15 +143,18 @@ async function handle(
   call: AgentCall,
   deps: SessionDeps,
   log: Logger,
+  onStream: (close: () => void) => void,
 ): Promise<AgentSession> {
   const body = message.body;
   if (!session) {
     if (body?.$case !== 'hello')
       throw new InvalidMessageError('the first message on the stream must be a hello');
-    const agent = await deps.agents.connect(validateHello(body.value));
+    const hello = validateHello(body.value);
+    onStream(deps.liveness.streamOpened(hello.name)); // heard, even if the store cannot record it now
+    const agent = await deps.agents.connect(hello);
     const fresh = new AgentSession(agent, call);
     deps.registry.add(fresh);
-    await deps.onHeard(agent.id);
+    deps.liveness.heard(agent);
     log.info(
       { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
       'agent connected',
@@ -172,8 +179,8 @@ async function handle(
         );
       return session;
     case 'heartbeat':
-      await deps.agents.seen(session.agent.id);
-      await deps.onHeard(session.agent.id);
+      // Liveness records it without holding up the stream, whatever the store does.
+      deps.liveness.heard(session.agent);
       return session;
     case 'gap': {
       const gap = validateGap(body.value);
