@@ -38,8 +38,9 @@ export function createController(input: ControllerOptions) {
         intervalMs: options.livenessIntervalMs,
       });
       await parts.start(part.policyPushPart(shared));
-      const events = { onEvents: () => notifications.wake(), onHeard: (id: number) => liveness.heard(id) };
-      const grpc = await parts.start(part.grpcPart(shared, security, events));
+      const grpc = await parts.start(
+        part.grpcPart(shared, security, { onEvents: () => notifications.wake(), liveness }),
+      );
       await parts.start(part.livenessPart(liveness));
       const started = { grpcAddress: grpc.address, httpUrl };
       logger.info(started, 'controller started');

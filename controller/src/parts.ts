@@ -152,7 +152,7 @@ export function policyPushPart({ policy, registry }: Shared): Part<() => void> {
 }
 
 /** What the agent streams report besides what they store. */
-export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'onHeard'>;
+export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'liveness'>;
 
 /** The agents' gRPC server behind its guard; at stop, open streams are told to come back later. */
 export function grpcPart(

@@ -28,7 +28,12 @@ export class Fleet {
 
   /** `controller`: options on top of the fleet's own (TLS, limits, a logger). */
   constructor(
-    private readonly options: { redis: boolean; controller?: Partial<ControllerOptions> } = { redis: true },
+    private readonly options: {
+      redis: boolean;
+      controller?: Partial<ControllerOptions>;
+      /** The controller reaches PostgreSQL on this port (a proxy in front of it) instead. */
+      dbPort?: number;
+    } = { redis: true },
   ) {}
 
   async start(): Promise<this> {
@@ -39,7 +44,7 @@ export class Fleet {
 
   async startController(): Promise<void> {
     this.controller = createController({
-      databaseUrl: this.db.url,
+      databaseUrl: this.databaseUrl(),
       ...(this.options.redis && { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix() }),
       grpcListen: this.grpcAddress,
       httpListen: '127.0.0.1:0',
@@ -51,6 +56,13 @@ export class Fleet {
     const started = await this.controller.start();
     this.grpcAddress = started.grpcAddress;
     this.httpUrl = started.httpUrl;
+  }
+
+  private databaseUrl(): string {
+    if (this.options.dbPort === undefined) return this.db.url;
+    const url = new URL(this.db.url);
+    url.port = String(this.options.dbPort);
+    return url.toString();
   }
 
   /** Starts an agent in this process; an agent added again under the same name keeps its state dir. */

@@ -68,19 +68,24 @@ describe('a burst of hellos from one address', () => {
 
 describe('a session whose greeting fails after the agent is registered', () => {
   it('ends with UNAVAILABLE and leaves the agent disconnected', async () => {
-    // As when the liveness transaction fails (UNSAFE_TRANSACTION did): the agent row already says
-    // connected, and the session must still be released when its stream closes.
+    // As when the config push fails: the agent row already says connected, and the session must
+    // still be released when its stream closes.
     const server = await startGrpcServer(
       '127.0.0.1:0',
       {
         agents: createAgentStore(sql),
         ingest: createIngestStore(sql),
         gaps: createGapStore(sql),
-        policy: createPolicyService(createPolicyStore(sql), silentLogger()),
+        policy: {
+          ...createPolicyService(createPolicyStore(sql), silentLogger()),
+          current: () => {
+            throw new Error('the policy could not be read');
+          },
+        },
         registry: new SessionRegistry(),
         logger: silentLogger(),
         onEvents: () => {},
-        onHeard: () => Promise.reject(new Error('the store failed')),
+        liveness: { streamOpened: () => () => {}, heard: () => {} },
       },
       { interceptors: [] },
     );

@@ -6,8 +6,6 @@ export interface SessionAgents {
   /** The agent said hello: it is connected, with what it told about itself. */
   connect(hello: AgentHello): Promise<AgentRecord>;
   disconnect(id: number): Promise<void>;
-  /** A heartbeat: the agent is still there. */
-  seen(id: number): Promise<void>;
   /** The agent applied a config revision, or failed to (`error` not empty). */
   configApplied(id: number, revision: number, error: string): Promise<void>;
 }

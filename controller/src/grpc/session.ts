@@ -3,6 +3,7 @@ import type { Logger } from '@portwarden/common/logger';
 import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1';
 import { ingestBatch } from '../ingest/ingest.js';
 import type { IngestStore } from '../ingest/types.js';
+import type { LivenessPort } from '../liveness/monitor.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
@@ -26,8 +27,8 @@ export interface SessionDeps {
   logger: Logger;
   /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
   onEvents(): void;
-  /** The agent was heard from (hello or heartbeat): liveness resolves its incident, if any. */
-  onHeard(agentId: number): Promise<void>;
+  /** What the session saw of its agent, for the liveness judgement (liveness/monitor.ts). */
+  liveness: LivenessPort;
   /** @default 10000 */
   helloTimeoutMs?: number;
 }
@@ -91,6 +92,8 @@ export class AgentSession {
 export function runSession(call: AgentCall, deps: SessionDeps): void {
   const log = deps.logger.child({ peer: call.getPeer() });
   let session: AgentSession | undefined;
+  /** Tells liveness the stream is gone; set once the hello named the agent. */
+  let closeStream: (() => void) | undefined;
   let failed = false;
   const helloTimer = setTimeout(
     () => end(status.DEADLINE_EXCEEDED, 'no hello within the timeout'),
@@ -109,9 +112,9 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
       else {
         // Known as soon as it is registered, so that the close handler releases it even when
         // what follows the hello fails.
-        session = await register(message, call, deps);
+        session = await register(message, call, deps, (close) => (closeStream = close));
         clearTimeout(helloTimer);
-        await greet(session, deps, log);
+        greet(session, deps, log);
       }
       call.resume();
     } catch (err) {
@@ -137,6 +140,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
   call.on('error', () => {}); // status already chosen; the close handler below cleans up
   call.on('close', () => {
     clearTimeout(helloTimer);
+    closeStream?.();
     void chain.then(() => release(session, deps, log));
   });
 }
@@ -149,19 +153,29 @@ async function release(session: AgentSession | undefined, deps: SessionDeps, log
   log.info({ agent: session.agent.name }, 'agent disconnected');
 }
 
-/** The first message: a hello. The agent is marked connected and its session registered. */
-async function register(message: ConnectRequest, call: AgentCall, deps: SessionDeps): Promise<AgentSession> {
+/**
+ * The first message: a hello. Liveness hears of the stream at once, even if the store cannot
+ * record it now; then the agent is marked connected and its session registered.
+ */
+async function register(
+  message: ConnectRequest,
+  call: AgentCall,
+  deps: SessionDeps,
+  onStream: (close: () => void) => void,
+): Promise<AgentSession> {
   const body = message.body;
   if (body?.$case !== 'hello')
     throw new InvalidMessageError('the first message on the stream must be a hello');
-  const session = new AgentSession(await deps.agents.connect(validateHello(body.value)), call);
+  const hello = validateHello(body.value);
+  onStream(deps.liveness.streamOpened(hello.name));
+  const session = new AgentSession(await deps.agents.connect(hello), call);
   deps.registry.add(session);
   return session;
 }
 
-async function greet(session: AgentSession, deps: SessionDeps, log: Logger): Promise<void> {
+function greet(session: AgentSession, deps: SessionDeps, log: Logger): void {
   const agent = session.agent;
-  await deps.onHeard(agent.id);
+  deps.liveness.heard(agent);
   log.info(
     { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
     'agent connected',
@@ -193,8 +207,8 @@ async function handle(
         );
       return;
     case 'heartbeat':
-      await deps.agents.seen(session.agent.id);
-      await deps.onHeard(session.agent.id);
+      // Liveness records it without holding up the stream, whatever the store does.
+      deps.liveness.heard(session.agent);
       return;
     case 'gap': {
       const gap = validateGap(body.value);

@@ -83,12 +83,13 @@ describe('ingestBatch', () => {
     expect(await outbox()).toHaveLength(1);
   });
 
-  it('resolves once on the first success', async () => {
-    const outcome = await ingestBatch(store(), agent, policy, [result('up'), result('up')]);
+  it('resolves once on the first success, at the time the controller received it', async () => {
+    const receivedAt = new Date();
+    const outcome = await ingestBatch(store(), agent, policy, [result('up'), result('up')], receivedAt);
     expect(outcome.events).toBe(1);
     const rows = await outbox();
     expect(rows.map((r) => r.event)).toEqual(['opened', 'resolved']);
-    expect(rows[1]!.payload.endsAt).toBe(new Date(Date.UTC(2026, 0, 1, 0, 0, 5)).toISOString());
+    expect(rows[1]!.payload.endsAt).toBe(receivedAt.toISOString());
     const incidents = await sql`SELECT resolved_at FROM incidents`;
     expect(incidents).toHaveLength(1);
     expect(incidents[0]!.resolvedAt).not.toBeNull();
@@ -110,5 +111,89 @@ describe('ingestBatch', () => {
     expect(await sql`SELECT id FROM incidents`).toHaveLength(1);
     const [state] = await sql<{ outcome: string }[]>`SELECT outcome FROM check_state`;
     expect(state!.outcome).toBe('up');
+  });
+});
+
+describe('an agent whose clock is off', () => {
+  const skewPolicy = parsePolicy(`
+alertGroups: { ops: { channels: [{ log: {} }] } }
+checks: [{ name: imap, port: 143, alertGroup: ops }]
+`);
+  let skewed: IngestAgent;
+  beforeAll(async () => {
+    const record = await createAgentStore(sql).connect({
+      name: 'skewed-1',
+      labels: {},
+      os: 'linux',
+      hostname: 'skewed-1.example',
+      agentVersion: '0.1.0',
+      configRevision: 0,
+    });
+    skewed = { id: record.id, name: record.name, hostname: record.hostname, labels: record.labels };
+  });
+
+  const minutes = (n: number) => n * 60_000;
+  const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
+  const probe = (s: number, outcome: 'up' | 'down', startedAt: Date): IncomingResult => ({
+    seq: s,
+    checkId: 'imap',
+    startedAt,
+    durationMs: 1,
+    outcome,
+    reason: outcome === 'down' ? 'refused' : '',
+    detail: '',
+    timings: null,
+  });
+  const events = () =>
+    sql<{ event: string; payload: { startsAt: string; endsAt?: string; probedAt?: string } }[]>`
+      SELECT o.event, o.payload FROM outbox o JOIN incidents i ON i.id = o.incident_id
+      WHERE i.agent_id = ${skewed.id} ORDER BY o.id`;
+  const incident = async () =>
+    (
+      await sql<{ openedAt: Date; resolvedAt: Date | null }[]>`
+        SELECT opened_at, resolved_at FROM incidents WHERE agent_id = ${skewed.id} ORDER BY id DESC LIMIT 1`
+    )[0]!;
+
+  it("books the incident by the controller's time, shows the probe time beside it, and never ends before it starts", async () => {
+    const t0 = new Date('2026-12-01T12:00:00.000Z');
+    // 10 minutes ahead when it fails, then corrected to 10 minutes behind when it recovers.
+    await ingestBatch(
+      createIngestStore(sql),
+      skewed,
+      skewPolicy,
+      [probe(1, 'down', at(t0, minutes(10)))],
+      t0,
+    );
+    await ingestBatch(
+      createIngestStore(sql),
+      skewed,
+      skewPolicy,
+      [probe(2, 'up', at(t0, -minutes(10) + 10_000))],
+      at(t0, 10_000),
+    );
+    const [opened, resolved] = await events();
+    expect(opened!.payload.startsAt).toBe(t0.toISOString());
+    expect(opened!.payload.probedAt).toBe(at(t0, minutes(10)).toISOString());
+    expect(resolved!.payload.startsAt).toBe(t0.toISOString());
+    expect(resolved!.payload.endsAt).toBe(at(t0, 10_000).toISOString());
+    expect(resolved!.payload.probedAt).toBe(at(t0, -minutes(10) + 10_000).toISOString());
+    expect(await incident()).toEqual({ openedAt: t0, resolvedAt: at(t0, 10_000) });
+  });
+
+  it('leaves the probe time out when the clocks agree within a few seconds', async () => {
+    const t1 = new Date('2026-12-01T13:00:00.000Z');
+    await ingestBatch(createIngestStore(sql), skewed, skewPolicy, [probe(3, 'down', at(t1, -2_000))], t1);
+    const opened = (await events()).at(-1)!;
+    expect(opened.event).toBe('opened');
+    expect(opened.payload.probedAt).toBeUndefined();
+  });
+
+  it("resolves no earlier than it opened when a later receipt carries an earlier time (another replica's clock)", async () => {
+    const t1 = new Date('2026-12-01T13:00:00.000Z');
+    await ingestBatch(createIngestStore(sql), skewed, skewPolicy, [probe(4, 'up', t1)], at(t1, -30_000));
+    const resolved = (await events()).at(-1)!;
+    expect(resolved.event).toBe('resolved');
+    expect(resolved.payload.endsAt).toBe(t1.toISOString());
+    expect(await incident()).toEqual({ openedAt: t1, resolvedAt: t1 });
   });
 });

@@ -4,8 +4,9 @@ import {
   type ResolvedCheck,
   type ResolvedPolicy,
 } from '@portwarden/common/policy/resolved';
-import { nextState } from '../state/next-state.js';
-import { incidentResponse, type IncidentEvent, type IncidentResponse } from '../outbox/event.js';
+import { bookTransition } from '../state/book.js';
+import { incidentResponse, type Cause, type Subject } from '../state/event.js';
+import { nextState, type Observation } from '../state/next-state.js';
 import type {
   IncomingResult,
   IngestAgent,
@@ -34,6 +35,8 @@ export async function ingestBatch(
   agent: IngestAgent,
   policy: ResolvedPolicy | undefined,
   results: IncomingResult[],
+  /** The controller's time of receipt: incidents are booked by it, never by the agent's clock. */
+  receivedAt: Date = new Date(),
 ): Promise<IngestOutcome> {
   return store.transaction(async (tx) => {
     const fresh = await tx.insertResults(agent.id, results);
@@ -48,7 +51,8 @@ export async function ingestBatch(
         name: check.alertGroup,
         channels: [],
       };
-      events += await advance(tx, agent, check, group, states.get(checkId), checkResults);
+      const subject = checkSubject(agent, check, group);
+      events += await advance(tx, subject, check, states.get(checkId), checkResults, receivedAt);
     }
     return { stored: fresh.size, events };
   });
@@ -56,55 +60,29 @@ export async function ingestBatch(
 
 async function advance(
   tx: IngestTransaction,
-  agent: IngestAgent,
+  subject: Subject,
   check: ResolvedCheck,
-  group: ResolvedAlertGroup,
   start: StoredCheckState | undefined,
   results: IncomingResult[],
+  receivedAt: Date,
 ): Promise<number> {
   let state = start;
   let events = 0;
   const thresholds = { failuresBeforeAlert: check.failuresBeforeAlert, respondsFirst: respondsFirst(check) };
   for (const result of results) {
     if (state && result.seq <= state.lastSeq) continue; // older than what the state already reflects
-    const decision = nextState(
-      state,
-      {
-        outcome: result.outcome,
-        at: result.startedAt,
-        ...(result.response && { response: result.response.verdict }),
-        agentResponds: result.responds ?? false,
-      },
-      thresholds,
-    );
-    let incidentId = state?.incidentId ?? null;
-    const about = { agent, check, group };
-    if (decision.event === 'opened') {
-      const response = result.response ? incidentResponse(result.response) : undefined;
-      const cause = {
-        reason: result.reason,
-        detail: result.detail,
-        openedAt: result.startedAt,
-        ...(response && { response }),
-      };
-      incidentId = await tx.openIncident(agent.id, {
-        checkId: check.id,
-        checkName: check.name,
-        alertGroup: group.id,
-        ...cause,
-      });
-      const event = incidentEvent('opened', about, incidentId, cause, decision.state.consecutiveFailures);
-      await tx.addOutbox(incidentId, event);
-      events += 1;
-    } else if (decision.event === 'resolved' && incidentId !== null) {
-      const cause = await tx.resolveIncident(incidentId, result.startedAt);
-      const event = incidentEvent('resolved', about, incidentId, cause, state?.consecutiveFailures ?? 0);
-      await tx.addOutbox(incidentId, { ...event, endsAt: result.startedAt.toISOString() });
-      incidentId = null;
-      events += 1;
-    }
+    const decision = nextState(state, observation(result, receivedAt), thresholds);
+    const booked = await bookTransition(tx, subject, {
+      prev: state,
+      decision,
+      incidentId: state?.incidentId ?? null,
+      cause: cause(result),
+      at: receivedAt,
+      probedAt: result.startedAt,
+    });
+    events += booked.events;
     if (result.response) {
-      await tx.recordResponse(agent.id, {
+      await tx.recordResponse(subject.agent.id, {
         seq: result.seq,
         checkId: check.id,
         checkName: check.name,
@@ -113,42 +91,39 @@ async function advance(
         outcome: result.outcome,
         reason: result.reason,
         detail: result.detail,
-        incidentId: decision.event === 'opened' ? incidentId : null,
+        incidentId: decision.event === 'opened' ? booked.incidentId : null,
       });
     }
-    state = { ...decision.state, lastSeq: result.seq, incidentId };
-    await tx.saveState(agent.id, check.id, state, result);
+    state = { ...decision.state, lastSeq: result.seq, incidentId: booked.incidentId };
+    await tx.saveState(subject.agent.id, check.id, state, result);
   }
   return events;
 }
 
-interface About {
-  agent: IngestAgent;
-  check: ResolvedCheck;
-  group: ResolvedAlertGroup;
+/** A result as the decision sees it: at the controller's time, which only moves forward. */
+function observation(result: IncomingResult, receivedAt: Date): Observation {
+  return {
+    outcome: result.outcome,
+    at: receivedAt,
+    ...(result.response && { response: result.response.verdict }),
+    agentResponds: result.responds ?? false,
+  };
 }
 
-function incidentEvent(
-  event: 'opened' | 'resolved',
-  { agent, check, group }: About,
-  incidentId: number,
-  cause: { reason: string; detail: string; openedAt: Date; response?: IncidentResponse },
-  consecutiveFailures: number,
-): Omit<IncidentEvent, 'outboxId'> {
+function cause(result: IncomingResult): Cause {
+  const response = result.response ? incidentResponse(result.response) : undefined;
+  return { reason: result.reason, detail: result.detail, ...(response && { response }) };
+}
+
+/** What an incident of this check is about; a firewall check's host is the agent's. */
+function checkSubject(agent: IngestAgent, check: ResolvedCheck, group: ResolvedAlertGroup): Subject {
   return {
-    event,
-    incidentId,
+    agent,
     check:
       check.kind === 'firewall'
         ? { id: check.id, name: check.name, host: agent.hostname || agent.name, port: 0, kind: 'firewall' }
         : { id: check.id, name: check.name, host: check.host, port: check.port },
-    agent: { name: agent.name, hostname: agent.hostname, labels: agent.labels },
-    alertGroup: group,
-    reason: cause.reason,
-    detail: cause.detail,
-    consecutiveFailures,
-    startsAt: cause.openedAt.toISOString(),
-    ...(cause.response && { response: cause.response }),
+    group,
   };
 }
 

@@ -7,7 +7,7 @@ import { createIngestStore } from '../store/ingest-store.js';
 import { createAgentStore } from '../store/agents.js';
 import { createResponseStore } from '../store/responses.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import { ingestBatch } from './ingest.js';
 import type { ResponseReport } from './reports.js';
 import type { IncomingResult, IngestAgent } from './types.js';

@@ -1,9 +1,8 @@
 import type { Labels } from '@portwarden/common/labels';
 import type { Reason } from '@portwarden/common/reasons';
 import type { Transcript } from '@portwarden/common/transcript';
+import type { IncidentBook } from '../state/book.js';
 import type { CheckState } from '../state/next-state.js';
-import type { IncidentEvent } from '../outbox/event.js';
-import type { IncidentResponse } from '../outbox/event.js';
 import type { FirewallReport, ResponseReport } from './reports.js';
 
 /** A result as validated at the gRPC edge. */
@@ -40,17 +39,6 @@ export interface StoredCheckState extends CheckState {
   incidentId: number | null;
 }
 
-export interface OpenIncident {
-  checkId: string;
-  checkName: string;
-  alertGroup: string;
-  reason: string;
-  detail: string;
-  openedAt: Date;
-  /** The response round that failed to fix it, if one ran. */
-  response?: IncidentResponse;
-}
-
 /** A response round to record, keyed by the result that ended it. */
 export interface ResponseRecord {
   seq: number;
@@ -66,20 +54,14 @@ export interface ResponseRecord {
 }
 
 /** What ingest needs from storage, inside one transaction. The PostgreSQL version is in store/. */
-export interface IngestTransaction {
+export interface IngestTransaction extends IncidentBook {
   /** Inserts the results not stored yet; returns the seqs that were new. */
   insertResults(agentId: number, results: IncomingResult[]): Promise<Set<number>>;
   /** Current state of these checks, locked until commit. */
   lockStates(agentId: number, checkIds: string[]): Promise<Map<string, StoredCheckState>>;
   saveState(agentId: number, checkId: string, state: StoredCheckState, last: IncomingResult): Promise<void>;
-  openIncident(agentId: number, incident: OpenIncident): Promise<number>;
-  resolveIncident(
-    incidentId: number,
-    at: Date,
-  ): Promise<{ openedAt: Date; reason: string; detail: string; response?: IncidentResponse }>;
   /** Records a response round once (a replay records nothing). */
   recordResponse(agentId: number, record: ResponseRecord): Promise<void>;
-  addOutbox(incidentId: number, event: Omit<IncidentEvent, 'outboxId'>): Promise<void>;
 }
 
 export interface IngestStore {

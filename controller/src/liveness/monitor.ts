@@ -1,12 +1,42 @@
 import type { Logger } from '@portwarden/common/logger';
+import type { Labels } from '@portwarden/common/labels';
 import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
-import type { LivenessStore } from '../store/liveness-store.js';
+import { bookTransition, type IncidentBook } from '../state/book.js';
+import type { Subject } from '../state/event.js';
+import { judgeLiveness, LIVENESS_THRESHOLDS, livenessCheck, livenessState } from '../state/liveness.js';
+import { nextState } from '../state/next-state.js';
 
 export interface LivenessSettings {
   /** Silence after which an agent is unreachable. @default 30000 (3 missed heartbeats of 10 s) */
   silenceMs: number;
   /** Who is told; undefined records the incident without notifying. */
   alertGroup: ResolvedAlertGroup | undefined;
+}
+
+export interface LivenessAgent {
+  id: number;
+  name: string;
+  hostname: string;
+  labels: Labels;
+  lastSeenAt: Date | null;
+}
+
+export interface OpenLiveness {
+  incidentId: number;
+  openedAt: Date;
+  agent: LivenessAgent;
+}
+
+/** What liveness needs from storage, inside one transaction. The PostgreSQL version is in store/. */
+export interface LivenessTransaction extends IncidentBook {
+  /** Agents last seen before `cutoff` without an open liveness incident, locked (others skipped). */
+  quietAgents(cutoff: Date): Promise<LivenessAgent[]>;
+  /** Records the agent heard at `at` (never moving back); returns its open liveness incident, locked. */
+  heard(agentId: number, at: Date): Promise<OpenLiveness | undefined>;
+}
+
+export interface LivenessStore {
+  transaction<T>(work: (tx: LivenessTransaction) => Promise<T>): Promise<T>;
 }
 
 export interface LivenessMonitorOptions {
@@ -21,53 +51,172 @@ export interface LivenessMonitorOptions {
   now?: () => Date;
 }
 
+/** What a session tells liveness about its agent. */
+export interface LivenessPort {
+  /**
+   * The agent said hello on a stream of this process: until the returned function is called (the
+   * stream closed), it is heard, even while its messages wait for the store, since its transport
+   * answers keepalive pings.
+   */
+  streamOpened(agentName: string): () => void;
+  /**
+   * A hello or heartbeat: remembered at once; recorded, and the agent's "unreachable" incident
+   * resolved, in the background. Never throws, never waits for the store.
+   */
+  heard(agent: { id: number; name: string }): void;
+}
+
 /**
- * Missed heartbeats become ordinary incidents on the same path as check failures: opened after
- * the configured silence, resolved when the agent is heard from again.
+ * Missed heartbeats become ordinary observations on the same path as check results
+ * (state/liveness.ts decides, state/book.ts books): opened after the configured silence, resolved
+ * when the agent is heard from again. Silence is judged on what this process saw of each agent,
+ * and not at all until its store has answered for a full window.
  */
 export function createLivenessMonitor(options: LivenessMonitorOptions) {
   const now = options.now ?? (() => new Date());
   const logger = options.logger.child({ component: 'liveness' });
+  /** When this process last heard from each agent, by name. */
+  const heardAt = new Map<string, Date>();
+  /** Open streams of each agent on this process, by name. */
+  const streams = new Map<string, number>();
+  const lastHeard = (name: string, at: Date) => (streams.has(name) ? at : heardAt.get(name));
+  /** Since when the store has answered; undefined at start and after a failure. */
+  let storeUpSince: Date | undefined;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
 
+  const storeFailed = (err: unknown, what: string) => {
+    if (storeUpSince)
+      logger.warn({ err }, `${what} failed; agents are judged again a full window after the store answers`);
+    storeUpSince = undefined;
+  };
+
+  const subject = (agent: LivenessAgent, group: ResolvedAlertGroup | undefined): Subject => ({
+    agent,
+    check: livenessCheck(agent.hostname),
+    group,
+  });
+
+  /** Opens an incident for one quiet agent if it is silent; returns outbox rows written. */
+  const judge = async (
+    tx: LivenessTransaction,
+    agent: LivenessAgent,
+    at: Date,
+    settings: LivenessSettings,
+  ) => {
+    const verdict = judgeLiveness({
+      storedSeenAt: agent.lastSeenAt,
+      heardAt: lastHeard(agent.name, at),
+      now: at,
+      silenceMs: settings.silenceMs,
+      storeUpSince,
+    });
+    if (verdict.verdict === 'unjudged') return 0;
+    if (verdict.verdict === 'alive') {
+      await tx.heard(agent.id, verdict.heardAt);
+      return 0;
+    }
+    const prev = livenessState(undefined, agent.lastSeenAt);
+    const decision = nextState(prev, verdict.observation, LIVENESS_THRESHOLDS);
+    const cause = { reason: 'agent-unreachable', detail: verdict.detail };
+    const booked = await bookTransition(tx, subject(agent, settings.alertGroup), {
+      prev,
+      decision,
+      incidentId: null,
+      cause,
+      at,
+    });
+    if (booked.incidentId !== null)
+      logger.warn({ agent: agent.name, silenceMs: settings.silenceMs }, 'agent unreachable');
+    return booked.events;
+  };
+
   const tick = async () => {
-    const { silenceMs, alertGroup } = options.settings();
+    const at = now();
+    const settings = options.settings();
     try {
-      const opened = await options.store.openForSilent(silenceMs, alertGroup, now());
-      if (opened > 0) {
-        logger.warn({ opened, silenceMs }, 'agents unreachable');
-        options.onEvents();
-      }
+      const events = await options.store.transaction(async (tx) => {
+        const quiet = await tx.quietAgents(new Date(at.getTime() - settings.silenceMs));
+        storeUpSince ??= now(); // not `at`: the query may have waited long for a connection
+        let written = 0;
+        for (const agent of quiet) written += await judge(tx, agent, at, settings);
+        return written;
+      });
+      if (events > 0) options.onEvents();
     } catch (err) {
-      logger.error({ err }, 'liveness pass failed');
+      storeFailed(err, 'liveness pass');
     }
   };
 
+  const resolve = async (tx: LivenessTransaction, agentId: number, at: Date) => {
+    const open = await tx.heard(agentId, at);
+    if (!open) return 0;
+    const prev = livenessState(open, open.agent.lastSeenAt);
+    const booked = await bookTransition(tx, subject(open.agent, options.settings().alertGroup), {
+      prev,
+      decision: nextState(prev, { outcome: 'up', at }, LIVENESS_THRESHOLDS),
+      incidentId: open.incidentId,
+      cause: { reason: 'agent-unreachable', detail: '' },
+      at,
+    });
+    logger.info({ agent: open.agent.name }, 'agent reachable again');
+    return booked.events;
+  };
+
+  /** Store writes of hellos and heartbeats in flight, one per agent at most. */
+  const writing = new Map<string, Promise<void>>();
+
+  const record = async (agent: { id: number; name: string }, at: Date) => {
+    try {
+      if ((await options.store.transaction((tx) => resolve(tx, agent.id, at))) > 0) options.onEvents();
+    } catch (err) {
+      storeFailed(err, 'recording a heartbeat');
+    } finally {
+      writing.delete(agent.name);
+    }
+  };
+
+  const port: LivenessPort = {
+    streamOpened(agentName) {
+      streams.set(agentName, (streams.get(agentName) ?? 0) + 1);
+      let open = true;
+      return () => {
+        if (!open) return;
+        open = false;
+        heardAt.set(agentName, now());
+        const left = streams.get(agentName)! - 1;
+        if (left > 0) streams.set(agentName, left);
+        else streams.delete(agentName);
+      };
+    },
+    heard(agent) {
+      const at = now();
+      heardAt.set(agent.name, at);
+      // A store that hangs must not hold up the agent's stream, nor pile up writes: while one is
+      // in flight the agent's news stays in memory, which is what judging reads first.
+      if (!writing.has(agent.name)) writing.set(agent.name, record(agent, at));
+    },
+  };
+
   return {
+    ...port,
+
     start(): void {
       timer = setInterval(() => {
         pass = pass.then(tick);
       }, options.intervalMs ?? 5_000);
     },
 
-    /** One pass now; tests and the first start use it. */
+    /** One pass now; tests use it. */
     check(): Promise<void> {
       pass = pass.then(tick);
       return pass;
     },
 
-    /** The agent was heard from: close its liveness incident if one is open. */
-    async heard(agentId: number): Promise<void> {
-      if (await options.store.resolve(agentId, options.settings().alertGroup, now())) {
-        logger.info({ agentId }, 'agent reachable again');
-        options.onEvents();
-      }
-    },
-
     async stop(): Promise<void> {
       clearInterval(timer);
       await pass;
+      await Promise.all(writing.values());
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import {
   ALERT_NAME,
   alertLabels,

@@ -1,6 +1,6 @@
 import type { Labels } from '@portwarden/common/labels';
 import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
-import { LIVENESS_CHECK_ID, type IncidentEvent } from '../outbox/event.js';
+import { LIVENESS_CHECK_ID, type IncidentEvent } from '../state/event.js';
 import { describeResponse } from './response-text.js';
 
 /**

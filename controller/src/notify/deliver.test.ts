@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import type { Channel } from './channels/channel.js';
 import { createChannelRegistry } from './channels/registry.js';
 import { createDeliver, decideDedup, type Gate } from './deliver.js';

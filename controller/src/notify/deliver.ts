@@ -1,6 +1,6 @@
 import type { Logger } from '@portwarden/common/logger';
 import type { ChannelDocument } from '@portwarden/common/policy/schema';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import type { SendContext } from './channels/channel.js';
 import { createChannelRegistry, type ChannelRegistry } from './channels/registry.js';
 import { channelKey, channelKind } from './keys.js';

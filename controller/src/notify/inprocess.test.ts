@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
+import { createOutboxStore } from '../store/outbox.js';
 import { createRelay } from '../outbox/relay.js';
 import { createTestStore, insertOutboxEvent, type TestStore } from '../outbox/testing/fixtures.js';
 import { buildAlertmanagerMessage } from './alertmanager.js';
@@ -63,7 +64,12 @@ describe('in-process sink', () => {
   it('delivers each channel of an event: one POST and one log line', async () => {
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/one'), { log: {} }] });
     // Only this test runs a relay; the others enqueue directly so that no relay races them.
-    const relay = createRelay({ sql: store.sql, sink, logger: silentLogger(), pollIntervalMs: 50 });
+    const relay = createRelay({
+      store: createOutboxStore(store.sql),
+      sink,
+      logger: silentLogger(),
+      pollIntervalMs: 50,
+    });
     relay.start();
     await untilStatuses(event.outboxId, 2);
     await relay.stop();

@@ -1,5 +1,5 @@
 import type { Logger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import type { OutboxSink } from '../outbox/sink.js';
 import type { Deliver, DeliveryOutcome } from './deliver.js';
 import { deliveryJobId } from './keys.js';

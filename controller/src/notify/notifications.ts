@@ -4,6 +4,7 @@ import { createInProcessSink } from './inprocess.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
 import { createNotifyWorker, createQueueSink } from './queue.js';
 import { createRelay } from '../outbox/relay.js';
+import { createOutboxStore } from '../store/outbox.js';
 import type { Sql } from '../store/db.js';
 
 export interface NotificationsOptions {
@@ -37,7 +38,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     : createInProcessSink({ deliver, logger });
   const worker = redisUrl ? createNotifyWorker({ redisUrl, prefix, deliver, logger }) : undefined;
   const relay = createRelay({
-    sql,
+    store: createOutboxStore(sql),
     sink,
     logger,
     pollIntervalMs: options.pollMs,

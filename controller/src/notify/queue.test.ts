@@ -2,7 +2,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
+import { createOutboxStore } from '../store/outbox.js';
 import { createRelay, type Relay } from '../outbox/relay.js';
 import type { OutboxSink } from '../outbox/sink.js';
 import {
@@ -91,7 +92,13 @@ beforeAll(async () => {
     logger,
     concurrency: 4,
   });
-  relay = createRelay({ sql: store.sql, sink: counting(sink), logger, pollIntervalMs: 50, batchSize: 2 });
+  relay = createRelay({
+    store: createOutboxStore(store.sql),
+    sink: counting(sink),
+    logger,
+    pollIntervalMs: 50,
+    batchSize: 2,
+  });
   relay.start();
   inspectRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   inspect = new Queue(DEFAULT_QUEUE_NAME, { connection: inspectRedis, prefix });
@@ -145,7 +152,7 @@ describe('outbox to webhook through BullMQ', () => {
     const ids = events.map((event) => event.outboxId);
     const replica = createQueueSink({ redisUrl: TEST_REDIS_URL, prefix, retry });
     const second = createRelay({
-      sql: store.sql,
+      store: createOutboxStore(store.sql),
       sink: counting(replica),
       logger,
       pollIntervalMs: 50,

@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'b
 import { Redis } from 'ioredis';
 import { PortwardenError } from '@portwarden/common/errors';
 import type { Logger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../outbox/event.js';
+import type { IncidentEvent } from '../state/event.js';
 import type { OutboxSink } from '../outbox/sink.js';
 import type { Deliver } from './deliver.js';
 import { deliveryJobId } from './keys.js';

@@ -1,5 +1,5 @@
 import type { ResponseVerdict } from '@portwarden/common/firewall';
-import type { IncidentResponse } from '../outbox/event.js';
+import type { IncidentResponse } from '../state/event.js';
 
 const VERDICT_TEXT: Record<ResponseVerdict, string> = {
   recovered: 'the response worked',

@@ -10,7 +10,8 @@ import { captureLogger } from '../notify/testing/observe.js';
 import { createRecorder } from '../notify/testing/recorder.js';
 import { deleteRedisPrefix } from '../notify/testing/redis.js';
 import { TEST_REDIS_URL, testRedisPrefix } from '../testing/db.js';
-import type { IncidentEvent } from './event.js';
+import type { IncidentEvent } from '../state/event.js';
+import { createOutboxStore } from '../store/outbox.js';
 import { createRelay } from './relay.js';
 import type { OutboxSink } from './sink.js';
 import { createTestStore, insertOutboxEvent, pendingOutboxIds, type TestStore } from './testing/fixtures.js';
@@ -57,7 +58,12 @@ describe('relay', () => {
     const ids = events.map((event) => event.outboxId);
     const a = recordingSink('a');
     const b = recordingSink('b', a.handed);
-    const options = { sql: store.sql, logger: silentLogger(), pollIntervalMs: 20, batchSize: 3 };
+    const options = {
+      store: createOutboxStore(store.sql),
+      logger: silentLogger(),
+      pollIntervalMs: 20,
+      batchSize: 3,
+    };
     const relays = [createRelay({ ...options, sink: a.sink }), createRelay({ ...options, sink: b.sink })];
     relays.forEach((relay) => relay.start());
     await a.handed.until((items) => items.length >= ids.length, 'thirty rows handed on');
@@ -74,7 +80,12 @@ describe('relay', () => {
 
   it('runs a pass on wake() instead of waiting for the next poll', async () => {
     const { sink, handed } = recordingSink('a');
-    const relay = createRelay({ sql: store.sql, sink, logger: silentLogger(), pollIntervalMs: 60_000 });
+    const relay = createRelay({
+      store: createOutboxStore(store.sql),
+      sink,
+      logger: silentLogger(),
+      pollIntervalMs: 60_000,
+    });
     relay.start();
     const event = await insertOutboxEvent(store.sql, { channels: [{ log: {} }] });
     relay.wake();
@@ -103,7 +114,13 @@ describe('relay', () => {
       },
     };
     const { logger, lines } = captureLogger();
-    const relay = createRelay({ sql: store.sql, sink, logger, pollIntervalMs: 10, maxBackoffMs: 40 });
+    const relay = createRelay({
+      store: createOutboxStore(store.sql),
+      sink,
+      logger,
+      pollIntervalMs: 10,
+      maxBackoffMs: 40,
+    });
     relay.start();
     await failures.until((items) => items.length >= 4, 'four failed passes');
 

@@ -1,10 +1,18 @@
 import type { Logger } from '@portwarden/common/logger';
-import type { Sql } from '../store/db.js';
-import type { IncidentEvent } from './event.js';
+import type { IncidentEvent } from '../state/event.js';
 import type { OutboxSink } from './sink.js';
 
+/** What the relay needs from storage. The PostgreSQL version is store/outbox.ts. */
+export interface RelayStore {
+  /**
+   * In one transaction: takes up to `limit` pending events in id order that no other relay holds,
+   * hands each to `handOn`, and marks them relayed; a throw leaves them pending.
+   */
+  relayPending(limit: number, handOn: (event: IncidentEvent) => Promise<void>): Promise<number>;
+}
+
 export interface RelayOptions {
-  sql: Sql;
+  store: RelayStore;
   sink: OutboxSink;
   logger: Logger;
   /** How often to look for pending rows when nobody calls `wake()`. @default 1000 */
@@ -28,7 +36,7 @@ type Settings = Required<Omit<RelayOptions, 'logger'>>;
 
 function relaySettings(options: RelayOptions): Settings {
   return {
-    sql: options.sql,
+    store: options.store,
     sink: options.sink,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     batchSize: options.batchSize ?? 100,
@@ -37,9 +45,8 @@ function relaySettings(options: RelayOptions): Settings {
 }
 
 /**
- * Moves outbox rows to the sink. Each pass locks pending rows in id order with `FOR UPDATE SKIP
- * LOCKED`, enqueues them and marks them relayed in the same transaction, so replicas never take
- * the same row, and a crash between enqueue and commit only re-enqueues an event that the sink
+ * Moves outbox rows to the sink. Each pass takes pending rows in id order, enqueues them and marks
+ * them relayed in the same transaction, so replicas never take the same row, and a crash between enqueue and commit only re-enqueues an event that the sink
  * dedups by outbox id. When the sink fails the transaction rolls back: rows stay pending, one
  * warning is logged per outage, and passes back off exponentially up to `maxBackoffMs`.
  */
@@ -54,7 +61,9 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function pass(): Promise<number> {
     try {
-      const count = await relayBatch(settings.sql, settings.sink, settings.batchSize);
+      const count = await settings.store.relayPending(settings.batchSize, (event) =>
+        settings.sink.enqueue(event),
+      );
       if (outage.failures > 0) {
         logger.info({ failures: outage.failures, downForMs: Date.now() - outage.since }, 'relay recovered');
         outage.failures = 0;
@@ -110,29 +119,4 @@ export function createRelay(options: RelayOptions): Relay {
       if (sleeper?.wakeable) sleeper.end();
     },
   };
-}
-
-interface OutboxRow {
-  id: number;
-  event: IncidentEvent['event'];
-  payload: Omit<IncidentEvent, 'outboxId'>;
-}
-
-/** One pass: up to `batchSize` pending rows to the sink, marked relayed on success. Returns the count. */
-export async function relayBatch(sql: Sql, sink: OutboxSink, batchSize: number): Promise<number> {
-  return sql.begin(async (tx) => {
-    const rows = await tx<OutboxRow[]>`
-      SELECT id, event, payload FROM outbox
-      WHERE relayed_at IS NULL
-      ORDER BY id
-      LIMIT ${batchSize}
-      FOR UPDATE SKIP LOCKED`;
-    for (const row of rows) {
-      await sink.enqueue({ ...row.payload, event: row.event, outboxId: row.id });
-    }
-    if (rows.length > 0) {
-      await tx`UPDATE outbox SET relayed_at = now() WHERE id IN ${tx(rows.map((row) => row.id))}`;
-    }
-    return rows.length;
-  });
 }

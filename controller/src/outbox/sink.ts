@@ -1,4 +1,4 @@
-import type { IncidentEvent } from './event.js';
+import type { IncidentEvent } from '../state/event.js';
 
 /**
  * Where the relay hands outbox events: the BullMQ queue (`notify/queue.ts`) or, without Redis, the

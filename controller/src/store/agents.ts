@@ -52,10 +52,6 @@ export function createAgentStore(sql: Sql) {
       await sql`UPDATE agents SET connected = false, last_seen_at = now() WHERE id = ${id}`;
     },
 
-    async seen(id: number): Promise<void> {
-      await sql`UPDATE agents SET last_seen_at = now() WHERE id = ${id}`;
-    },
-
     async configApplied(id: number, revision: number, error: string): Promise<void> {
       await sql`UPDATE agents SET config_revision = CASE WHEN ${error} = '' THEN ${revision} ELSE config_revision END,
                 config_error = NULLIF(${error}, ''), last_seen_at = now() WHERE id = ${id}`;

@@ -21,5 +21,15 @@ export function createDb(options: DbOptions): Sql {
     types: { int8: { to: 20, from: [20], parse: Number, serialize: String } },
     transform: { undefined: null, column: { from: postgres.toCamel } },
     connection: { application_name: 'portwarden-controller' },
+    backoff: reconnectDelaySeconds,
   });
+}
+
+/**
+ * Seconds before a pooled connection dials again after it failed: 0.1 s doubling to 2 s, with
+ * jitter. postgres.js's own grows to 20 s and never shrinks while the outage lasts, so a
+ * controller came back up to 20 s after PostgreSQL did; queries wait for it all that time.
+ */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.1 * 2 ** Math.max(0, failures - 1), 2) * (0.5 + Math.random() / 2);
 }

@@ -3,11 +3,10 @@ import type {
   IncomingResult,
   IngestStore,
   IngestTransaction,
-  OpenIncident,
   ResponseRecord,
   StoredCheckState,
 } from '../ingest/types.js';
-import type { IncidentEvent, IncidentResponse } from '../outbox/event.js';
+import { incidentBook } from './incidents.js';
 
 export function createIngestStore(sql: Sql): IngestStore {
   return {
@@ -17,6 +16,8 @@ export function createIngestStore(sql: Sql): IngestStore {
 
 export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
+    ...incidentBook(tx),
+
     async insertResults(agentId, results) {
       if (results.length === 0) return new Set();
       const rows = results.map((r) => resultRow(tx, agentId, r));
@@ -46,26 +47,6 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
           reason = EXCLUDED.reason, detail = EXCLUDED.detail, incident_id = EXCLUDED.incident_id`;
     },
 
-    async openIncident(agentId, incident: OpenIncident) {
-      const [row] = await tx<{ id: number }[]>`
-        INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at, response)
-        VALUES (${agentId}, ${incident.checkId}, ${incident.checkName}, ${incident.alertGroup},
-                ${incident.reason}, ${incident.detail}, ${incident.openedAt},
-                ${incident.response ? tx.json(incident.response as never) : null})
-        RETURNING id`;
-      return row!.id;
-    },
-
-    async resolveIncident(incidentId, at) {
-      const [row] = await tx<
-        { openedAt: Date; reason: string; detail: string; response: IncidentResponse | null }[]
-      >`
-        UPDATE incidents SET resolved_at = ${at} WHERE id = ${incidentId}
-        RETURNING opened_at, reason, detail, response`;
-      const { response, ...cause } = row!;
-      return response ? { ...cause, response } : cause;
-    },
-
     async recordResponse(agentId, record: ResponseRecord) {
       const { report } = record;
       await tx`
@@ -75,10 +56,6 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
                 ${report.verdict}, ${tx.json(report.trigger as never)}, ${tx.json(report.attempts as never)},
                 ${record.outcome}, ${record.reason}, ${record.detail}, ${record.incidentId})
         ON CONFLICT (agent_id, seq) DO NOTHING`;
-    },
-
-    async addOutbox(incidentId, event: Omit<IncidentEvent, 'outboxId'>) {
-      await tx`INSERT INTO outbox (incident_id, event, payload) VALUES (${incidentId}, ${event.event}, ${tx.json(event as never)})`;
     },
   };
 }

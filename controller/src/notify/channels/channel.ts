@@ -1,5 +1,5 @@
 import type { Logger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../../outbox/event.js';
+import type { IncidentEvent } from '../../state/event.js';
 
 /** One incident event on its way to one channel. */
 export interface Notification {

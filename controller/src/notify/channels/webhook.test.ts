@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../../outbox/event.js';
+import type { IncidentEvent } from '../../state/event.js';
 import { buildAlertmanagerMessage } from '../alertmanager.js';
 import {
   ChannelConfigError,

@@ -5,7 +5,7 @@ import type { JSONValue } from 'postgres';
 import { createDb, type Sql } from '../../store/db.js';
 import { migrate } from '../../store/migrate.js';
 import { createTestDatabase } from '../../testing/db.js';
-import type { IncidentEvent } from '../event.js';
+import type { IncidentEvent } from '../../state/event.js';
 
 export interface TestStore {
   sql: Sql;

@@ -1,0 +1,109 @@
+import type { Labels } from '@portwarden/common/labels';
+import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
+import type { ResponseAttempt, ResponseReport } from '../ingest/reports.js';
+
+/**
+ * Everything a channel needs to tell people about one incident event, snapshotted when the state
+ * changed so that delivery never depends on the policy or the agent as they are later.
+ * Stored as the outbox row's payload without `outboxId`, which the relay fills in from the row id.
+ * Built only here (`incidentEvent`), for check results and agent liveness alike.
+ */
+export interface IncidentEvent {
+  outboxId: number;
+  event: 'opened' | 'resolved';
+  incidentId: number;
+  /** A firewall check has `kind: 'firewall'`, the agent's host name as `host` and port 0. */
+  check: EventCheck;
+  agent: { name: string; hostname: string; labels: Labels };
+  alertGroup: ResolvedAlertGroup;
+  /** Why the check failed (the result that opened the incident). */
+  reason: string;
+  detail: string;
+  consecutiveFailures: number;
+  /** ISO 8601, the controller's clock: when the incident opened. */
+  startsAt: string;
+  /** ISO 8601, the controller's clock: when it resolved; absent while firing. Never before `startsAt`. */
+  endsAt?: string;
+  /**
+   * ISO 8601, the agent's clock: when the probe behind this event ran, present only when it is more
+   * than `SHOWN_CLOCK_SKEW_MS` away from the controller's time of the event (a skewed agent clock,
+   * or a result replayed from the agent's spool).
+   */
+  probedAt?: string;
+  /** What the agent tried before the incident opened, and how it ended; absent when nothing was tried. */
+  response?: IncidentResponse;
+}
+
+export interface EventCheck {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  kind?: 'firewall';
+}
+
+/** A response round as a notification tells it: the commands are left to the API and the audit log. */
+export type IncidentResponse = Omit<ResponseReport, 'attempts'> & {
+  attempts: Omit<ResponseAttempt, 'commands'>[];
+};
+
+export function incidentResponse(report: ResponseReport): IncidentResponse {
+  return { ...report, attempts: report.attempts.map(({ commands: _commands, ...attempt }) => attempt) };
+}
+
+/** The check id of "agent unreachable" incidents; policy check ids cannot contain '@'. */
+export const LIVENESS_CHECK_ID = '@liveness';
+export const LIVENESS_CHECK_NAME = 'Agent unreachable';
+
+/** An agent's probe time is shown beside the controller's only past this much difference. */
+export const SHOWN_CLOCK_SKEW_MS = 5_000;
+
+/** Who and what an incident is about, and who is told. */
+export interface Subject {
+  agent: { id: number; name: string; hostname: string; labels: Labels };
+  check: EventCheck;
+  /** Undefined: the incident is recorded and nobody is told (liveness without an alert group). */
+  group: ResolvedAlertGroup | undefined;
+}
+
+/** Why an incident opened, as recorded on it. */
+export interface Cause {
+  reason: string;
+  detail: string;
+  /** The response round that failed to fix it, if one ran. */
+  response?: IncidentResponse;
+}
+
+export interface EventInput {
+  event: 'opened' | 'resolved';
+  incidentId: number;
+  cause: Cause;
+  consecutiveFailures: number;
+  openedAt: Date;
+  resolvedAt?: Date;
+  /** The agent's time of the result behind the event; absent for liveness, which the controller judges. */
+  probedAt?: Date;
+}
+
+export function incidentEvent(
+  { agent, check, group }: Subject & { group: ResolvedAlertGroup },
+  input: EventInput,
+): Omit<IncidentEvent, 'outboxId'> {
+  const bookedAt = input.resolvedAt ?? input.openedAt;
+  const skewed =
+    input.probedAt && Math.abs(input.probedAt.getTime() - bookedAt.getTime()) > SHOWN_CLOCK_SKEW_MS;
+  return {
+    event: input.event,
+    incidentId: input.incidentId,
+    check,
+    agent: { name: agent.name, hostname: agent.hostname, labels: agent.labels },
+    alertGroup: group,
+    reason: input.cause.reason,
+    detail: input.cause.detail,
+    consecutiveFailures: input.consecutiveFailures,
+    startsAt: input.openedAt.toISOString(),
+    ...(input.resolvedAt && { endsAt: input.resolvedAt.toISOString() }),
+    ...(skewed && { probedAt: input.probedAt!.toISOString() }),
+    ...(input.cause.response && { response: input.cause.response }),
+  };
+}
