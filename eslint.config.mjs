@@ -45,7 +45,7 @@ const declaredDependencies = (name) => ({
 
 /** Every TypeScript file belongs to one of these programs; the tsconfig.test.json ones include the tests. */
 const projects = [
-  'proto/tsconfig.json',
+  'proto/tsconfig.test.json',
   'common/tsconfig.test.json',
   'agent/tsconfig.test.json',
   'controller/tsconfig.test.json',
@@ -71,6 +71,7 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs', '**/vitest.config.ts'], ...tseslint.configs.disableTypeChecked },
   ...workspaces.map(declaredDependencies),
   { files: ['common/**'], rules: forbid('agent', 'controller', 'cli', 'proto', 'deploy', 'test') },
+  { files: ['proto/**'], rules: forbid('agent', 'controller', 'cli', 'deploy', 'test') },
   { files: ['agent/**'], rules: forbid('controller', 'cli', 'deploy', 'test') },
   { files: ['controller/**'], rules: forbid('agent', 'cli', 'deploy', 'test') },
   { files: ['cli/**'], rules: forbid('controller', 'deploy', 'test') },
