@@ -172,6 +172,15 @@ describe('a response and a firewall check in the notification', () => {
     expect(alertLabels(tried)).toEqual(labels);
   });
 
+  it("shows the agent's clock beside the controller's only when the event carries it", () => {
+    const skewed = buildAlertmanagerMessage({ ...opened, probedAt: '2026-11-21T10:10:00.000Z' }, 'http://x');
+    expect(skewed.alerts[0]!.annotations.probed_at).toBe('2026-11-21T10:10:00.000Z (agent clock)');
+    expect(skewed.alerts[0]!.startsAt).toBe(opened.startsAt);
+    expect(buildAlertmanagerMessage(opened, 'http://x').alerts[0]!.annotations.probed_at).toBeUndefined();
+    // The agent's time is no part of the alert's identity.
+    expect(alertLabels({ ...opened, probedAt: '2026-11-21T10:10:00.000Z' })).toEqual(alertLabels(opened));
+  });
+
   it('names the denial when the agent does not allow the response', () => {
     const denied: IncidentEvent = {
       ...opened,

@@ -125,6 +125,8 @@ export function alertAnnotations(event: IncidentEvent): Labels {
     annotations.response = tried;
     annotations.response_verdict = event.response.verdict;
   }
+  // The agent's clock disagrees with the controller's, which booked the incident: show both.
+  if (event.probedAt) annotations.probed_at = `${event.probedAt} (agent clock)`;
   return annotations;
 }
 

@@ -35,6 +35,7 @@ export const logChannel: Channel<Record<string, never>> = {
           ...(event.response && { response: alertAnnotations(event).response }),
           startsAt: event.startsAt,
           endsAt: event.endsAt,
+          ...(event.probedAt && { probedAt: event.probedAt }),
           fingerprint: fingerprint(labels),
         },
       },
