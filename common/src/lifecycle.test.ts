@@ -44,6 +44,8 @@ describe('parts', () => {
     const lifecycle = createParts(parts);
     await lifecycle.start();
     await expect(lifecycle.stop()).rejects.toThrow('b failed to stop');
+    // nothing is stopped twice
+    await lifecycle.stop();
     expect(log.slice(3)).toEqual(['stop c', 'stop b', 'stop a']);
   });
 

@@ -1,5 +1,5 @@
+import { createParts } from '@portwarden/common/lifecycle';
 import { ENROLLMENT_OFF } from './enroll/open.js';
-import { Parts } from './lifecycle.js';
 import { createLivenessMonitor } from './liveness/monitor.js';
 import { livenessSettings } from './liveness/settings.js';
 import { controllerOptions, type ControllerOptions } from './options.js';
@@ -22,27 +22,32 @@ export interface StartedController {
 export function createController(input: ControllerOptions) {
   const shared = part.createShared(controllerOptions(input));
   const { options, logger, sql, policy } = shared;
-  const parts = new Parts();
+  const security = options.tls ? part.securityPart(shared, options.tls) : undefined;
+  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF);
+  const notifications = part.notificationsPart(shared, () => api.value.url);
+  const onEvents = () => notifications.value.wake();
+  const liveness = createLivenessMonitor({
+    store: createLivenessStore(sql),
+    logger,
+    settings: () => livenessSettings(policy.current()?.policy),
+    onEvents,
+    intervalMs: options.livenessIntervalMs,
+  });
+  const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
+  const parts = createParts([
+    part.databasePart(shared),
+    ...(security ? [security] : []),
+    api,
+    notifications,
+    part.policyPushPart(shared),
+    grpc,
+    part.livenessPart(liveness),
+  ]);
 
   return {
     async start(): Promise<StartedController> {
-      await parts.start(part.databasePart(shared));
-      const security = options.tls && (await parts.start(part.securityPart(shared, options.tls)));
-      const httpUrl = await parts.start(part.apiPart(shared, security?.access ?? ENROLLMENT_OFF));
-      const notifications = await parts.start(part.notificationsPart(shared, httpUrl));
-      const liveness = createLivenessMonitor({
-        store: createLivenessStore(sql),
-        logger,
-        settings: () => livenessSettings(policy.current()?.policy),
-        onEvents: () => notifications.wake(),
-        intervalMs: options.livenessIntervalMs,
-      });
-      await parts.start(part.policyPushPart(shared));
-      const grpc = await parts.start(
-        part.grpcPart(shared, security, { onEvents: () => notifications.wake(), liveness }),
-      );
-      await parts.start(part.livenessPart(liveness));
-      const started = { grpcAddress: grpc.address, httpUrl };
+      await parts.start();
+      const started = { grpcAddress: grpc.value.address, httpUrl: api.value.url };
       logger.info(started, 'controller started');
       return started;
     },

@@ -1,5 +1,7 @@
 import { status } from '@grpc/grpc-js';
+import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { resource, type Part, type Resource } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
 import { buildApi, type ApiAgents } from './api/server.js';
@@ -11,7 +13,6 @@ import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { SessionRegistry, type SessionDeps } from './grpc/session.js';
 import type { SessionAgents } from './grpc/session-stores.js';
 import { StreamTracker } from './grpc/streams.js';
-import type { Part } from './lifecycle.js';
 import { formatHostPort, parseListen } from './listen.js';
 import type { LivenessMonitor } from './liveness/monitor.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
@@ -79,76 +80,75 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
 }
 
 /** The CA, the server certificate, enrollment and revocation: only with TLS. */
-export function securityPart(shared: Shared, tls: ResolvedTls): Part<Security> {
-  const store = createEnrollmentStore(shared.sql);
-  return {
-    name: 'security',
-    start: () =>
-      openSecurity({
-        tls,
-        caStore: createCaStore(shared.sql),
-        store,
-        registry: shared.registry,
-        streams: shared.streams,
-        security: shared.security,
-        logger: shared.logger,
-        revocationSweepMs: shared.options.revocationSweepMs,
-      }),
-    stop: (security) => security.stop(),
-  };
+export function securityPart(shared: Shared, tls: ResolvedTls): Resource<Security> {
+  const open = () =>
+    openSecurity({
+      tls,
+      caStore: createCaStore(shared.sql),
+      store: createEnrollmentStore(shared.sql),
+      registry: shared.registry,
+      streams: shared.streams,
+      security: shared.security,
+      logger: shared.logger,
+      revocationSweepMs: shared.options.revocationSweepMs,
+    });
+  return resource('security', open, (security) => security.stop());
 }
 
-/** The HTTP API; its start returns the URL it listens on. */
-export function apiPart(shared: Shared, enrollment: EnrollmentAccess): Part<string> {
+/** The HTTP API, listening, and the URL it listens on. */
+export interface HttpApi {
+  app: FastifyInstance;
+  url: string;
+}
+
+/** The HTTP API; enrollment is asked for at start, once security (if any) has started. */
+export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Resource<HttpApi> {
   const { sql, policy, agents, logger, tests } = shared;
-  const api = buildApi({
-    policy,
-    agents,
-    views: createViews(sql),
-    logger,
-    enrollment,
-    gaps: createGapStore(sql),
-    responses: { responses: createResponseStore(sql), tests },
-  });
-  return {
-    name: 'api',
-    async start() {
-      const http = parseListen(shared.options.httpListen, 'HTTP listen address');
-      await api.listen({ host: http.host, port: http.port });
-      const bound = api.server.address() as AddressInfo;
-      return `http://${formatHostPort(bound.address, bound.port)}`;
-    },
-    stop: () => api.close(),
+  const open = async () => {
+    const app = buildApi({
+      policy,
+      agents,
+      views: createViews(sql),
+      logger,
+      enrollment: enrollment(),
+      gaps: createGapStore(sql),
+      responses: { responses: createResponseStore(sql), tests },
+    });
+    const http = parseListen(shared.options.httpListen, 'HTTP listen address');
+    await app.listen({ host: http.host, port: http.port });
+    const bound = app.server.address() as AddressInfo;
+    return { app, url: `http://${formatHostPort(bound.address, bound.port)}` };
   };
+  return resource('api', open, ({ app }) => app.close());
 }
 
 /** The outbox relay and delivery; links in notifications go to --external-url, or to the HTTP API. */
-export function notificationsPart({ sql, logger, options }: Shared, httpUrl: string): Part<Notifications> {
-  return {
-    name: 'notifications',
-    start: () =>
-      startNotifications({
-        sql,
-        logger,
-        externalUrl: options.externalUrl ?? httpUrl,
-        redisUrl: options.redisUrl,
-        redisPrefix: options.redisPrefix,
-        pollMs: options.relayPollMs,
-      }),
-    stop: (notifications) => notifications.stop(),
-  };
+export function notificationsPart(
+  { sql, logger, options }: Shared,
+  httpUrl: () => string,
+): Resource<Notifications> {
+  const open = () =>
+    startNotifications({
+      sql,
+      logger,
+      externalUrl: options.externalUrl ?? httpUrl(),
+      redisUrl: options.redisUrl,
+      redisPrefix: options.redisPrefix,
+      pollMs: options.relayPollMs,
+    });
+  return resource('notifications', open, (notifications) => notifications.stop());
 }
 
 /** Each new policy revision goes down every open stream. */
-export function policyPushPart({ policy, registry }: Shared): Part<() => void> {
-  return {
-    name: 'policy push',
-    start: () =>
-      policy.onChange(() => {
-        for (const session of registry.sessions.values()) session.pushConfig(policy);
-      }),
-    stop: (unsubscribe) => unsubscribe(),
+export function policyPushPart({ policy, registry }: Shared): Part {
+  const push = () => {
+    for (const session of registry.sessions.values()) session.pushConfig(policy);
   };
+  return resource(
+    'policy push',
+    () => policy.onChange(push),
+    (unsubscribe) => unsubscribe(),
+  );
 }
 
 /** What the agent streams report besides what they store. */
@@ -157,20 +157,12 @@ export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'liveness'>;
 /** The agents' gRPC server behind its guard; at stop, open streams are told to come back later. */
 export function grpcPart(
   shared: Shared,
-  security: Security | undefined,
+  security: () => Security | undefined,
   events: SessionEvents,
-): Part<GrpcServer> {
+): Resource<GrpcServer> {
   const { options, sql, logger, registry, tests } = shared;
   const { limits } = options;
   const grpcLogger = logger.child({ component: 'grpc' });
-  const guard = createGuard({
-    ...(security && { tls: security.guard }),
-    streams: shared.streams,
-    enrollLimiter: new RateLimiter(limits.enrollBurst, limits.enrollRefillMs),
-    renewLimiter: new RateLimiter(limits.renewBurst, limits.renewRefillMs),
-    security: shared.security,
-    logger: grpcLogger,
-  });
   const deps: SessionDeps = {
     ...events,
     agents: shared.agents,
@@ -181,20 +173,28 @@ export function grpcPart(
     registry,
     logger: grpcLogger,
   };
-  return {
-    name: 'grpc',
-    start: () =>
-      startGrpcServer(options.grpcListen, deps, {
-        ...(security && { tls: security.certificates, enrollment: security.handlers }),
-        interceptors: [guard],
-      }),
-    async stop(server) {
-      for (const session of registry.sessions.values())
-        session.close(status.UNAVAILABLE, 'controller shutting down');
-      tests.close();
-      await server.stop();
-    },
+  const open = () => {
+    const tls = security();
+    const guard = createGuard({
+      ...(tls && { tls: tls.guard }),
+      streams: shared.streams,
+      enrollLimiter: new RateLimiter(limits.enrollBurst, limits.enrollRefillMs),
+      renewLimiter: new RateLimiter(limits.renewBurst, limits.renewRefillMs),
+      security: shared.security,
+      logger: grpcLogger,
+    });
+    return startGrpcServer(options.grpcListen, deps, {
+      ...(tls && { tls: tls.certificates, enrollment: tls.handlers }),
+      interceptors: [guard],
+    });
   };
+  const close = async (server: GrpcServer) => {
+    for (const session of registry.sessions.values())
+      session.close(status.UNAVAILABLE, 'controller shutting down');
+    tests.close();
+    await server.stop();
+  };
+  return resource('grpc', open, close);
 }
 
 /** Liveness judges agents once their streams can reach the controller. */
