@@ -84,6 +84,8 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
   let storeUpSince: Date | undefined;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
+  /** After stop, sessions still closing are remembered but not written: the store is going. */
+  let stopped = false;
 
   const storeFailed = (err: unknown, what: string) => {
     if (storeUpSince)
@@ -194,7 +196,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
       heardAt.set(agent.name, at);
       // A store that hangs must not hold up the agent's stream, nor pile up writes: while one is
       // in flight the agent's news stays in memory, which is what judging reads first.
-      if (!writing.has(agent.name)) writing.set(agent.name, record(agent, at));
+      if (!stopped && !writing.has(agent.name)) writing.set(agent.name, record(agent, at));
     },
   };
 
@@ -202,6 +204,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     ...port,
 
     start(): void {
+      stopped = false;
       timer = setInterval(() => {
         pass = pass.then(tick);
       }, options.intervalMs ?? 5_000);
@@ -214,6 +217,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     },
 
     async stop(): Promise<void> {
+      stopped = true;
       clearInterval(timer);
       await pass;
       await Promise.all(writing.values());
