@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_FILE, openAuditLog, type AuditRecord } from './audit.js';
+import { AUDIT_FILE, auditedCheck, openAuditLog, type AuditRecord } from './audit.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -15,7 +15,7 @@ afterEach(async () => {
 const record = (n: number): AuditRecord => ({
   at: new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString(),
   event: 'finished',
-  check: { id: 'c', name: 'c' },
+  check: auditedCheck({ id: 'c', name: 'c' }),
   response: { kind: 'reboot', target: 'host', status: 'suppressed', detail: `#${n}` },
 });
 

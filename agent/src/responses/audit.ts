@@ -5,12 +5,25 @@ import type { ResponseOutcome } from './outcome.js';
 /** `<state dir>/audit.jsonl`: one JSON line per response event, fsync'ed; rotated to `audit.jsonl.1`. */
 export const AUDIT_FILE = 'audit.jsonl';
 
+declare const audited: unique symbol;
+
+/**
+ * The check as an audit line names it: its id and name, nothing else. Only `auditedCheck` makes
+ * one, so a whole check (its spec's send bytes, its responses' arguments) cannot be handed to the
+ * audit log where a reference to it is expected.
+ */
+export type AuditedCheck = { readonly id: string; readonly name: string; readonly [audited]: true };
+
+export function auditedCheck(check: { id: string; name: string }): AuditedCheck {
+  return { id: check.id, name: check.name } as AuditedCheck;
+}
+
 export interface AuditRecord {
   /** ISO time the line was written. */
   at: string;
   /** `started` before a response runs anything; `finished` with its outcome (the only one for a denied response). */
   event: 'started' | 'finished';
-  check: { id: string; name: string };
+  check: AuditedCheck;
   response: Pick<ResponseOutcome, 'kind' | 'target'> & Partial<ResponseOutcome>;
 }
 

@@ -6,14 +6,14 @@ import { POWERSHELL } from '../probes/firewall/windows/powershell.js';
 import { fakeSystem, fixture, LINUX, WIN } from '../probes/firewall/testing/fixtures.js';
 import { INJECTION_CORPUS } from '../system/testing/corpus.js';
 import { parseResponsesConfig, type ResponsesConfigInput } from './allow.js';
-import { AUDIT_FILE, openAuditLog, type AuditRecord } from './audit.js';
+import { AUDIT_FILE, auditedCheck, openAuditLog, type AuditRecord } from './audit.js';
 import { RESTART_SCRIPT } from './commands.js';
 import { createResponder, type ResponseContext } from './executor.js';
 import { createRebootGuard, REBOOT_GUARD_FILE } from './guard.js';
 import type { ResponseSpec } from './spec.js';
 
 const HOUR = 3_600_000;
-const check = { id: 'web-https', name: 'web https' };
+const check = auditedCheck({ id: 'web-https', name: 'web https' });
 const down: ResponseContext = { check, last: { reason: 'refused' } };
 const ps = (script: string) => [...POWERSHELL.args, script];
 
@@ -141,6 +141,24 @@ describe('run-program', () => {
     const audited = JSON.stringify(await auditLines());
     expect(audited).not.toContain('hunter2');
     expect(outcome.commands[0]!.argv.slice(-2)).toEqual(['--password', '[redacted]']);
+  });
+
+  it('reports a runner that throws with its message redacted, in the outcome and the audit log', async () => {
+    const { system } = fakeSystem('linux');
+    const config = parseResponsesConfig({ allow: ['run-program'], programs: ['/opt/heal'] }, 'linux');
+    const responder = createResponder({
+      system: { ...system, run: () => Promise.reject(new Error('cannot run /opt/heal --token=tok-1')) },
+      config,
+      guard: createRebootGuard({ dir, options: config.reboot }),
+      audit: openAuditLog({ dir }),
+    });
+    const response: ResponseSpec = { kind: 'run-program', path: '/opt/heal', args: [], timeoutMs: 5_000 };
+    const outcome = await responder.execute(response, down);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      detail: 'run-program failed: cannot run /opt/heal --token=[redacted]',
+    });
+    expect(JSON.stringify(await auditLines())).not.toContain('tok-1');
   });
 });
 

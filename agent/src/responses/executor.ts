@@ -4,21 +4,17 @@ import { summarize, type FirewallProvider } from '../probes/firewall/provider.js
 import type { FirewallReport } from '../probes/firewall/report.js';
 import { selectProvider } from '../probes/firewall/select.js';
 import { FIREWALL_PROFILES, type FirewallProfile } from '../probes/firewall/spec.js';
+import { redactText } from '../system/redact.js';
 import type { SystemDeps } from '../system/system.js';
 import { deniedBecause, type ResponsesConfig } from './allow.js';
-import type { AuditSink } from './audit.js';
+import type { AuditedCheck, AuditSink } from './audit.js';
 import { rebootCommand, restartServiceCommand, runProgramCommand, type Built } from './commands.js';
 import type { GpoState, RebootGuard } from './guard.js';
 import type { ResponseOutcome } from './outcome.js';
 import { responseTarget, type ResponseSpec } from './spec.js';
 
-export interface CheckRef {
-  id: string;
-  name: string;
-}
-
 export interface ResponseContext {
-  check: CheckRef;
+  check: AuditedCheck;
   /** The check's latest result: the reboot guard reads Group Policy from a firewall report. */
   last: { reason?: string; firewall?: FirewallReport };
 }
@@ -112,9 +108,10 @@ export function createResponder(options: ResponderOptions): Responder {
         try {
           result = await perform(response, context);
         } catch (err) {
+          // Whatever threw may quote the arguments it was given; the detail reaches the audit log.
           result = {
             status: 'failed',
-            detail: `${response.kind} failed: ${(err as Error).message}`,
+            detail: `${response.kind} failed: ${redactText((err as Error).message)}`,
             commands: [],
           };
         }

@@ -7,13 +7,13 @@ import { fakeSystem, fixture, LINUX, WIN } from '../probes/firewall/testing/fixt
 import { probeFirewall, type FirewallProbeResult } from '../probes/firewall/probe.js';
 import { defaultFirewallSpec } from '../probes/firewall/spec.js';
 import { parseResponsesConfig, type ResponsesConfigInput } from './allow.js';
-import type { AuditRecord, AuditSink } from './audit.js';
+import { auditedCheck, type AuditRecord, type AuditSink } from './audit.js';
 import { createResponder } from './executor.js';
 import { createRebootGuard } from './guard.js';
 import { respond, type CheckResult } from './respond.js';
 import { firewallResponses, type ResponseSpec } from './spec.js';
 
-const check = { id: 'web-https', name: 'web https' };
+const check = auditedCheck({ id: 'web-https', name: 'web https' });
 const refused: CheckResult = {
   outcome: 'down',
   reason: 'refused',

@@ -1,7 +1,8 @@
 import type { FirewallReport } from '../probes/firewall/report.js';
 import type { ResponseVerdict } from '@portwarden/common/firewall';
 import type { Reason } from '@portwarden/common/reasons';
-import type { CheckRef, Responder } from './executor.js';
+import type { AuditedCheck } from './audit.js';
+import type { Responder } from './executor.js';
 import type { ResponseOutcome } from './outcome.js';
 import type { ResponseSpec } from './spec.js';
 
@@ -20,7 +21,7 @@ export interface Attempt<R extends CheckResult> {
 }
 
 export interface RespondOutcome<R extends CheckResult> {
-  check: CheckRef;
+  check: AuditedCheck;
   /** The result that reached the threshold. */
   trigger: R;
   attempts: Attempt<R>[];
@@ -46,7 +47,7 @@ export interface RespondOutcome<R extends CheckResult> {
  * is no escalation past a "no". Never throws (the responder and probes never do).
  */
 export async function respond<R extends CheckResult>(
-  check: CheckRef,
+  check: AuditedCheck,
   trigger: R,
   probe: () => Promise<R>,
   responses: readonly ResponseSpec[],

@@ -1,12 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createLogger } from '@portwarden/common/logger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../config/config.js';
 import { defaultPortSpec } from '../probes/port/spec.js';
 import type { ProbeResult } from '../probes/probe.js';
 import { fakeSystem, LINUX } from '../probes/firewall/testing/fixtures.js';
 import { parseResponsesConfig, type ResponsesConfigInput } from './allow.js';
+import { AUDIT_FILE, openAuditLog, type AuditRecord } from './audit.js';
 import { createResponder } from './executor.js';
 import { createRebootGuard } from './guard.js';
 import { createRounds } from './round.js';
@@ -139,5 +141,63 @@ describe('rounds', () => {
     });
     expect(result).not.toHaveProperty('response');
     expect(probes()).toBe(1);
+  });
+});
+
+describe('the audit log of a round', () => {
+  const planted = { send: 's3cr3t-planted', password: 'hunter2-planted', token: 'tok-planted' };
+  const args = [`--password=${planted.password}`, '--token', planted.token];
+  const secretive: CheckSpec = {
+    ...check(1),
+    kind: 'port',
+    responses: [{ kind: 'run-program', path: '/opt/heal', args, timeoutMs: 5000 }],
+    spec: defaultPortSpec({ host: '127.0.0.1', port: 80, send: `AUTH token=${planted.send}\r\n` }),
+  };
+
+  /** The value in clear text, or as the bytes of a Uint8Array in JSON (`{"0":115,"1":51,...}`). */
+  const leaks = (text: string, value: string) =>
+    text.includes(value) || text.replace(/"\d+":/g, '').includes([...Buffer.from(value)].join(','));
+
+  async function respondOnce() {
+    const { system, fake } = fakeSystem('linux');
+    fake.on('/opt/heal', args, { exitCode: 1, stderr: `login refused: password=${planted.password}` });
+    const config = parseResponsesConfig({ allow: ['run-program'], programs: ['/opt/heal'] }, 'linux');
+    const logged: string[] = [];
+    const responder = createResponder({
+      system,
+      config,
+      guard: createRebootGuard({ dir, options: config.reboot }),
+      audit: openAuditLog({ dir }),
+      logger: createLogger({ name: 'agent', level: 'debug', destination: { write: (l) => logged.push(l) } }),
+    });
+    const result = await createRounds({ probe: async () => down, responder })(secretive, signal);
+    const audit = await readFile(path.join(dir, AUDIT_FILE), 'utf8');
+    return { result, audit, logged: logged.join('') };
+  }
+
+  it('holds the check as {id, name} and the arguments redacted, and no planted secret', async () => {
+    const { result, audit } = await respondOnce();
+    expect(result.response?.verdict).toBe('failed');
+    for (const value of Object.values(planted)) expect(leaks(audit, value), value).toBe(false);
+    const lines = audit
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord);
+    expect(lines.map((l) => [l.event, l.check])).toEqual([
+      ['started', { id: 'web', name: 'Web' }],
+      ['finished', { id: 'web', name: 'Web' }],
+    ]);
+    expect(lines[1]!.response.commands).toEqual([
+      expect.objectContaining({
+        argv: ['/opt/heal', '--password=[redacted]', '--token', '[redacted]'],
+        output: 'login refused: password=[redacted]',
+      }),
+    ]);
+  });
+
+  it('logs the round without a planted secret', async () => {
+    const { logged } = await respondOnce();
+    expect(logged).toContain('"check":"web"');
+    for (const value of Object.values(planted)) expect(leaks(logged, value), value).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { ResponseVerdict } from '@portwarden/common/firewall';
 import type { CheckSpec } from '../config/config.js';
 import type { ProbeResult } from '../probes/probe.js';
+import { auditedCheck } from './audit.js';
 import type { Responder } from './executor.js';
 import type { ResponseOutcome } from './outcome.js';
 import { respond, type CheckResult, type RespondOutcome } from './respond.js';
@@ -55,7 +56,7 @@ export function createRounds(deps: RoundDeps) {
     if (count !== check.failuresBeforeAlert || !responds || signal.aborted)
       return { ...first, consecutiveFailures: count, responds };
     const outcome = await respond<ProbeResult>(
-      check,
+      auditedCheck(check),
       first,
       () => deps.probe(check, signal),
       check.responses,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESPONSES_CONFIG_DEFAULTS } from '../../../responses/allow.js';
-import { openAuditLog } from '../../../responses/audit.js';
+import { auditedCheck, openAuditLog } from '../../../responses/audit.js';
 import { createResponder } from '../../../responses/executor.js';
 import { createRebootGuard } from '../../../responses/guard.js';
 import { respond } from '../../../responses/respond.js';
@@ -100,7 +100,7 @@ describe.skipIf(!root)('Linux providers for real, in a network namespace', () =>
       guard: createRebootGuard({ dir, options: RESPONSES_CONFIG_DEFAULTS.reboot }),
       audit,
     });
-    const check = { id: `fw-${provider}`, name: `firewall (${provider})` };
+    const check = auditedCheck({ id: `fw-${provider}`, name: `firewall (${provider})` });
     const outcome = await respond(
       check,
       down,
