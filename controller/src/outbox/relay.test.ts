@@ -12,7 +12,6 @@ import { deleteRedisPrefix } from '../notify/testing/redis.js';
 import { TEST_REDIS_URL, testRedisPrefix } from '../testing/db.js';
 import type { IncidentEvent } from '../state/event.js';
 import { createOutboxStore } from '../store/outbox.js';
-import { createChannelRoutes } from '../store/policy-revisions.js';
 import { createRelay } from './relay.js';
 import type { OutboxSink } from './sink.js';
 import { createTestStore, insertOutboxEvent, pendingOutboxIds, type TestStore } from './testing/fixtures.js';
@@ -115,7 +114,6 @@ describe('relay', () => {
       await insertOutboxEvent(store.sql, { channels: [{ log: {} }] }),
       await insertOutboxEvent(store.sql, { channels: [{ log: {} }, { log: {} }] }),
     ];
-    const routes = createChannelRoutes(store.sql);
     const down = createQueueSink({ redisUrl: `redis://127.0.0.1:${await closedPort()}`, prefix });
     const up = createQueueSink({ redisUrl: TEST_REDIS_URL, prefix });
     const failures = createRecorder<unknown>();
