@@ -29,7 +29,7 @@ export function createController(input: ControllerOptions) {
   const liveness = createLivenessMonitor({
     store: createLivenessStore(sql),
     logger,
-    settings: () => livenessSettings(policy.current()?.policy),
+    settings: () => livenessSettings(policy.current()),
     onEvents,
     intervalMs: options.livenessIntervalMs,
   });

@@ -193,7 +193,7 @@ async function handle(
   switch (body?.$case) {
     case 'results': {
       const results = validateResults(body.value.results);
-      const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current()?.policy, results);
+      const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current(), results);
       if (outcome.events > 0) deps.onEvents();
       session.acknowledge({ committed: results.map((r) => r.seq) });
       return;

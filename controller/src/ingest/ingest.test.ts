@@ -9,7 +9,10 @@ import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import { ingestBatch } from './ingest.js';
 import type { IncomingResult, IngestAgent, IngestStore } from './types.js';
 
-const policy = parsePolicy(`
+/** A policy as the controller holds it: revision 1 routes the events. */
+const inForce = (source: string) => ({ revision: 1, policy: parsePolicy(source) });
+
+const policy = inForce(`
 alertGroups: { ops: { name: Ops, channels: [{ log: {} }] } }
 checks:
   - { name: smtp, port: 25, failuresBeforeAlert: 3, alertGroup: ops }
@@ -114,8 +117,39 @@ describe('ingestBatch', () => {
   });
 });
 
+describe('the outbox payload', () => {
+  it("names the alert group and the policy revision, never a channel's config", async () => {
+    const routed = {
+      revision: 7,
+      policy: parsePolicy(`
+alertGroups:
+  pager: { name: Pager, channels: [{ webhook: { url: 'http://127.0.0.1:9/hook', headers: { Authorization: 'Bearer planted-b4d' } } }] }
+checks: [{ name: pop3, port: 110, alertGroup: pager }]
+`),
+    };
+    const record = await createAgentStore(sql).connect({
+      name: 'mail-2',
+      labels: {},
+      os: 'linux',
+      hostname: 'mail-2.example',
+      agentVersion: '0.1.0',
+      configRevision: 0,
+    });
+    const mail = { id: record.id, name: record.name, hostname: record.hostname, labels: record.labels };
+    const down: IncomingResult = { ...result('down'), seq: 1, checkId: 'pop3' };
+    expect((await ingestBatch(createIngestStore(sql), mail, routed, [down])).events).toBe(1);
+    const [row] = await sql<{ payload: Record<string, unknown>; text: string }[]>`
+      SELECT o.payload, o.payload::text AS text FROM outbox o JOIN incidents i ON i.id = o.incident_id
+      WHERE i.agent_id = ${mail.id}`;
+    expect(row!.payload).toMatchObject({ alertGroup: { id: 'pager', name: 'Pager' }, policyRevision: 7 });
+    expect(row!.text).not.toContain('channels');
+    expect(row!.text).not.toContain('planted-b4d');
+    expect(row!.text).not.toContain('127.0.0.1:9');
+  });
+});
+
 describe('an agent whose clock is off', () => {
-  const skewPolicy = parsePolicy(`
+  const skewPolicy = inForce(`
 alertGroups: { ops: { channels: [{ log: {} }] } }
 checks: [{ name: imap, port: 143, alertGroup: ops }]
 `);

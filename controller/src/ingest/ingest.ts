@@ -1,9 +1,4 @@
-import {
-  respondsFirst,
-  type ResolvedAlertGroup,
-  type ResolvedCheck,
-  type ResolvedPolicy,
-} from '@portwarden/common/policy/resolved';
+import { respondsFirst, type ResolvedCheck, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import { bookTransition } from '../state/book.js';
 import { incidentResponse, type Cause, type Subject } from '../state/event.js';
 import { nextState, type Observation } from '../state/next-state.js';
@@ -33,7 +28,7 @@ export interface IngestOutcome {
 export async function ingestBatch(
   store: IngestStore,
   agent: IngestAgent,
-  policy: ResolvedPolicy | undefined,
+  inForce: PolicyInForce | undefined,
   results: IncomingResult[],
   /** The controller's time of receipt: incidents are booked by it, never by the agent's clock. */
   receivedAt: Date = new Date(),
@@ -44,14 +39,9 @@ export async function ingestBatch(
     const states = await tx.lockStates(agent.id, [...byCheck.keys()]);
     let events = 0;
     for (const [checkId, checkResults] of byCheck) {
-      const check = policy?.checks.find((c) => c.id === checkId);
+      const check = inForce?.policy.checks.find((c) => c.id === checkId);
       if (!check) continue; // a check removed from the policy: keep its results, stop deciding on them
-      const group = policy!.alertGroups[check.alertGroup] ?? {
-        id: check.alertGroup,
-        name: check.alertGroup,
-        channels: [],
-      };
-      const subject = checkSubject(agent, check, group);
+      const subject = checkSubject(agent, check, inForce!);
       events += await advance(tx, subject, check, states.get(checkId), checkResults, receivedAt);
     }
     return { stored: fresh.size, events };
@@ -116,14 +106,27 @@ function cause(result: IncomingResult): Cause {
 }
 
 /** What an incident of this check is about; a firewall check's host is the agent's. */
-function checkSubject(agent: IngestAgent, check: ResolvedCheck, group: ResolvedAlertGroup): Subject {
+/** The policy in force and its revision, which routes the events of this batch. */
+export interface PolicyInForce {
+  revision: number;
+  policy: ResolvedPolicy;
+}
+
+function checkSubject(
+  agent: IngestAgent,
+  check: ResolvedCheck,
+  { revision, policy }: PolicyInForce,
+): Subject {
+  const group = policy.alertGroups[check.alertGroup];
   return {
     agent,
     check:
       check.kind === 'firewall'
         ? { id: check.id, name: check.name, host: agent.hostname || agent.name, port: 0, kind: 'firewall' }
         : { id: check.id, name: check.name, host: check.host, port: check.port },
-    group,
+    // A group unknown to the revision (impossible after validation) still books, tells nobody.
+    group: { id: check.alertGroup, name: group?.name ?? check.alertGroup },
+    policyRevision: revision,
   };
 }
 

@@ -12,7 +12,10 @@ import { ingestBatch } from './ingest.js';
 import type { ResponseReport } from './reports.js';
 import type { IncomingResult, IngestAgent } from './types.js';
 
-const policy = parsePolicy(`
+/** A policy as the controller holds it: revision 1 routes the events. */
+const inForce = (source: string) => ({ revision: 1, policy: parsePolicy(source) });
+
+const policy = inForce(`
 alertGroups: { ops: { channels: [{ log: {} }] } }
 defaults: { alertGroup: ops, failuresBeforeAlert: 2 }
 checks:

@@ -1,8 +1,7 @@
 import type { Logger } from '@portwarden/common/logger';
 import type { Labels } from '@portwarden/common/labels';
-import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
 import { bookTransition, type IncidentBook } from '../state/book.js';
-import type { Subject } from '../state/event.js';
+import type { EventGroup, Subject } from '../state/event.js';
 import { judgeLiveness, LIVENESS_THRESHOLDS, livenessCheck, livenessState } from '../state/liveness.js';
 import { nextState } from '../state/next-state.js';
 
@@ -10,7 +9,9 @@ export interface LivenessSettings {
   /** Silence after which an agent is unreachable. @default 30000 (3 missed heartbeats of 10 s) */
   silenceMs: number;
   /** Who is told; undefined records the incident without notifying. */
-  alertGroup: ResolvedAlertGroup | undefined;
+  alertGroup: EventGroup | undefined;
+  /** The policy revision the group comes from. */
+  policyRevision: number;
 }
 
 export interface LivenessAgent {
@@ -93,10 +94,11 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     storeUpSince = undefined;
   };
 
-  const subject = (agent: LivenessAgent, group: ResolvedAlertGroup | undefined): Subject => ({
+  const subject = (agent: LivenessAgent, settings: LivenessSettings): Subject => ({
     agent,
     check: livenessCheck(agent.hostname),
-    group,
+    group: settings.alertGroup,
+    policyRevision: settings.policyRevision,
   });
 
   /** Opens an incident for one quiet agent if it is silent; returns outbox rows written. */
@@ -121,7 +123,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     const prev = livenessState(undefined, agent.lastSeenAt);
     const decision = nextState(prev, verdict.observation, LIVENESS_THRESHOLDS);
     const cause = { reason: 'agent-unreachable', detail: verdict.detail };
-    const booked = await bookTransition(tx, subject(agent, settings.alertGroup), {
+    const booked = await bookTransition(tx, subject(agent, settings), {
       prev,
       decision,
       incidentId: null,
@@ -154,7 +156,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     const open = await tx.heard(agentId, at);
     if (!open) return 0;
     const prev = livenessState(open, open.agent.lastSeenAt);
-    const booked = await bookTransition(tx, subject(open.agent, options.settings().alertGroup), {
+    const booked = await bookTransition(tx, subject(open.agent, options.settings()), {
       prev,
       decision: nextState(prev, { outcome: 'up', at }, LIVENESS_THRESHOLDS),
       incidentId: open.incidentId,

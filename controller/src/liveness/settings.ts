@@ -1,11 +1,15 @@
-import { POLICY_DEFAULTS, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import { POLICY_DEFAULTS } from '@portwarden/common/policy/resolved';
+import type { PolicyInForce } from '../ingest/ingest.js';
 import type { LivenessSettings } from './monitor.js';
 
 /** Silence and routing for "agent unreachable", from the policy's `liveness` section. */
-export function livenessSettings(policy: ResolvedPolicy | undefined): LivenessSettings {
-  const groupId = policy?.liveness?.alertGroup;
+export function livenessSettings(inForce: PolicyInForce | undefined): LivenessSettings {
+  const liveness = inForce?.policy.liveness;
+  const group =
+    liveness?.alertGroup === undefined ? undefined : inForce?.policy.alertGroups[liveness.alertGroup];
   return {
-    silenceMs: policy?.liveness?.silenceMs ?? POLICY_DEFAULTS.livenessSilenceMs,
-    alertGroup: groupId === undefined ? undefined : policy?.alertGroups[groupId],
+    silenceMs: liveness?.silenceMs ?? POLICY_DEFAULTS.livenessSilenceMs,
+    alertGroup: group && { id: group.id, name: group.name },
+    policyRevision: inForce?.revision ?? 0,
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
+import type { ChannelDocument } from '@portwarden/common/policy/schema';
 import type { IncidentEvent } from '../state/event.js';
+import type { ChannelRoutes } from './routes.js';
 import type { Channel } from './channels/channel.js';
 import { createChannelRegistry } from './channels/registry.js';
 import { createDeliver, decideDedup, type Gate } from './deliver.js';
@@ -44,18 +46,28 @@ const event = {
   incidentId: 9,
   check: { id: 'ssh', name: 'SSH', host: '127.0.0.1', port: 22 },
   agent: { name: 'a1', hostname: 'a1', labels: {} },
-  alertGroup: { id: 'ops', name: 'Ops', channels: [{ test: {} }] },
+  alertGroup: { id: 'ops', name: 'Ops' },
+  policyRevision: 3,
   reason: 'refused',
   detail: '',
   consecutiveFailures: 1,
   startsAt: '2026-11-21T10:00:00.000Z',
 } as unknown as IncidentEvent;
 
+/** Channels by revision and group, as policy_revisions holds them. */
+function routesOf(byRevision: Record<number, Record<string, ChannelDocument[]>>): ChannelRoutes {
+  return { channels: async (revision, groupId) => byRevision[revision]?.[groupId] ?? [] };
+}
+
 function setup(failures: Error[] = [], gates?: Gate[]) {
   const log = memoryLog();
   const channel = scriptedChannel(failures);
   const deliver = createDeliver({
     log,
+    routes: routesOf({
+      3: { ops: [{ test: {} } as unknown as ChannelDocument] },
+      4: { ops: [{ pager: {} } as unknown as ChannelDocument] },
+    }),
     logger: silentLogger(),
     externalUrl: 'http://127.0.0.1',
     channels: createChannelRegistry([channel]),
@@ -120,13 +132,20 @@ describe('createDeliver', () => {
 
   it('fails an unknown channel kind for good instead of retrying it', async () => {
     const { log, deliver } = setup();
-    const odd = {
-      ...event,
-      alertGroup: { ...event.alertGroup, channels: [{ pager: {} }] },
-    } as unknown as IncidentEvent;
+    const odd: IncidentEvent = { ...event, policyRevision: 4 };
     const outcome = await deliver({ event: odd, channelIndex: 0, attempt: 1, maxAttempts: 8 });
     expect(outcome).toMatchObject({ status: 'failed', channelKey: 'ops#0:pager' });
     expect(log.rows[0]!.error).toMatch(/unknown channel kind "pager"/);
+  });
+
+  it("reads the channel from the event's policy revision, and fails for good when it has none", async () => {
+    const { channel, log, deliver } = setup();
+    expect((await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 8 })).status).toBe('sent');
+    expect(channel.sent).toBe(1);
+    const lost: IncidentEvent = { ...event, outboxId: 2, policyRevision: 99 };
+    const outcome = await deliver({ event: lost, channelIndex: 0, attempt: 1, maxAttempts: 8 });
+    expect(outcome).toMatchObject({ status: 'failed', channelKey: 'ops#0:missing' });
+    expect(log.rows.at(-1)!.error).toContain('policy revision 99 has no channel #0');
   });
 
   it('runs extra gates first and stops at the first reason', async () => {

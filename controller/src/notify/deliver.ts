@@ -5,6 +5,7 @@ import type { SendContext } from './channels/channel.js';
 import { createChannelRegistry, type ChannelRegistry } from './channels/registry.js';
 import { channelKey, channelKind } from './keys.js';
 import type { NotificationLog, NotificationRecord } from './nflog.js';
+import type { ChannelRoutes } from './routes.js';
 import { ChannelConfigError, classifyError, shouldRetry, type DeliveryError } from './retry.js';
 
 /**
@@ -30,7 +31,7 @@ export interface DeliveryRequest {
 
 /** A request with its channel looked up and its key derived. */
 export interface Delivery extends DeliveryRequest {
-  /** Undefined when the alert group has no channel at that index (a corrupt payload). */
+  /** Undefined when the event's revision has no such channel for its group (a corrupt payload). */
   channel: ChannelDocument | undefined;
   kind: string;
   channelKey: string;
@@ -54,6 +55,8 @@ export interface Gate {
 
 export interface DeliverOptions {
   log: NotificationLog;
+  /** Where each event's channels are read, at the moment of sending. */
+  routes: ChannelRoutes;
   /** Base URL of the controller's web UI: `externalURL` and `generatorURL` in webhooks. */
   externalUrl: string;
   logger: Logger;
@@ -69,7 +72,7 @@ export function createDeliver(options: DeliverOptions): Deliver {
   const gates = options.gates ?? [dedupGate(options.log)];
   const context: SendContext = { logger, externalUrl: options.externalUrl };
   return async (request) => {
-    const delivery = describe(request);
+    const delivery = await describe(request, options.routes);
     for (const gate of gates) {
       const reason = await gate.check(delivery);
       if (reason)
@@ -95,8 +98,9 @@ export function decideDedup(prior: NotificationRecord | undefined): SkipReason |
   return prior.status === 'sent' ? 'already-sent' : 'already-failed';
 }
 
-function describe(request: DeliveryRequest): Delivery {
-  const channel = request.event.alertGroup.channels[request.channelIndex];
+async function describe(request: DeliveryRequest, routes: ChannelRoutes): Promise<Delivery> {
+  const { event } = request;
+  const channel = (await routes.channels(event.policyRevision, event.alertGroup.id))[request.channelIndex];
   const kind = channel ? channelKind(channel) : 'missing';
   const key = channelKey(request.event.alertGroup.id, request.channelIndex, kind);
   return { ...request, channel, kind, channelKey: key };
@@ -111,7 +115,7 @@ async function send(
   try {
     if (!delivery.channel) {
       throw new ChannelConfigError(
-        `alert group "${delivery.event.alertGroup.id}" has no channel #${delivery.channelIndex}`,
+        `alert group "${delivery.event.alertGroup.id}" of policy revision ${delivery.event.policyRevision} has no channel #${delivery.channelIndex}`,
       );
     }
     await channels

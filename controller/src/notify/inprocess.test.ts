@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import { createOutboxStore } from '../store/outbox.js';
+import { createChannelRoutes } from '../store/policy-revisions.js';
 import { createRelay } from '../outbox/relay.js';
 import { createTestStore, insertOutboxEvent, type TestStore } from '../outbox/testing/fixtures.js';
 import { buildAlertmanagerMessage } from './alertmanager.js';
@@ -29,11 +30,20 @@ beforeAll(async () => {
   const captured = captureLogger('info');
   lines = captured.lines;
   const watched = observeDeliver(
-    createDeliver({ log: createPgNotificationLog(store.sql), externalUrl, logger: captured.logger }),
+    createDeliver({
+      log: createPgNotificationLog(store.sql),
+      routes: createChannelRoutes(store.sql),
+      externalUrl,
+      logger: captured.logger,
+    }),
   );
   deliver = watched.deliver;
   outcomes = watched.outcomes;
-  sink = createInProcessSink({ deliver, logger: silentLogger(), retry });
+  sink = createInProcessSink({
+    deliver,
+    logger: silentLogger(),
+    retry,
+  });
 });
 
 afterAll(async () => {
@@ -88,9 +98,9 @@ describe('in-process sink', () => {
 
   it('ignores an event already in flight and skips one already sent', async () => {
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/twice')] });
-    await Promise.all([sink.enqueue(event), sink.enqueue(event)]);
+    await Promise.all([sink.enqueue(event, 1), sink.enqueue(event, 1)]);
     await sink.idle();
-    await sink.enqueue(event);
+    await sink.enqueue(event, 1);
     await sink.idle();
 
     expect(receiver.on('/twice')).toHaveLength(1);
@@ -100,7 +110,7 @@ describe('in-process sink', () => {
   it('retries a 500 with the retry policy and records the attempts', async () => {
     receiver.script('/flaky', [{ status: 500 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/flaky')] });
-    await sink.enqueue(event);
+    await sink.enqueue(event, 1);
     await sink.idle();
 
     expect(receiver.on('/flaky')).toHaveLength(2);
@@ -111,7 +121,7 @@ describe('in-process sink', () => {
   it('gives up after the last attempt and records why', async () => {
     receiver.script('/down', [{ status: 503 }, { status: 503 }, { status: 503 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/down')] });
-    await sink.enqueue(event);
+    await sink.enqueue(event, 1);
     await sink.idle();
 
     expect(receiver.on('/down')).toHaveLength(3);
@@ -123,7 +133,7 @@ describe('in-process sink', () => {
   it('does not retry a 400', async () => {
     receiver.script('/bad', [{ status: 400, body: 'missing field alerts' }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/bad')] });
-    await sink.enqueue(event);
+    await sink.enqueue(event, 1);
     await sink.idle();
 
     expect(receiver.on('/bad')).toHaveLength(1);
@@ -133,16 +143,20 @@ describe('in-process sink', () => {
   });
 
   it('drops pending retries on close without recording them', async () => {
-    const slow = createInProcessSink({ deliver, logger: silentLogger(), retry: { baseDelayMs: 60_000 } });
+    const slow = createInProcessSink({
+      deliver,
+      logger: silentLogger(),
+      retry: { baseDelayMs: 60_000 },
+    });
     receiver.script('/later', [{ status: 502 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/later')] });
-    await slow.enqueue(event);
+    await slow.enqueue(event, 1);
     await untilStatuses(event.outboxId, 1);
     await slow.close();
     await slow.idle();
 
     expect(statuses(event.outboxId)).toEqual(['retry']);
     expect(await rows(event.outboxId)).toEqual([]);
-    await expect(slow.enqueue(event)).rejects.toThrow(/closed/);
+    await expect(slow.enqueue(event, 1)).rejects.toThrow(/closed/);
   });
 });

@@ -72,12 +72,12 @@ export function createInProcessSink(options: InProcessSinkOptions): InProcessSin
   }
 
   return {
-    async enqueue(event) {
+    async enqueue(event, channelCount) {
       if (closed) throw new Error('the in-process notifier is closed');
-      event.alertGroup.channels.forEach((_, channelIndex) => {
+      for (let channelIndex = 0; channelIndex < channelCount; channelIndex += 1) {
         const id = deliveryJobId(event.outboxId, channelIndex);
         if (!timers.has(id)) start(id, event, channelIndex, 1);
-      });
+      }
     },
     idle() {
       if (timers.size === 0) return Promise.resolve();

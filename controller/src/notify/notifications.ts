@@ -4,7 +4,8 @@ import { createInProcessSink } from './inprocess.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
 import { createNotifyWorker, createQueueSink } from './queue.js';
 import { createRelay } from '../outbox/relay.js';
-import { createOutboxStore } from '../store/outbox.js';
+import { createOutboxEvents, createOutboxStore } from '../store/outbox.js';
+import { createChannelRoutes } from '../store/policy-revisions.js';
 import type { Sql } from '../store/db.js';
 
 export interface NotificationsOptions {
@@ -28,15 +29,18 @@ export function startNotifications(options: NotificationsOptions): Notifications
   const { sql, redisUrl, redisPrefix: prefix } = options;
   // Each notify module names its own component; they all take the parent logger.
   const logger = options.logger;
+  const routes = createChannelRoutes(sql);
   const deliver = createDeliver({
     log: createPgNotificationLog(sql),
+    routes,
     externalUrl: options.externalUrl,
     logger,
   });
   const sink = redisUrl
     ? createQueueSink({ redisUrl, prefix, logger })
     : createInProcessSink({ deliver, logger });
-  const worker = redisUrl ? createNotifyWorker({ redisUrl, prefix, deliver, logger }) : undefined;
+  const events = createOutboxEvents(sql);
+  const worker = redisUrl ? createNotifyWorker({ redisUrl, prefix, deliver, events, logger }) : undefined;
   const relay = createRelay({
     store: createOutboxStore(sql),
     sink,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../state/event.js';
-import { createOutboxStore } from '../store/outbox.js';
+import { createOutboxEvents, createOutboxStore } from '../store/outbox.js';
 import { createRelay, type Relay } from '../outbox/relay.js';
 import type { OutboxSink } from '../outbox/sink.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../outbox/testing/fixtures.js';
 import { TEST_REDIS_URL, testRedisPrefix } from '../testing/db.js';
 import { buildAlertmanagerMessage } from './alertmanager.js';
+import { createChannelRoutes } from '../store/policy-revisions.js';
 import { createDeliver } from './deliver.js';
 import { deliveryJobId } from './keys.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
@@ -51,8 +52,8 @@ const relayed = createRecorder<number>();
 
 function counting(target: OutboxSink): OutboxSink {
   return {
-    async enqueue(event) {
-      await target.enqueue(event);
+    async enqueue(event, channelCount) {
+      await target.enqueue(event, channelCount);
       relayed.push(event.outboxId);
     },
   };
@@ -81,7 +82,8 @@ function webhook(path: string, extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   store = await createTestStore();
   receiver = await startReceiver();
-  const deliver = createDeliver({ log: createPgNotificationLog(store.sql), externalUrl, logger });
+  const routes = createChannelRoutes(store.sql);
+  const deliver = createDeliver({ log: createPgNotificationLog(store.sql), routes, externalUrl, logger });
   const watched = observeDeliver(deliver);
   outcomes = watched.outcomes;
   sink = createQueueSink({ redisUrl: TEST_REDIS_URL, prefix, retry });
@@ -89,6 +91,7 @@ beforeAll(async () => {
     redisUrl: TEST_REDIS_URL,
     prefix,
     deliver: watched.deliver,
+    events: createOutboxEvents(store.sql),
     logger,
     concurrency: 4,
   });
@@ -145,12 +148,41 @@ describe('outbox to webhook through BullMQ', () => {
     expect(await pendingOutboxIds(store.sql)).not.toContain(event.outboxId);
   });
 
+  it('keeps ids only in Redis: no event text, no channel config, no header value', async () => {
+    const event = await insertOutboxEvent(store.sql, {
+      channels: [webhook('/ids', { headers: { Authorization: 'Bearer planted-c0ffee' } })],
+    });
+    relay.wake();
+    await untilFinal(event.outboxId);
+    expect(receiver.on('/ids')[0]!.headers.authorization).toBe('Bearer planted-c0ffee');
+    const job = await jobOf(event);
+    expect(Object.keys(job.data).sort()).toEqual(['channelIndex', 'outboxId', 'retry']);
+    // Everything the queue wrote under its prefix, read back raw.
+    const keys = await inspectRedis.keys(`${prefix}:*`);
+    const dump: string[] = [];
+    for (const key of keys) {
+      const type = await inspectRedis.type(key);
+      dump.push(key);
+      if (type === 'hash') dump.push(JSON.stringify(await inspectRedis.hgetall(key)));
+      else if (type === 'string') dump.push((await inspectRedis.get(key)) ?? '');
+      else if (type === 'list') dump.push(JSON.stringify(await inspectRedis.lrange(key, 0, -1)));
+      else if (type === 'stream') dump.push(JSON.stringify(await inspectRedis.xrange(key, '-', '+')));
+    }
+    const text = dump.join('\n');
+    expect(text).toContain(deliveryJobId(event.outboxId, 0)); // the dump did read this job
+    for (const leak of ['planted-c0ffee', '/ids', event.agent.name]) expect(text).not.toContain(leak);
+  });
+
   it('sends once per event although a second relay runs and the events are added again', async () => {
     const events: IncidentEvent[] = [];
     for (let i = 0; i < 10; i += 1)
       events.push(await insertOutboxEvent(store.sql, { channels: [webhook('/many')] }));
     const ids = events.map((event) => event.outboxId);
-    const replica = createQueueSink({ redisUrl: TEST_REDIS_URL, prefix, retry });
+    const replica = createQueueSink({
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      retry,
+    });
     const second = createRelay({
       store: createOutboxStore(store.sql),
       sink: counting(replica),
@@ -168,7 +200,7 @@ describe('outbox to webhook through BullMQ', () => {
     await replica.close();
 
     // A replica re-adding the same events (a relay crash before its commit) adds nothing.
-    for (const event of events) await sink.enqueue(event);
+    for (const event of events) await sink.enqueue(event, 1);
     const sentinel = await insertOutboxEvent(store.sql, { channels: [webhook('/many')] });
     relay.wake();
     await untilFinal(sentinel.outboxId);

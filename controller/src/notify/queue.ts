@@ -20,11 +20,20 @@ export const DEFAULT_PREFIX = 'portwarden';
 const BACKOFF_TYPE = 'portwarden';
 const DAY_SECONDS = 86_400;
 
-/** One job: an event for one channel, with the retry policy it was enqueued under. */
+/**
+ * One job: an outbox event for one channel, with the retry policy it was enqueued under. Ids only:
+ * the worker reads the event from the outbox and the channel from the event's policy revision, so
+ * nothing in Redis holds an event's text or a channel's config.
+ */
 export interface NotifyJobData {
-  event: IncidentEvent;
+  outboxId: number;
   channelIndex: number;
   retry: RetryPolicy;
+}
+
+/** Where a worker reads the event of a job; store/outbox.ts. */
+export interface OutboxEvents {
+  event(outboxId: number): Promise<IncidentEvent | undefined>;
 }
 
 /** The queue cannot take jobs now (Redis down or slow); the relay keeps the rows and retries. */
@@ -74,11 +83,11 @@ export function createQueueSink(options: QueueSinkOptions): QueueSink {
   const logger = options.logger?.child({ component: 'notify-queue' });
   queue.on('error', (err) => logger?.debug({ err }, 'notification queue connection error'));
   return {
-    async enqueue(event) {
+    async enqueue(event, channelCount) {
       await whenReady(redis, timeoutMs);
-      const jobs = event.alertGroup.channels.map((_, channelIndex) => ({
+      const jobs = Array.from({ length: channelCount }, (_, channelIndex) => ({
         name: event.event,
-        data: { event, channelIndex, retry },
+        data: { outboxId: event.outboxId, channelIndex, retry },
         opts: jobOptions(event.outboxId, channelIndex, retry),
       }));
       if (jobs.length > 0) await withTimeout(queue.addBulk(jobs), timeoutMs);
@@ -113,6 +122,8 @@ export interface NotifyWorkerOptions {
   queueName?: string;
   /** The pipeline, from `createDeliver`. */
   deliver: Deliver;
+  /** Where the worker reads each job's event. */
+  events: OutboxEvents;
   logger: Logger;
   /** Notifications this worker sends in parallel. @default 10 */
   concurrency?: number;
@@ -129,7 +140,7 @@ export function createNotifyWorker(options: NotifyWorkerOptions): NotifyWorker {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const worker = new Worker<NotifyJobData>(
     options.queueName ?? DEFAULT_QUEUE_NAME,
-    (job) => processJob(job, options.deliver, logger),
+    (job) => processJob(job, options, logger),
     {
       connection: redis,
       prefix: options.prefix ?? DEFAULT_PREFIX,
@@ -166,13 +177,20 @@ export function createNotifyWorker(options: NotifyWorkerOptions): NotifyWorker {
  * our backoff); `failed` is already recorded and throws UnrecoverableError so that BullMQ keeps
  * the job as failed without retrying it.
  */
-async function processJob(job: Job<NotifyJobData>, deliver: Deliver, logger: Logger): Promise<string> {
+async function processJob(
+  job: Job<NotifyJobData>,
+  { deliver, events }: Pick<NotifyWorkerOptions, 'deliver' | 'events'>,
+  logger: Logger,
+): Promise<string> {
   const attempt = job.attemptsMade + 1;
   const maxAttempts = job.opts.attempts ?? 1;
   let outcome;
   try {
+    const event = await events.event(job.data.outboxId);
+    // Outbox rows are never deleted while their jobs live: a missing one is a corrupt job.
+    if (!event) throw new UnrecoverableError(`outbox event ${job.data.outboxId} does not exist`);
     outcome = await deliver({
-      event: job.data.event,
+      event,
       channelIndex: job.data.channelIndex,
       attempt,
       maxAttempts,

@@ -32,11 +32,14 @@ beforeEach(async () => {
 });
 
 /** A sink that records which relay handed on which event; `yieldFirst` lets other relays interleave. */
-function recordingSink(name: string, handed = createRecorder<{ relay: string; outboxId: number }>()) {
+function recordingSink(
+  name: string,
+  handed = createRecorder<{ relay: string; outboxId: number; channels: number }>(),
+) {
   const sink: OutboxSink = {
-    async enqueue(event) {
+    async enqueue(event, channels) {
       await new Promise((resolve) => setImmediate(resolve));
-      handed.push({ relay: name, outboxId: event.outboxId });
+      handed.push({ relay: name, outboxId: event.outboxId, channels });
     },
   };
   return { sink, handed };
@@ -94,6 +97,18 @@ describe('relay', () => {
     expect(await pendingOutboxIds(store.sql)).toEqual([]);
   });
 
+  it("hands each event on with the channel count of its group in the event's policy revision", async () => {
+    const { sink, handed } = recordingSink('a');
+    const relay = createRelay({ store: createOutboxStore(store.sql), sink, logger: silentLogger() });
+    const two = await insertOutboxEvent(store.sql, { channels: [{ log: {} }, { log: {} }] });
+    const none = await insertOutboxEvent(store.sql, { channels: [] });
+    relay.start();
+    await handed.until((items) => items.some((item) => item.outboxId === none.outboxId), 'both events');
+    await relay.stop();
+    const counts = Object.fromEntries(handed.items.map((item) => [item.outboxId, item.channels]));
+    expect(counts).toEqual({ [two.outboxId]: 2, [none.outboxId]: 0 });
+  });
+
   it('keeps rows pending while Redis is down, warns once, and sends them when Redis is back', async () => {
     const events = [
       await insertOutboxEvent(store.sql, { channels: [{ log: {} }] }),
@@ -105,8 +120,8 @@ describe('relay', () => {
     const delivered = createRecorder<number>();
     let target = down;
     const sink: OutboxSink = {
-      async enqueue(event) {
-        await target.enqueue(event).catch((err: unknown) => {
+      async enqueue(event, channelCount) {
+        await target.enqueue(event, channelCount).catch((err: unknown) => {
           failures.push(err);
           throw err;
         });

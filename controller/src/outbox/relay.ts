@@ -6,9 +6,13 @@ import type { OutboxSink } from './sink.js';
 export interface RelayStore {
   /**
    * In one transaction: takes up to `limit` pending events in id order that no other relay holds,
-   * hands each to `handOn`, and marks them relayed; a throw leaves them pending.
+   * hands each to `handOn` with the number of channels its alert group has in the event's policy
+   * revision, and marks them relayed; a throw leaves them pending.
    */
-  relayPending(limit: number, handOn: (event: IncidentEvent) => Promise<void>): Promise<number>;
+  relayPending(
+    limit: number,
+    handOn: (event: IncidentEvent, channelCount: number) => Promise<void>,
+  ): Promise<number>;
 }
 
 export interface RelayOptions {
@@ -61,8 +65,8 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function pass(): Promise<number> {
     try {
-      const count = await settings.store.relayPending(settings.batchSize, (event) =>
-        settings.sink.enqueue(event),
+      const count = await settings.store.relayPending(settings.batchSize, (event, channels) =>
+        settings.sink.enqueue(event, channels),
       );
       if (outage.failures > 0) {
         logger.info({ failures: outage.failures, downForMs: Date.now() - outage.since }, 'relay recovered');

@@ -7,5 +7,6 @@ import type { IncidentEvent } from '../state/event.js';
  * event twice must be harmless: sinks dedup on the outbox id.
  */
 export interface OutboxSink {
-  enqueue(event: IncidentEvent): Promise<void>;
+  /** One delivery per channel, `channelCount` of them (channel index 0 to count - 1). */
+  enqueue(event: IncidentEvent, channelCount: number): Promise<void>;
 }

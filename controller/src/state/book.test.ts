@@ -31,11 +31,12 @@ function memoryBook(openAlready = false) {
   return { book, opened, outbox };
 }
 
-const group = { id: 'ops', name: 'Ops', channels: [] };
+const group = { id: 'ops', name: 'Ops' };
 const subject = (withGroup = true): Subject => ({
   agent: { id: 7, name: 'web-1', hostname: 'web-1.lan', labels: {} },
   check: { id: 'https', name: 'HTTPS', host: '10.0.0.7', port: 443 },
   group: withGroup ? group : undefined,
+  policyRevision: 5,
 });
 const down: CheckState = { outcome: 'down', consecutiveFailures: 3, since: at(-60), incidentOpen: true };
 

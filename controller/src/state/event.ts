@@ -1,5 +1,4 @@
 import type { Labels } from '@portwarden/common/labels';
-import type { ResolvedAlertGroup } from '@portwarden/common/policy/resolved';
 import type { ResponseAttempt, ResponseReport } from '../ingest/reports.js';
 
 /**
@@ -15,7 +14,13 @@ export interface IncidentEvent {
   /** A firewall check has `kind: 'firewall'`, the agent's host name as `host` and port 0. */
   check: EventCheck;
   agent: { name: string; hostname: string; labels: Labels };
-  alertGroup: ResolvedAlertGroup;
+  /** Who is told: the group's id and name only. Its channels are looked up when sending. */
+  alertGroup: EventGroup;
+  /**
+   * The policy revision whose alert group routes the event: delivery reads the group's channels
+   * from it, so that neither the outbox row nor a queue job ever holds a channel's config.
+   */
+  policyRevision: number;
   /** Why the check failed (the result that opened the incident). */
   reason: string;
   detail: string;
@@ -32,6 +37,11 @@ export interface IncidentEvent {
   probedAt?: string;
   /** What the agent tried before the incident opened, and how it ended; absent when nothing was tried. */
   response?: IncidentResponse;
+}
+
+export interface EventGroup {
+  id: string;
+  name: string;
 }
 
 export interface EventCheck {
@@ -63,7 +73,9 @@ export interface Subject {
   agent: { id: number; name: string; hostname: string; labels: Labels };
   check: EventCheck;
   /** Undefined: the incident is recorded and nobody is told (liveness without an alert group). */
-  group: ResolvedAlertGroup | undefined;
+  group: EventGroup | undefined;
+  /** The revision `group` comes from. */
+  policyRevision: number;
 }
 
 /** Why an incident opened, as recorded on it. */
@@ -86,7 +98,7 @@ export interface EventInput {
 }
 
 export function incidentEvent(
-  { agent, check, group }: Subject & { group: ResolvedAlertGroup },
+  { agent, check, group, policyRevision }: Subject & { group: EventGroup },
   input: EventInput,
 ): Omit<IncidentEvent, 'outboxId'> {
   const bookedAt = input.resolvedAt ?? input.openedAt;
@@ -97,7 +109,9 @@ export function incidentEvent(
     incidentId: input.incidentId,
     check,
     agent: { name: agent.name, hostname: agent.hostname, labels: agent.labels },
-    alertGroup: group,
+    // Picked, not spread: a resolved alert group carries its channels, which never go in an event.
+    alertGroup: { id: group.id, name: group.name },
+    policyRevision,
     reason: input.cause.reason,
     detail: input.cause.detail,
     consecutiveFailures: input.consecutiveFailures,

@@ -24,19 +24,40 @@ export function createOutboxStore(sql: Sql) {
      * (replicas never take the same row), hands each on, and marks them relayed. A throw rolls
      * back: the rows stay pending.
      */
-    async relayPending(limit: number, handOn: (event: IncidentEvent) => Promise<void>): Promise<number> {
+    async relayPending(
+      limit: number,
+      handOn: (event: IncidentEvent, channelCount: number) => Promise<void>,
+    ): Promise<number> {
       return sql.begin(async (tx) => {
-        const rows = await tx<OutboxRow[]>`
-          SELECT id, event, payload FROM outbox
-          WHERE relayed_at IS NULL
-          ORDER BY id
+        // How many channels each event goes to, from the revision it names, in this transaction:
+        // a sink must not need a second connection while this one holds the rows (the quick
+        // start's pool has one).
+        const rows = await tx<(OutboxRow & { channelCount: number })[]>`
+          SELECT o.id, o.event, o.payload,
+                 coalesce(jsonb_array_length(
+                   p.resolved->'alertGroups'->(o.payload->'alertGroup'->>'id')->'channels'), 0) AS channel_count
+          FROM outbox o
+          LEFT JOIN policy_revisions p ON p.revision = (o.payload->>'policyRevision')::bigint
+          WHERE o.relayed_at IS NULL
+          ORDER BY o.id
           LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED`;
-        for (const row of rows) await handOn({ ...row.payload, event: row.event, outboxId: row.id });
+          FOR UPDATE OF o SKIP LOCKED`;
+        for (const { channelCount, ...row } of rows)
+          await handOn({ ...row.payload, event: row.event, outboxId: row.id }, channelCount);
         if (rows.length > 0)
           await tx`UPDATE outbox SET relayed_at = now() WHERE id IN ${tx(rows.map((row) => row.id))}`;
         return rows.length;
       });
+    },
+  };
+}
+
+/** Outbox events by id, for queue workers: a job carries the id only. */
+export function createOutboxEvents(sql: Sql) {
+  return {
+    async event(outboxId: number): Promise<IncidentEvent | undefined> {
+      const [row] = await sql<OutboxRow[]>`SELECT id, event, payload FROM outbox WHERE id = ${outboxId}`;
+      return row && { ...row.payload, event: row.event, outboxId: row.id };
     },
   };
 }

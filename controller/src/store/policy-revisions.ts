@@ -1,4 +1,6 @@
-import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import type { ChannelDocument } from '@portwarden/common/policy/schema';
+import type { ResolvedAlertGroup, ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import type { ChannelRoutes } from '../notify/routes.js';
 import type { Sql } from './db.js';
 
 export interface PolicyRevision {
@@ -25,6 +27,29 @@ export function createPolicyStore(sql: Sql) {
       return (
         row && { revision: row.revision, source: row.source, policy: row.resolved, createdAt: row.createdAt }
       );
+    },
+  };
+}
+
+/** Revisions whose alert groups are kept in memory; a revision never changes once written. */
+const CACHED_REVISIONS = 16;
+
+/** Channel lookups for delivery, from `policy_revisions`. */
+export function createChannelRoutes(sql: Sql): ChannelRoutes {
+  const cache = new Map<number, Record<string, ResolvedAlertGroup>>();
+  const groupsOf = async (revision: number) => {
+    const cached = cache.get(revision);
+    if (cached) return cached;
+    const [row] = await sql<{ groups: Record<string, ResolvedAlertGroup> | null }[]>`
+      SELECT resolved->'alertGroups' AS groups FROM policy_revisions WHERE revision = ${revision}`;
+    const groups = row?.groups ?? {};
+    if (row) cache.set(revision, groups);
+    if (cache.size > CACHED_REVISIONS) cache.delete(cache.keys().next().value!);
+    return groups;
+  };
+  return {
+    async channels(revision, groupId): Promise<readonly ChannelDocument[]> {
+      return (await groupsOf(revision))[groupId]?.channels ?? [];
     },
   };
 }

@@ -47,12 +47,19 @@ export async function insertOutboxEvent(sql: Sql, spec: EventSpec): Promise<Inci
     INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at)
     VALUES (${agent!.id}, 'https', 'Web HTTPS', 'critical', 'refused', 'connect ECONNREFUSED', ${openedAt})
     RETURNING id`;
+  // The revision that routes the event: its alert group's channels are read from it when sending.
+  const alertGroup = { id: 'critical', name: 'Critical Errors' };
+  const resolved = { alertGroups: { critical: { ...alertGroup, channels: spec.channels } } };
+  const [policy] = await sql<{ revision: number }[]>`
+    INSERT INTO policy_revisions (source, resolved) VALUES ('', ${sql.json(resolved as JSONValue)})
+    RETURNING revision`;
   const payload: Omit<IncidentEvent, 'outboxId'> = {
     event: spec.event ?? 'opened',
     incidentId: incident!.id,
     check: { id: 'https', name: 'Web HTTPS', host: '10.0.0.7', port: 443 },
     agent: { name, hostname: `${name}.example`, labels },
-    alertGroup: { id: 'critical', name: 'Critical Errors', channels: spec.channels },
+    alertGroup,
+    policyRevision: policy!.revision,
     reason: 'refused',
     detail: 'connect ECONNREFUSED',
     consecutiveFailures: 1,
