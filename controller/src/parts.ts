@@ -112,7 +112,16 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
     const tokens = createApiTokenStore(sql);
     if (options.adminTokenFile) await adminToken(tokens, options.adminTokenFile, logger);
     const audit = createAuditStore(sql);
+    const http = parseListen(options.httpListen, 'HTTP listen address');
     let hosts: HostAllowance | undefined;
+    // Asked for by the first request, once the port (maybe 0 in the options) is bound.
+    const served = () =>
+      (hosts ??= hostAllowance({
+        listenHost: http.host,
+        port: (app.server.address() as AddressInfo).port,
+        ...(options.externalUrl && { externalUrl: options.externalUrl }),
+        ...(options.httpAllowedHosts && { allowed: options.httpAllowedHosts }),
+      }));
     const app = buildApi({
       policy,
       agents,
@@ -121,19 +130,11 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       enrollment: enrollment(),
       gaps: createGapStore(sql),
       responses: { responses: createResponseStore(sql), tests },
-      // Nothing is served before listen() returns, and hosts is set by then.
-      auth: { tokens, audit, hosts: () => hosts! },
+      auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
     });
-    const http = parseListen(options.httpListen, 'HTTP listen address');
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
-    hosts = hostAllowance({
-      listenHost: http.host,
-      port: bound.port,
-      ...(options.externalUrl && { externalUrl: options.externalUrl }),
-      ...(options.httpAllowedHosts && { allowed: options.httpAllowedHosts }),
-    });
     return { app, url: `http://${formatHostPort(bound.address, bound.port)}` };
   };
   return resource('api', open, ({ app }) => app.close());

@@ -191,7 +191,7 @@ describe('API authentication and roles', () => {
       { actor: 'audited-operator', role: 'operator', action: 'test-now', target: 'web-1 web' },
     ]);
     expect(entries[0]!.source).toMatch(/127\.0\.0\.1/);
-    expect(new Date(entries[0]!.at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(new Date(entries[0]!.at!).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('audits a policy apply and an enrollment token request', async () => {
