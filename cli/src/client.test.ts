@@ -9,6 +9,8 @@ let base: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === '/auth')
+      return res.writeHead(200).end(JSON.stringify({ authorization: req.headers.authorization ?? null }));
     if (req.url === '/ok') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}');
     if (req.url === '/echo') {
       const chunks: Buffer[] = [];
@@ -44,6 +46,11 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('API client', () => {
   it('returns the parsed body', async () => {
     expect(await createClient(base).get('/ok')).toEqual({ a: 1 });
+  });
+
+  it('sends the token as a bearer token, and none when there is none', async () => {
+    expect(await createClient(base, 'pwt_x').get('/auth')).toEqual({ authorization: 'Bearer pwt_x' });
+    expect(await createClient(base).get('/auth')).toEqual({ authorization: null });
   });
 
   it('posts JSON', async () => {

@@ -32,9 +32,11 @@ export interface ApiClient {
   put<T>(path: string, body: string, contentType: string): Promise<T>;
   /** Sends `body` as JSON. `timeoutMs` for requests that wait on an agent. @default 30_000 */
   post<T>(path: string, body: unknown, timeoutMs?: number): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
-export function createClient(baseUrl: string): ApiClient {
+/** `token` goes in `Authorization: Bearer` on every request (auth.ts finds it). */
+export function createClient(baseUrl: string, token?: string): ApiClient {
   const request = async <T>(
     method: string,
     path: string,
@@ -48,7 +50,10 @@ export function createClient(baseUrl: string): ApiClient {
       response = await fetch(url, {
         method,
         body,
-        headers: contentType ? { 'content-type': contentType } : {},
+        headers: {
+          ...(contentType && { 'content-type': contentType }),
+          ...(token && { authorization: `Bearer ${token}` }),
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -66,6 +71,7 @@ export function createClient(baseUrl: string): ApiClient {
     put: (path, body, contentType) => request('PUT', path, body, contentType),
     post: (path, body, timeoutMs) =>
       request('POST', path, JSON.stringify(body), 'application/json', timeoutMs),
+    delete: (path) => request('DELETE', path),
   };
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
+import { findToken } from './auth.js';
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
 import { revokeAgent } from './commands/agents.js';
+import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { apply } from './commands/apply.js';
 import { get, RESOURCE_NAMES } from './commands/get.js';
 import { test } from './commands/test.js';
@@ -16,9 +18,18 @@ const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 const program = new Command('portwarden')
   .description('Portwarden operator CLI (talks to the controller HTTP API)')
   .addOption(new Option('--url <url>', 'controller HTTP API').env('PORTWARDEN_URL').default(DEFAULT_URL))
+  .addOption(
+    new Option('--token <token>', "API token (default: the quick start's admin token, against its URL)").env(
+      'PORTWARDEN_TOKEN',
+    ),
+  )
   .showHelpAfterError();
 
-const client = () => createClient(program.opts<{ url: string }>().url);
+const client = () => {
+  const { url, token } = program.opts<{ url: string; token?: string }>();
+  return createClient(url, findToken({ token, url, env: process.env, cwd: process.cwd() }));
+};
+const note = (text: string) => process.stderr.write(text);
 
 program
   .command('apply')
@@ -51,8 +62,30 @@ program
   .option('--ttl <duration>', 'how long the token stays usable (at most 7d)', '1h')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .action((opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
-    createToken(client(), opts, out, (text) => process.stderr.write(text)),
+    createToken(client(), opts, out, note),
   );
+
+const apiToken = program.command('api-token').description('API tokens for people and automation (admin)');
+apiToken
+  .command('create')
+  .description('create an API token; prints the token alone on stdout, shown only this once')
+  .addOption(
+    new Option('--role <role>', 'what it may do')
+      .choices(['viewer', 'operator', 'admin'])
+      .makeOptionMandatory(),
+  )
+  .requiredOption('--name <name>', 'who or what uses it; the audit names it so')
+  .option('--ttl <duration>', 'how long it works, for example 30d (default: until revoked)')
+  .action((opts: { role: string; name: string; ttl?: string }) => createApiToken(client(), opts, out, note));
+apiToken
+  .command('list')
+  .description('list API tokens: names, roles, dates (never the tokens)')
+  .action(() => listApiTokens(client(), out));
+apiToken
+  .command('revoke')
+  .description('revoke an API token: it stops working at once')
+  .argument('<id>', 'the id `api-token list` shows')
+  .action((id: string) => revokeApiToken(client(), id, out));
 
 program
   .command('agents')
@@ -93,6 +126,9 @@ program.parseAsync().catch((err: unknown) => {
 
 /** Errors become text here, and only here, for the CLI. */
 function describe(err: unknown): string {
+  // No or not enough credentials: one line saying what to do.
+  if (err instanceof ApiError && (err.status === 401 || err.status === 403))
+    return `portwarden: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}\n`;
   if (err instanceof PolicyError) return `portwarden: ${err.message}\n  hint: ${err.hint}\n`;
   if (err instanceof ApiError && err.issues.length > 0) {
     return `portwarden: ${err.message}\n${err.issues.map(formatPolicyIssue).join('\n')}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`;

@@ -14,6 +14,8 @@ interface Flags extends SecurityFlags {
   httpListen: string;
   externalUrl?: string;
   logLevel?: string;
+  adminTokenFile?: string;
+  httpAllowedHosts?: string;
 }
 
 const program = new Command('portwarden-controller')
@@ -64,6 +66,16 @@ const program = new Command('portwarden-controller')
     'concurrent agent streams from one IP address (env PORTWARDEN_MAX_STREAMS_PER_IP)',
     process.env.PORTWARDEN_MAX_STREAMS_PER_IP ?? '1024',
   )
+  .option(
+    '--admin-token-file <path>',
+    'bootstrap admin API token: written there (0600) if the file does not exist, accepted if it does (env PORTWARDEN_ADMIN_TOKEN_FILE)',
+    process.env.PORTWARDEN_ADMIN_TOKEN_FILE,
+  )
+  .option(
+    '--http-allowed-hosts <hosts>',
+    'more Host header values the HTTP API answers, comma-separated name or name:port (env PORTWARDEN_HTTP_ALLOWED_HOSTS)',
+    process.env.PORTWARDEN_HTTP_ALLOWED_HOSTS,
+  )
   .option('--insecure', 'plaintext gRPC without enrollment, agents named by their hello: for loopback only')
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();
@@ -85,6 +97,8 @@ async function main(flags: Flags): Promise<void> {
     grpcListen: flags.grpcListen,
     httpListen: flags.httpListen,
     externalUrl: flags.externalUrl,
+    adminTokenFile: flags.adminTokenFile,
+    httpAllowedHosts: flags.httpAllowedHosts?.split(','),
     logger,
     ...security,
   });

@@ -31,6 +31,13 @@ export interface ControllerOptions {
   tls?: ControllerTlsOptions;
   /** Bounds on agent streams and on enrollment and renewal attempts. */
   limits?: Partial<ControllerLimits>;
+  /**
+   * The bootstrap admin API token: created in this file (mode 0600) when it does not exist, and
+   * accepted as admin when it does (auth/bootstrap.ts). @default none
+   */
+  adminTokenFile?: string;
+  /** More Host header values the HTTP API answers (`name` or `name:port`), as it sits behind a proxy. @default none */
+  httpAllowedHosts?: string[];
   /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
   revocationSweepMs?: number;
 }

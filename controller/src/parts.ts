@@ -5,6 +5,8 @@ import { resource, type Part, type Resource } from '@portwarden/common/lifecycle
 import type { Logger } from '@portwarden/common/logger';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
 import { buildApi, type ApiAgents } from './api/server.js';
+import { bootstrapToken } from './auth/bootstrap.js';
+import { hostAllowance, type HostAllowance } from './auth/hosts.js';
 import { openSecurity, type Security } from './enroll/open.js';
 import { RateLimiter } from './enroll/rate-limit.js';
 import { securityLog, type SecurityLog } from './enroll/security.js';
@@ -19,6 +21,8 @@ import { startNotifications, type Notifications } from './notify/notifications.j
 import type { ResolvedOptions, ResolvedTls } from './options.js';
 import { createPolicyService, type PolicyService } from './policy/policy-service.js';
 import { createAgentStore } from './store/agents.js';
+import { createApiTokenStore, type ApiTokenStore } from './store/api-tokens.js';
+import { createAuditStore } from './store/audit.js';
 import { createCaStore } from './store/ca-store.js';
 import { createDb, type Sql } from './store/db.js';
 import { createEnrollmentStore } from './store/enrollment.js';
@@ -103,8 +107,21 @@ export interface HttpApi {
 
 /** The HTTP API; enrollment is asked for at start, once security (if any) has started. */
 export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Resource<HttpApi> {
-  const { sql, policy, agents, logger, tests } = shared;
+  const { sql, policy, agents, logger, tests, options } = shared;
   const open = async () => {
+    const tokens = createApiTokenStore(sql);
+    if (options.adminTokenFile) await adminToken(tokens, options.adminTokenFile, logger);
+    const audit = createAuditStore(sql);
+    const http = parseListen(options.httpListen, 'HTTP listen address');
+    let hosts: HostAllowance | undefined;
+    // Asked for by the first request, once the port (maybe 0 in the options) is bound.
+    const served = () =>
+      (hosts ??= hostAllowance({
+        listenHost: http.host,
+        port: (app.server.address() as AddressInfo).port,
+        ...(options.externalUrl && { externalUrl: options.externalUrl }),
+        ...(options.httpAllowedHosts && { allowed: options.httpAllowedHosts }),
+      }));
     const app = buildApi({
       policy,
       agents,
@@ -113,13 +130,21 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       enrollment: enrollment(),
       gaps: createGapStore(sql),
       responses: { responses: createResponseStore(sql), tests },
+      auth: { tokens, audit, hosts: served },
+      apiTokens: { tokens, audit },
     });
-    const http = parseListen(shared.options.httpListen, 'HTTP listen address');
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
     return { app, url: `http://${formatHostPort(bound.address, bound.port)}` };
   };
   return resource('api', open, ({ app }) => app.close());
+}
+
+/** --admin-token-file: the token there, written first if need be, is the bootstrap admin. */
+async function adminToken(tokens: ApiTokenStore, file: string, logger: Logger): Promise<void> {
+  const { hash, created } = await bootstrapToken(file);
+  await tokens.upsertBootstrap(hash);
+  logger.info({ file, created }, created ? 'admin token written' : 'admin token read');
 }
 
 /** The outbox relay and delivery; links in notifications go to --external-url, or to the HTTP API. */

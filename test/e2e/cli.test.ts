@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,28 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '@portwarden/agent/agent';
 import { until, yamlAliasBomb } from '@portwarden/common/testing';
+import { portwarden as runCli } from '../support/cli.js';
 import { Fleet } from '../support/fleet.js';
 
-const CLI = fileURLToPath(new URL('../../cli/bin/portwarden.js', import.meta.url));
 const BAD = fileURLToPath(new URL('./testdata/bad-policy.yaml', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `portwarden` CLI as a user would. */
-function portwarden(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('portwarden CLI', () => {
   const fleet = new Fleet({ redis: false });
+  /** The CLI as the fleet's admin, unless `env` says otherwise. */
+  const portwarden = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { PORTWARDEN_TOKEN: fleet.admin.token, ...env });
   let dir: string;
   let agent: Agent;
 
@@ -97,5 +84,59 @@ describe('portwarden CLI', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot reach the controller at http://127.0.0.1:9');
     expect(run.stderr).toContain('hint:');
+  });
+
+  it('creates an API token that prints alone on stdout, lists it, and revokes it', async () => {
+    const created = await portwarden([
+      '--url',
+      fleet.httpUrl,
+      'api-token',
+      'create',
+      '--role',
+      'viewer',
+      '--name',
+      'e2e-viewer',
+      '--ttl',
+      '1d',
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^pwt_[A-Za-z0-9_-]{43}\n$/);
+    expect(created.stderr).toMatch(/role viewer, expires .*shown only this once/);
+    const viewer = { PORTWARDEN_TOKEN: created.stdout.trim() };
+    expect((await portwarden(['--url', fleet.httpUrl, 'get', 'agents'], viewer)).code).toBe(0);
+
+    const refused = await portwarden(['--url', fleet.httpUrl, 'apply', '-f', join(dir, 'good.yaml')], viewer);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^portwarden: API token "e2e-viewer" has role viewer; .* needs admin \(hint: .*\)\n$/,
+    );
+
+    const list = await portwarden(['--url', fleet.httpUrl, 'api-token', 'list']);
+    const row = list.stdout.split('\n').find((line) => line.includes('e2e-viewer'));
+    expect(row).toMatch(/^(\d+)\s+e2e-viewer\s+viewer\s.*\slive$/);
+    expect(list.stdout).not.toContain(viewer.PORTWARDEN_TOKEN);
+    const id = /^(\d+)/.exec(row!)![1]!;
+    const revoked = await portwarden(['--url', fleet.httpUrl, 'api-token', 'revoke', id]);
+    expect(revoked).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^API token ${id} revoked at `)),
+    });
+    const after = await portwarden(['--url', fleet.httpUrl, 'get', 'agents'], viewer);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toMatch(/^portwarden: API token "e2e-viewer" was revoked at .*\n$/);
+
+    const audit = await portwarden(['--url', fleet.httpUrl, 'get', 'audit']);
+    expect(audit.stdout).toMatch(/bootstrap-admin\s+admin\s+api-token-revoke\s+\d+\s+127\.0\.0\.1/);
+    expect(audit.stdout).toMatch(/bootstrap-admin\s+admin\s+api-token-create\s+e2e-viewer/);
+  });
+
+  it('without a token prints one line that says how to get one', async () => {
+    const run = await portwarden(['--url', fleet.httpUrl, 'get', 'agents'], { PORTWARDEN_TOKEN: '' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^portwarden: no API token.*hint: .*--admin-token-file/),
+      '',
+    ]);
   });
 });

@@ -68,7 +68,7 @@ checks: []
     const restoredAt = Date.now();
     await until(
       'the controller to answer from its store',
-      async () => (await fetch(`${fleet.httpUrl}/api/v1/agents`)).ok,
+      async () => (await fetch(`${fleet.httpUrl}/api/v1/agents`, { headers: fleet.auth })).ok,
       10_000,
       50,
     );

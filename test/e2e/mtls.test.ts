@@ -67,7 +67,7 @@ checks:
     const response = await fetch(new URL('/api/v1/tokens', fleet.httpUrl), {
       method: 'POST',
       body: JSON.stringify({ labels, ttl: '10m' }),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...fleet.auth },
     });
     expect(response.status).toBe(201);
     return ((await response.json()) as { token: string }).token;
@@ -139,7 +139,7 @@ checks:
     const response = await fetch(new URL('/api/v1/agents/web-1/revoke', fleet.httpUrl), {
       method: 'POST',
       body: '{}',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...fleet.auth },
     });
     expect(response.status).toBe(200);
     await until('the agent to be disconnected', () => !agent.connected || undefined);

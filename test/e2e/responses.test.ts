@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpooledResult } from '@portwarden/agent/agent';
 import { POWERSHELL } from '@portwarden/agent/probes/firewall/windows/powershell';
@@ -11,11 +9,11 @@ import type { Command, CommandRunner } from '@portwarden/agent/system/runner';
 import { createFakeRunner, fakeLocate, type FakeRunner } from '@portwarden/agent/system/testing/fake-runner';
 import { windowsToolPath } from '@portwarden/agent/system/tools';
 import { until } from '@portwarden/common/testing';
+import { portwarden as runCli } from '../support/cli.js';
 import { Fleet } from '../support/fleet.js';
 import { WebhookReceiver } from '../support/receiver.js';
 import { FlakyService } from '../support/tcp-server.js';
 
-const CLI = fileURLToPath(new URL('../../cli/bin/portwarden.js', import.meta.url));
 const SYSTEMCTL = '/usr/bin/systemctl';
 const WIN = {
   powershell: windowsToolPath('powershell'),
@@ -57,14 +55,6 @@ interface IncidentRow {
   resolvedAt: string | null;
 }
 
-function portwarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 /** Commands the fake runner saw whose last argument (the service, the script) matches. */
 const issued = (fake: FakeRunner, pattern: RegExp) =>
   fake.calls.filter((c: Command) => pattern.test(c.args.at(-1) ?? ''));
@@ -75,6 +65,8 @@ const issued = (fake: FakeRunner, pattern: RegExp) =>
  */
 describe('automatic responses', () => {
   const fleet = new Fleet({ redis: false });
+  /** The CLI as the fleet's admin. */
+  const portwarden = (args: string[]) => runCli(args, { PORTWARDEN_TOKEN: fleet.admin.token });
   const receiver = new WebhookReceiver();
   // A service the fake service manager brings back when asked to restart it, and one it cannot.
   const comesBack = new FlakyService();

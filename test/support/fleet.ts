@@ -10,6 +10,7 @@ import {
   testRedisPrefix,
   type TestDatabase,
 } from '@portwarden/controller/testing';
+import { testAdminToken, type TestAdminToken } from '@portwarden/controller/testing/admin-token';
 
 /** Logs go nowhere unless PORTWARDEN_TEST_LOG=debug (or another level) asks for them. */
 const logger = () => createLogger({ name: 'e2e', level: process.env.PORTWARDEN_TEST_LOG ?? 'silent' });
@@ -23,6 +24,8 @@ export class Fleet {
   controller!: Controller;
   grpcAddress = '127.0.0.1:0';
   httpUrl = '';
+  /** The controller's admin API token (its --admin-token-file); `auth` is the header to send. */
+  admin!: TestAdminToken;
   readonly agents: Agent[] = [];
   private readonly stateDirs = new Map<string, string>();
 
@@ -38,6 +41,7 @@ export class Fleet {
 
   async start(): Promise<this> {
     this.db = await createTestDatabase('pw_e2e');
+    this.admin = await testAdminToken();
     await this.startController();
     return this;
   }
@@ -51,6 +55,7 @@ export class Fleet {
       dbMaxConnections: 4,
       relayPollMs: 200,
       logger: logger().child({ process: 'controller' }),
+      adminTokenFile: this.admin.file,
       ...this.options.controller,
     });
     const started = await this.controller.start();
@@ -95,15 +100,21 @@ export class Fleet {
   }
 
   async api<T>(path: string): Promise<T> {
-    const response = await fetch(new URL(path, this.httpUrl));
+    const response = await fetch(new URL(path, this.httpUrl), { headers: this.auth });
     if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
     return (await response.json()) as T;
+  }
+
+  /** `Authorization: Bearer` with the admin token, for requests of the test's own. */
+  get auth(): { authorization: string } {
+    return this.admin.headers;
   }
 
   async stop(): Promise<void> {
     for (const agent of this.agents) await agent.stop();
     await this.controller?.stop();
     await this.db?.drop();
+    await this.admin?.remove();
     for (const dir of this.stateDirs.values()) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PortwardenError } from '@portwarden/common/errors';
-import type { ApiClient } from '../client.js';
+import { fakeClient } from '../testing/fake-client.js';
 import { revokeAgent } from './agents.js';
 import { get } from './get.js';
 import { createToken, type CreatedToken } from './token.js';
-
-/** An ApiClient that records requests and answers with `answer`. */
-function fakeClient(answer: unknown) {
-  const requests: { method: string; path: string; body?: unknown }[] = [];
-  const client: ApiClient = {
-    get: async <T>(path: string) => (requests.push({ method: 'GET', path }), answer as T),
-    put: async <T>(path: string) => (requests.push({ method: 'PUT', path }), answer as T),
-    post: async <T>(path: string, body: unknown) => (
-      requests.push({ method: 'POST', path, body }),
-      answer as T
-    ),
-  };
-  return { client, requests };
-}
 
 const created: CreatedToken = {
   token: 'pwt1.secret.pin',

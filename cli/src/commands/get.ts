@@ -91,6 +91,18 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
       ['at', (r) => r.startedAt],
     ],
   },
+  audit: {
+    path: '/api/v1/audit',
+    key: 'entries',
+    columns: [
+      ['at', (r) => r.at],
+      ['actor', (r) => r.actor],
+      ['role', (r) => r.role],
+      ['action', (r) => r.action],
+      ['target', (r) => r.target],
+      ['source', (r) => r.source],
+    ],
+  },
 };
 
 export const RESOURCE_NAMES = [...Object.keys(RESOURCES), 'policy'];

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yamlAliasBomb } from '@portwarden/common/testing';
 import { createController, type Controller } from '../controller.js';
+import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
 let db: TestDatabase;
 let controller: Controller;
 let base: string;
+let admin: TestAdminToken;
 
 const GOOD = `
 alertGroups: { ops: { channels: [{ log: {} }] } }
@@ -21,8 +23,10 @@ checks:
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  admin = await testAdminToken();
   controller = createController({
     databaseUrl: db.url,
+    adminTokenFile: admin.file,
     grpcListen: '127.0.0.1:0',
     httpListen: '127.0.0.1:0',
     dbMaxConnections: 2,
@@ -33,15 +37,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await controller?.stop();
   await db?.drop();
+  await admin?.remove();
 });
 
 const put = (body: string, type = 'application/yaml') =>
-  fetch(`${base}/api/v1/policy`, { method: 'PUT', body, headers: { 'content-type': type } });
+  fetch(`${base}/api/v1/policy`, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': type, ...admin.headers },
+  });
+
+const get = (path: string) => fetch(`${base}${path}`, { headers: admin.headers });
 
 const post = (path: string, body?: object) =>
   fetch(`${base}${path}`, {
     method: 'POST',
-    ...(body && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { ...admin.headers, ...(body && { 'content-type': 'application/json' }) },
+    ...(body && { body: JSON.stringify(body) }),
   });
 
 describe('HTTP API', () => {
@@ -49,7 +61,7 @@ describe('HTTP API', () => {
     const response = await put(GOOD);
     expect(response.status).toBe(201);
     const { revision } = (await response.json()) as { revision: number };
-    const current = (await (await fetch(`${base}/api/v1/policy`)).json()) as {
+    const current = (await (await get('/api/v1/policy')).json()) as {
       revision: number;
       source: string;
     };
@@ -57,7 +69,7 @@ describe('HTTP API', () => {
   });
 
   it('rejects a bad policy whole with every error and keeps the previous revision', async () => {
-    const before = (await (await fetch(`${base}/api/v1/policy`)).json()) as { revision: number };
+    const before = (await (await get('/api/v1/policy')).json()) as { revision: number };
     const response = await put(BAD);
     expect(response.status).toBe(400);
     const body = (await response.json()) as {
@@ -69,7 +81,7 @@ describe('HTTP API', () => {
       ['checks[1].port', 5],
       ['checks[2].name', 6],
     ]);
-    const after = (await (await fetch(`${base}/api/v1/policy`)).json()) as { revision: number };
+    const after = (await (await get('/api/v1/policy')).json()) as { revision: number };
     expect(after.revision).toBe(before.revision);
   });
 
@@ -109,7 +121,7 @@ describe('HTTP API', () => {
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ revision, checks: 1, unchanged: true });
     }
-    const current = (await (await fetch(`${base}/api/v1/policy`)).json()) as {
+    const current = (await (await get('/api/v1/policy')).json()) as {
       revision: number;
       source: string;
     };
@@ -138,9 +150,9 @@ describe('HTTP API', () => {
       'bad-request',
     ],
     ['a policy over 1 MiB', () => put('#'.repeat(1024 * 1024 + 1)), 413, 'bad-request'],
-    ['an unknown incident filter', () => fetch(`${base}/api/v1/incidents?status=maybe`), 400, 'bad-request'],
-    ['a limit out of range', () => fetch(`${base}/api/v1/incidents?limit=0`), 400, 'bad-request'],
-    ['an unknown route', () => fetch(`${base}/api/v1/nothing`), 404, 'not-found'],
+    ['an unknown incident filter', () => get('/api/v1/incidents?status=maybe'), 400, 'bad-request'],
+    ['a limit out of range', () => get('/api/v1/incidents?limit=0'), 400, 'bad-request'],
+    ['an unknown route', () => get('/api/v1/nothing'), 404, 'not-found'],
     ['an unsupported content type', () => put('x', 'application/octet-stream'), 415, 'bad-request'],
     [
       'a token request without TLS (--insecure)',

@@ -19,8 +19,21 @@ export class NotFoundError extends PortwardenError {
   }
 }
 
+export class ConflictError extends PortwardenError {
+  constructor(message: string, hint?: string) {
+    super('conflict', message, hint);
+  }
+}
+
 /** Error codes that are not the caller's malformed request; every other PortwardenError is a 400. */
-const STATUS_BY_CODE: Record<string, number> = { 'not-found': 404, 'enrollment-disabled': 409 };
+const STATUS_BY_CODE: Record<string, number> = {
+  'not-found': 404,
+  'enrollment-disabled': 409,
+  conflict: 409,
+  unauthenticated: 401,
+  forbidden: 403,
+  misdirected: 421,
+};
 
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err: FastifyError | Error, _request, reply) => {

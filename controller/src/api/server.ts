@@ -2,9 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
+import { installAuth, type AuthDeps } from '../auth/hook.js';
+import { ruleFor } from '../auth/route-rules.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentListRow } from '../store/agents.js';
 import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
+import { registerApiTokenRoutes, type ApiTokenRouteDeps } from './api-token-routes.js';
 import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
@@ -34,6 +37,10 @@ export interface ApiDeps {
   gaps: GapList;
   /** Response rounds and "test now" (responses-routes.ts). */
   responses: ResponseRouteDeps;
+  /** Bearer tokens, roles, the Host check and the audit (auth/hook.ts). */
+  auth: Omit<AuthDeps, 'logger'>;
+  /** API tokens and the audit log (api-token-routes.ts). */
+  apiTokens: ApiTokenRouteDeps;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -51,6 +58,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandler(app, deps.logger);
+  installAuth(app, { ...deps.auth, logger: deps.logger.child({ component: 'auth' }) });
   app.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: MAX_POLICY_BYTES },
@@ -62,23 +70,17 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return { status: 'ok' };
   });
 
-  app.get('/api/v1', async () => ({
-    routes: [
-      'GET /api/v1/agents',
-      'POST /api/v1/agents/:name/revoke',
-      'POST /api/v1/agents/:name/test',
-      'GET /api/v1/checks',
-      'GET /api/v1/gaps',
-      'GET /api/v1/incidents',
-      'GET /api/v1/policy',
-      'PUT /api/v1/policy',
-      'GET /api/v1/responses',
-      'POST /api/v1/tokens',
-    ],
-  }));
+  // Every /api route as registered, with the role it needs: what a test holds against route-rules.ts.
+  const routes: string[] = [];
+  app.addHook('onRoute', ({ method, url }) => {
+    for (const m of [method].flat())
+      if (m !== 'HEAD' && url.startsWith('/api')) routes.push(`${m} ${url} (${ruleFor(m, url).role})`);
+  });
+  app.get('/api/v1', async () => ({ routes: [...routes].sort(byPath) }));
 
   registerEnrollmentRoutes(app, deps.enrollment);
   registerGapRoutes(app, deps.gaps);
+  registerApiTokenRoutes(app, deps.apiTokens);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', async (request, reply) => {
@@ -123,4 +125,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   return app;
+}
+
+/** `GET /api/v1/agents (viewer)`: by path, then method. */
+function byPath(a: string, b: string): number {
+  const [methodA, pathA] = a.split(' ') as [string, string];
+  const [methodB, pathB] = b.split(' ') as [string, string];
+  return pathA.localeCompare(pathB) || methodA.localeCompare(methodB);
 }

@@ -15,6 +15,7 @@ import { createController, type Controller } from '../controller.js';
 import { createCaStore } from '../store/ca-store.js';
 import { createDb, type Sql } from '../store/db.js';
 import { createEnrollmentStore } from '../store/enrollment.js';
+import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import {
   capturedLogger,
@@ -35,6 +36,7 @@ checks:
 `;
 
 let db: TestDatabase;
+let admin: TestAdminToken;
 let sql: Sql;
 let controller: Controller;
 let address: string;
@@ -46,8 +48,10 @@ const clients: TestAgentClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  admin = await testAdminToken();
   controller = createController({
     databaseUrl: db.url,
+    adminTokenFile: admin.file,
     grpcListen: '127.0.0.1:0',
     httpListen: '127.0.0.1:0',
     dbMaxConnections: 4,
@@ -68,6 +72,7 @@ afterAll(async () => {
   await controller?.stop();
   await sql?.end();
   await db?.drop();
+  await admin?.remove();
 });
 
 const client = (creds = tlsCredentials(caPem)) => {
@@ -80,7 +85,7 @@ const post = async <T>(path: string, body: unknown): Promise<{ status: number; b
   const response = await fetch(new URL(path, httpUrl), {
     method: 'POST',
     body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...admin.headers },
   });
   return { status: response.status, body: (await response.json()) as T };
 };
@@ -338,10 +343,24 @@ describe('renewal and revocation', () => {
     expect(closedWith?.code).toBe(status.UNAUTHENTICATED);
     expect(closedWith?.details).toMatch(/revoked/);
     const { body } = await (async () => {
-      const response = await fetch(new URL('/api/v1/agents', httpUrl));
+      const response = await fetch(new URL('/api/v1/agents', httpUrl), { headers: admin.headers });
       return { body: (await response.json()) as { agents: { name: string; revokedAt: string | null }[] } };
     })();
     expect(body.agents.find((a) => a.name === 'live-1')?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it('revokes nothing for a cross-origin text/plain POST (CSRF): it carries no bearer token', async () => {
+    await enroll('csrf-1');
+    const forged = await fetch(new URL('/api/v1/agents/csrf-1/revoke', httpUrl), {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+    });
+    expect([401, 403, 415]).toContain(forged.status);
+    const revoked = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM agent_certificates WHERE agent_name = 'csrf-1' AND revoked_at IS NOT NULL`;
+    expect(revoked[0]!.n).toBe(0);
+    expect(await certificatesOf('csrf-1')).toBe(1);
   });
 
   it('says so when the agent to revoke never enrolled', async () => {

@@ -12,6 +12,7 @@ import {
   tlsCredentials,
 } from '../enroll/testing/agent-client.js';
 import { createDb, type Sql } from '../store/db.js';
+import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
 const POLICY = `
@@ -20,17 +21,20 @@ checks: [{ name: web, port: 8080, interval: 1s, alertGroup: ops }]
 `;
 
 let db: TestDatabase;
+let admin: TestAdminToken;
 const controllers: Controller[] = [];
 const clients: TestAgentClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  admin = await testAdminToken();
 });
 
 afterAll(async () => {
   for (const client of clients) client.close();
   for (const controller of controllers) await controller.stop();
   await db?.drop();
+  await admin?.remove();
 });
 
 async function start(options: Partial<Parameters<typeof createController>[0]>) {
@@ -41,6 +45,7 @@ async function start(options: Partial<Parameters<typeof createController>[0]>) {
     httpListen: '127.0.0.1:0',
     dbMaxConnections: 2,
     logger: logs.logger,
+    adminTokenFile: admin.file,
     ...options,
   });
   controllers.push(controller);
@@ -89,7 +94,7 @@ describe('TLS bounds', () => {
     const response = await fetch(new URL('/api/v1/tokens', httpUrl), {
       method: 'POST',
       body: JSON.stringify({ labels: { role: 'web' } }),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin.headers },
     });
     return (await response.json()) as { token: string; id: string };
   };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectRequest, GapReport } from '@portwarden/proto/agent/v1';
 import { createController, type Controller } from '../controller.js';
 import { hello, TestAgentClient } from '../enroll/testing/agent-client.js';
+import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import { validateGap } from './gaps.js';
 
@@ -50,11 +51,14 @@ describe('gap reports over the stream', () => {
   let controller: Controller;
   let client: TestAgentClient;
   let httpUrl: string;
+  let admin: TestAdminToken;
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    admin = await testAdminToken();
     controller = createController({
       databaseUrl: db.url,
+      adminTokenFile: admin.file,
       grpcListen: '127.0.0.1:0',
       httpListen: '127.0.0.1:0',
       dbMaxConnections: 2,
@@ -68,12 +72,14 @@ describe('gap reports over the stream', () => {
     client?.close();
     await controller?.stop();
     await db?.drop();
+    await admin?.remove();
   });
 
   const report = (value: GapReport): ConnectRequest => ({ body: { $case: 'gap', value } });
   const acks = (got: { body?: { $case: string; value: unknown } | undefined }[]) =>
     got.filter((m) => m.body?.$case === 'gapAck').map((m) => (m.body!.value as { id: number }).id);
-  const api = async <T>(path: string) => (await (await fetch(new URL(path, httpUrl))).json()) as T;
+  const api = async <T>(path: string) =>
+    (await (await fetch(new URL(path, httpUrl), { headers: admin.headers })).json()) as T;
 
   it('records each report once, acks every copy, and shows the exact count', async () => {
     const first = gap({ id: 1, fromSeq: 1, toSeq: 40, dropped: 30, byCheck: { web: 20, db: 10 } });
@@ -111,7 +117,7 @@ describe('gap reports over the stream', () => {
   });
 
   it('refuses a bad query', async () => {
-    const response = await fetch(new URL('/api/v1/gaps?limit=0', httpUrl));
+    const response = await fetch(new URL('/api/v1/gaps?limit=0', httpUrl), { headers: admin.headers });
     expect(response.status).toBe(400);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentServiceClient, type ConnectRequest } from '@portwarden/proto/agent/v1';
 import { createController, type Controller } from '../controller.js';
 import { startReceiver, type Receiver } from '../notify/testing/receiver.js';
+import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
 interface Message {
@@ -20,11 +21,13 @@ let controller: Controller;
 let receiver: Receiver;
 let client: AgentServiceClient;
 let httpUrl: string;
+let admin: TestAdminToken;
 
 beforeAll(async () => {
-  [db, receiver] = await Promise.all([createTestDatabase(), startReceiver()]);
+  [db, receiver, admin] = await Promise.all([createTestDatabase(), startReceiver(), testAdminToken()]);
   controller = createController({
     databaseUrl: db.url,
+    adminTokenFile: admin.file,
     grpcListen: '127.0.0.1:0',
     httpListen: '127.0.0.1:0',
     dbMaxConnections: 3,
@@ -47,6 +50,7 @@ afterAll(async () => {
   await controller?.stop();
   await receiver?.close();
   await db?.drop();
+  await admin?.remove();
 });
 
 const hello: ConnectRequest = {
@@ -95,7 +99,7 @@ describe('agent liveness', () => {
   });
 
   it('resolves it when the agent reconnects, and never opened a second one', async () => {
-    const incidents = await fetch(`${httpUrl}/api/v1/incidents`).then(
+    const incidents = await fetch(`${httpUrl}/api/v1/incidents`, { headers: admin.headers }).then(
       (r) => r.json() as Promise<{ incidents: { checkId: string; resolvedAt: string | null }[] }>,
     );
     expect(incidents.incidents.map((i) => [i.checkId, i.resolvedAt])).toEqual([['@liveness', null]]);

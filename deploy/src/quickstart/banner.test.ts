@@ -4,6 +4,7 @@ import type { QuickstartInfo } from './quickstart.js';
 
 const embedded: QuickstartInfo = {
   httpUrl: 'http://127.0.0.1:7480',
+  adminTokenFile: '/home/me/portwarden/.portwarden/admin-token',
   grpcAddress: '127.0.0.1:7443',
   database: { embedded: true, dataDir: '/home/me/portwarden/.portwarden/pgdata' },
   queue: { redis: false },
@@ -30,14 +31,17 @@ describe('formatBanner', () => {
     expect(banner).toMatch(/^Portwarden HTTP API: http:\/\/127\.0\.0\.1:7480$/m);
     expect(Object.fromEntries(parse(banner))).toEqual({
       'Portwarden HTTP API': ['http://127.0.0.1:7480'],
+      'Portwarden admin token': [
+        '/home/me/portwarden/.portwarden/admin-token (keep it secret; it may do everything)',
+      ],
       'Portwarden agent gRPC': ['127.0.0.1:7443'],
       'Portwarden database': ['embedded PGlite at /home/me/portwarden/.portwarden/pgdata'],
       'Portwarden notifications': ['in-process delivery (no REDIS_URL)'],
       'Portwarden policy': ['revision 1, the example from /home/me/portwarden/deploy/quickstart/policy.yaml'],
       'Portwarden local agent': ['laptop (role=quickstart), state in /home/me/portwarden/.portwarden/agent'],
       Try: [
-        'curl http://127.0.0.1:7480/api/v1/agents',
-        'curl http://127.0.0.1:7480/api/v1/checks',
+        'curl -H "Authorization: Bearer $(cat /home/me/portwarden/.portwarden/admin-token)" http://127.0.0.1:7480/api/v1/agents',
+        'curl -H "Authorization: Bearer $(cat /home/me/portwarden/.portwarden/admin-token)" http://127.0.0.1:7480/api/v1/checks',
         'npx portwarden get checks',
       ],
       Stop: ['press Ctrl-C'],
@@ -63,6 +67,8 @@ describe('formatBanner', () => {
     expect(fields.get('Portwarden policy')).toEqual([
       'revision 7, already in force (the example is applied on the first run only)',
     ]);
-    expect(fields.get('Try')).toContain('npx portwarden --url http://127.0.0.1:8080 get checks');
+    expect(fields.get('Try')).toContain(
+      'npx portwarden --url http://127.0.0.1:8080 --token "$(cat /home/me/portwarden/.portwarden/admin-token)" get checks',
+    );
   });
 });

@@ -6,10 +6,12 @@ import { DEFAULT_HTTP_LISTEN } from './settings.js';
  * script can pick one out (for example `/^Portwarden HTTP API: (\S+)$/m`).
  */
 export function formatBanner(info: QuickstartInfo): string {
+  // On its default URL the CLI reads the quick start's token by itself (cli/src/auth.ts).
   const cli =
     info.httpUrl === `http://${DEFAULT_HTTP_LISTEN}`
       ? 'npx portwarden'
-      : `npx portwarden --url ${info.httpUrl}`;
+      : `npx portwarden --url ${info.httpUrl} --token "$(cat ${info.adminTokenFile})"`;
+  const curl = `curl -H "Authorization: Bearer $(cat ${info.adminTokenFile})"`;
   const labels = Object.entries(info.agent.labels)
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
@@ -17,13 +19,14 @@ export function formatBanner(info: QuickstartInfo): string {
     '',
     'Portwarden quick start is running.',
     `Portwarden HTTP API: ${info.httpUrl}`,
+    `Portwarden admin token: ${info.adminTokenFile} (keep it secret; it may do everything)`,
     `Portwarden agent gRPC: ${info.grpcAddress}`,
     `Portwarden database: ${database(info.database)}`,
     `Portwarden notifications: ${queue(info.queue)}`,
     `Portwarden policy: ${policy(info.policy)}`,
     `Portwarden local agent: ${info.agent.name} (${labels}), state in ${info.agent.stateDir}`,
-    `Try: curl ${info.httpUrl}/api/v1/agents`,
-    `Try: curl ${info.httpUrl}/api/v1/checks`,
+    `Try: ${curl} ${info.httpUrl}/api/v1/agents`,
+    `Try: ${curl} ${info.httpUrl}/api/v1/checks`,
     `Try: ${cli} get checks`,
     'Stop: press Ctrl-C',
     '',

@@ -88,14 +88,19 @@ describe('npm start (deploy/dist/quickstart/main.js)', { timeout: 120_000 }, () 
     expect(text).toMatch(
       /^Portwarden policy: revision 1, the example from .*deploy\/quickstart\/policy\.yaml$/m,
     );
-    expect(text).toMatch(new RegExp(`^Try: npx portwarden --url ${httpUrl} get checks$`, 'm'));
+    expect(text).toMatch(new RegExp(`^Portwarden admin token: ${join(home, 'admin-token')} \\(`, 'm'));
+    expect(text).toContain(
+      `Try: npx portwarden --url ${httpUrl} --token "$(cat ${join(home, 'admin-token')})" get checks`,
+    );
     // stdout is the banner only; logs are JSON on stderr.
     expect(text.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
-    expect(await getJson<{ revision: number }>(`${httpUrl}/api/v1/policy`)).toMatchObject({ revision: 1 });
+    expect(
+      await getJson<{ revision: number }>(`${httpUrl}/api/v1/policy`, join(home, 'admin-token')),
+    ).toMatchObject({ revision: 1 });
     const agent = await until('the local agent to be connected', async () => {
       const { agents } = await getJson<{
         agents: { name: string; connected: boolean; labels: Record<string, string> }[];
-      }>(`${httpUrl}/api/v1/agents`);
+      }>(`${httpUrl}/api/v1/agents`, join(home, 'admin-token'));
       return agents.find((a) => a.connected);
     });
     expect(agent.labels).toEqual({ role: 'quickstart' });

@@ -68,15 +68,22 @@ describe('startQuickstart on embedded defaults', { timeout: 120_000 }, () => {
         queue: { redis: false },
         policy: { revision: 1, appliedFrom: EXAMPLE_POLICY_FILE },
         agent: { name: 'quickstart-test', labels: { role: 'quickstart' }, stateDir: join(home, 'agent') },
+        adminTokenFile: join(home, 'admin-token'),
       });
       const agent = await until('the local agent to run revision 1', async () => {
-        const { agents } = await getJson<{ agents: AgentView[] }>(`${info.httpUrl}/api/v1/agents`);
+        const { agents } = await getJson<{ agents: AgentView[] }>(
+          `${info.httpUrl}/api/v1/agents`,
+          info.adminTokenFile,
+        );
         return agents.find((a) => a.name === 'quickstart-test' && a.connected && a.configRevision === 1);
       });
       expect(agent.labels).toEqual({ role: 'quickstart' });
       // Each check's first probe runs within 10 s; its result then goes through ingest on PGlite.
       const checks = await until('a result for every example check', async () => {
-        const body = await getJson<{ checks: CheckView[] }>(`${info.httpUrl}/api/v1/checks`);
+        const body = await getJson<{ checks: CheckView[] }>(
+          `${info.httpUrl}/api/v1/checks`,
+          info.adminTokenFile,
+        );
         return body.checks.every((c) => c.status === 'up' || c.status === 'down') && body.checks;
       });
       expect(checks.map((c) => `${c.agent}/${c.checkId}`).sort()).toEqual(
@@ -93,7 +100,10 @@ describe('startQuickstart on embedded defaults', { timeout: 120_000 }, () => {
       const changed = (await readFile(EXAMPLE_POLICY_FILE, 'utf8')).replace('port: 80', 'port: 8080');
       const response = await fetch(`${info.httpUrl}/api/v1/policy`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/yaml' },
+        headers: {
+          'content-type': 'application/yaml',
+          authorization: `Bearer ${(await readFile(info.adminTokenFile, 'utf8')).trim()}`,
+        },
         body: changed,
       });
       expect(response.status).toBe(201);
@@ -101,7 +111,10 @@ describe('startQuickstart on embedded defaults', { timeout: 120_000 }, () => {
 
     await run(async (info) => {
       expect(info.policy).toEqual({ revision: 2 });
-      const policy = await getJson<{ revision: number; source: string }>(`${info.httpUrl}/api/v1/policy`);
+      const policy = await getJson<{ revision: number; source: string }>(
+        `${info.httpUrl}/api/v1/policy`,
+        info.adminTokenFile,
+      );
       expect(policy.revision).toBe(2);
       expect(policy.source).toContain('port: 8080');
     });
@@ -153,7 +166,10 @@ describe('startQuickstart with DATABASE_URL and REDIS_URL', { timeout: 120_000 }
       expect(info.queue).toEqual({ redis: true, where: new URL(TEST_REDIS_URL).host });
       expect(info.policy).toEqual({ revision: 1, appliedFrom: EXAMPLE_POLICY_FILE });
       await until('the local agent to connect', async () => {
-        const { agents } = await getJson<{ agents: AgentView[] }>(`${info.httpUrl}/api/v1/agents`);
+        const { agents } = await getJson<{ agents: AgentView[] }>(
+          `${info.httpUrl}/api/v1/agents`,
+          info.adminTokenFile,
+        );
         return agents.find((a) => a.name === 'quickstart-external' && a.connected);
       });
     } finally {

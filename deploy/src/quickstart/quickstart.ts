@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createAgent } from '@portwarden/agent/agent';
 import { createController } from '@portwarden/controller/controller';
 import type { Logger } from '@portwarden/common/logger';
@@ -10,6 +10,8 @@ import type { StopStack } from './stop-stack.js';
 export interface QuickstartInfo {
   /** Reachable from this machine (a wildcard listen address is shown as loopback). */
   httpUrl: string;
+  /** The admin API token's file (--admin-token-file). */
+  adminTokenFile: string;
   grpcAddress: string;
   database: { embedded: true; dataDir: string } | { embedded: false; where: string };
   queue: { redis: false } | { redis: true; where: string };
@@ -45,12 +47,15 @@ export async function startQuickstart({
   }
   signal.throwIfAborted();
 
+  // The admin token file goes there, and the controller creates only the file.
+  await mkdir(settings.home, { recursive: true });
   const controller = createController({
     databaseUrl,
     ...(settings.redisUrl && { redisUrl: settings.redisUrl }),
     ...(settings.redisPrefix && { redisPrefix: settings.redisPrefix }),
     grpcListen: settings.grpcListen,
     httpListen: settings.httpListen,
+    adminTokenFile: settings.adminTokenFile,
     logger: logger.child({ service: 'controller' }),
     // PGlite is one session and pglite-socket accepts one connection (see embedded-postgres.ts).
     ...(settings.databaseUrl === undefined && { dbMaxConnections: 1 }),
@@ -81,6 +86,7 @@ export async function startQuickstart({
 
   return {
     httpUrl,
+    adminTokenFile: settings.adminTokenFile,
     grpcAddress,
     database: settings.databaseUrl
       ? { embedded: false, where: describeUrl(settings.databaseUrl) }

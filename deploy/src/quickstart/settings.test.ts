@@ -10,6 +10,7 @@ describe('readSettings', () => {
       grpcListen: '127.0.0.1:7443',
       home: '/srv/pw/.portwarden',
       pgDataDir: '/srv/pw/.portwarden/pgdata',
+      adminTokenFile: '/srv/pw/.portwarden/admin-token',
       agentStateDir: '/srv/pw/.portwarden/agent',
       policyFile: EXAMPLE_POLICY_FILE,
       agentName: os.hostname(),
@@ -37,6 +38,7 @@ describe('readSettings', () => {
       grpcListen: '[::1]:9443',
       home: '/srv/pw/state',
       pgDataDir: '/srv/pw/state/pgdata',
+      adminTokenFile: '/srv/pw/state/admin-token',
       agentStateDir: '/srv/pw/state/agent',
     });
   });

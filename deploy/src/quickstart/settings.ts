@@ -2,6 +2,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@portwarden/common/errors';
+import { QUICKSTART_ADMIN_TOKEN, QUICKSTART_HOME } from '@portwarden/common/quickstart-paths';
 
 /** What the quick start runs with; every default is filled in by `readSettings`. */
 export interface QuickstartSettings {
@@ -19,6 +20,8 @@ export interface QuickstartSettings {
   home: string;
   /** `<home>/pgdata`: the embedded database, kept between runs. */
   pgDataDir: string;
+  /** `<home>/admin-token`: the controller's --admin-token-file, which the CLI finds by itself. */
+  adminTokenFile: string;
   /** `<home>/agent`: the local agent's spool and cached config. */
   agentStateDir: string;
   /** The example policy applied on the first run. */
@@ -31,7 +34,7 @@ export interface QuickstartSettings {
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:7480';
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
-export const DEFAULT_HOME = './.portwarden';
+export const DEFAULT_HOME = QUICKSTART_HOME;
 
 /** deploy/quickstart/policy.yaml, from src/quickstart or dist/quickstart alike. */
 export const EXAMPLE_POLICY_FILE = fileURLToPath(new URL('../../quickstart/policy.yaml', import.meta.url));
@@ -51,6 +54,7 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string): QuickstartSet
     grpcListen: value('PORTWARDEN_GRPC_LISTEN') ?? DEFAULT_GRPC_LISTEN,
     home,
     pgDataDir: resolve(home, 'pgdata'),
+    adminTokenFile: resolve(home, QUICKSTART_ADMIN_TOKEN),
     agentStateDir: resolve(home, 'agent'),
     policyFile: EXAMPLE_POLICY_FILE,
     agentName: os.hostname(),

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { createController } from '@portwarden/controller/controller';
 import { createTestDatabase } from '@portwarden/controller/testing';
+import { testAdminToken } from '@portwarden/controller/testing/admin-token';
 import { cpuMs, memory } from '../proc.js';
 import { PORTS_TAB_CHECKS, PORTS_TAB_POLICY } from './policy.js';
 
@@ -47,16 +48,21 @@ interface CheckRow {
   lastResultAt: string | null;
 }
 
-async function checkRows(httpUrl: string): Promise<CheckRow[]> {
-  const response = await fetch(`${httpUrl}/api/v1/checks`);
+async function checkRows(httpUrl: string, auth: { authorization: string }): Promise<CheckRow[]> {
+  const response = await fetch(`${httpUrl}/api/v1/checks`, { headers: auth });
   return ((await response.json()) as { checks: CheckRow[] }).checks;
 }
 
 /** Polls the status board until every check has a result (the scheduler jitters first runs up to 10 s). */
-async function allReported(httpUrl: string, agent: ChildProcess, timeoutMs: number): Promise<CheckRow[]> {
+async function allReported(
+  httpUrl: string,
+  auth: { authorization: string },
+  agent: ChildProcess,
+  timeoutMs: number,
+): Promise<CheckRow[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const rows = await checkRows(httpUrl);
+    const rows = await checkRows(httpUrl, auth);
     if (rows.length === PORTS_TAB_CHECKS && rows.every((row) => row.lastResultAt)) return rows;
     if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode}) before reporting`);
     if (Date.now() > deadline)
@@ -109,8 +115,10 @@ async function resultsBetween(databaseUrl: string, from: number, to: number): Pr
 
 export async function measureIdleAgent(seconds: number): Promise<IdleResult> {
   const db = await createTestDatabase('pw_bench');
+  const admin = await testAdminToken();
   const controller = createController({
     databaseUrl: db.url,
+    adminTokenFile: admin.file,
     grpcListen: '127.0.0.1:0',
     httpListen: '127.0.0.1:0',
   });
@@ -120,7 +128,7 @@ export async function measureIdleAgent(seconds: number): Promise<IdleResult> {
     const started = await controller.start();
     await controller.applyPolicy(PORTS_TAB_POLICY);
     agent = startAgent(started.grpcAddress, stateDir);
-    const reported = await allReported(started.httpUrl, agent, 60_000);
+    const reported = await allReported(started.httpUrl, admin.headers, agent, 60_000);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const seen = await observe(agent.pid!, seconds);
     const count = await resultsBetween(db.url, seen.startedAt, seen.endedAt);
@@ -136,6 +144,7 @@ export async function measureIdleAgent(seconds: number): Promise<IdleResult> {
     if (agent) await stopProcess(agent);
     await controller.stop().catch(() => {});
     await db.drop();
+    await admin.remove();
     await rm(stateDir, { recursive: true, force: true });
   }
 }

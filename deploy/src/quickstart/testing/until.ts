@@ -1,7 +1,13 @@
+import { readFile } from 'node:fs/promises';
+
 export { until } from '@portwarden/common/testing';
 
-export async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+/** GET with the quick start's admin token, read from its --admin-token-file. */
+export async function getJson<T>(url: string, tokenFile: string): Promise<T> {
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

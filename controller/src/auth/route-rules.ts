@@ -1,0 +1,38 @@
+import type { Role } from './roles.js';
+
+/** What one API route needs: the least role allowed, and the audit's name for what it changes. */
+export interface RouteRule {
+  role: Role;
+  /** Set on every route that changes something: each call writes one audit row. */
+  action?: string;
+}
+
+/**
+ * Every /api route, in one table: `METHOD /path` as registered -> its rule. A route missing here
+ * needs admin (ruleFor), and a test checks that every registered /api route is here.
+ */
+export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
+  'GET /api/v1': { role: 'viewer' },
+  'GET /api/v1/agents': { role: 'viewer' },
+  'GET /api/v1/checks': { role: 'viewer' },
+  'GET /api/v1/gaps': { role: 'viewer' },
+  'GET /api/v1/incidents': { role: 'viewer' },
+  'GET /api/v1/policy': { role: 'viewer' },
+  'GET /api/v1/responses': { role: 'viewer' },
+  'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },
+  'PUT /api/v1/policy': { role: 'admin', action: 'policy-apply' },
+  'POST /api/v1/tokens': { role: 'admin', action: 'enrollment-token-create' },
+  'POST /api/v1/agents/:name/revoke': { role: 'admin', action: 'agent-revoke' },
+  'GET /api/v1/api-tokens': { role: 'admin' },
+  'POST /api/v1/api-tokens': { role: 'admin', action: 'api-token-create' },
+  'DELETE /api/v1/api-tokens/:id': { role: 'admin', action: 'api-token-revoke' },
+  'GET /api/v1/audit': { role: 'admin' },
+};
+
+const FAIL_CLOSED: RouteRule = { role: 'admin' };
+
+/** The rule of a matched route (`url` as registered, undefined when none matched); HEAD is GET. */
+export function ruleFor(method: string, url: string | undefined): RouteRule {
+  const key = `${method === 'HEAD' ? 'GET' : method} ${url ?? ''}`;
+  return Object.hasOwn(ROUTE_RULES, key) ? ROUTE_RULES[key]! : FAIL_CLOSED;
+}
