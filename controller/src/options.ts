@@ -33,6 +33,12 @@ export interface ControllerOptions {
   limits?: Partial<ControllerLimits>;
   /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
   revocationSweepMs?: number;
+  /** Serve the plaintext HTTP API beyond loopback; refused at start otherwise (safety/). @default false */
+  httpInsecurePublic?: boolean;
+  /** Start on a Redis whose maxmemory-policy is not noeviction; refused at start otherwise. @default false */
+  allowRedisEviction?: boolean;
+  /** Accept sslmode=require, prefer or allow: TLS to PostgreSQL without verifying it; refused at start otherwise. @default false */
+  allowUnverifiedDbTls?: boolean;
 }
 
 export interface ControllerTlsOptions {
