@@ -14,7 +14,13 @@ interface Flags extends SecurityFlags {
   httpListen: string;
   externalUrl?: string;
   logLevel?: string;
+  httpInsecurePublic: boolean;
+  allowRedisEviction: boolean;
+  allowUnverifiedDbTls: boolean;
 }
+
+/** A yes/no flag's environment variable: 1, true or yes turn it on. */
+const envFlag = (name: string) => /^(1|true|yes)$/i.test(process.env[name] ?? '');
 
 const program = new Command('portwarden-controller')
   .description('Portwarden controller: policy, agent streams, incidents and notifications')
@@ -65,6 +71,21 @@ const program = new Command('portwarden-controller')
     process.env.PORTWARDEN_MAX_STREAMS_PER_IP ?? '1024',
   )
   .option('--insecure', 'plaintext gRPC without enrollment, agents named by their hello: for loopback only')
+  .option(
+    '--http-insecure-public',
+    'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
+    envFlag('PORTWARDEN_HTTP_INSECURE_PUBLIC'),
+  )
+  .option(
+    '--allow-redis-eviction',
+    'start on a Redis whose maxmemory-policy is not noeviction; refused otherwise (env PORTWARDEN_ALLOW_REDIS_EVICTION=1)',
+    envFlag('PORTWARDEN_ALLOW_REDIS_EVICTION'),
+  )
+  .option(
+    '--allow-unverified-db-tls',
+    'accept sslmode=require, prefer or allow in --database-url; refused otherwise (env PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS=1)',
+    envFlag('PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS'),
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();
 
@@ -86,6 +107,9 @@ async function main(flags: Flags): Promise<void> {
     httpListen: flags.httpListen,
     externalUrl: flags.externalUrl,
     logger,
+    httpInsecurePublic: flags.httpInsecurePublic,
+    allowRedisEviction: flags.allowRedisEviction,
+    allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
     ...security,
   });
   if (!security.tls)
