@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { envYes } from '@portwarden/common/env';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
 import { createController } from './controller.js';
@@ -18,9 +19,6 @@ interface Flags extends SecurityFlags {
   allowRedisEviction: boolean;
   allowUnverifiedDbTls: boolean;
 }
-
-/** A yes/no flag's environment variable: 1, true or yes turn it on. */
-const envFlag = (name: string) => /^(1|true|yes)$/i.test(process.env[name] ?? '');
 
 const program = new Command('portwarden-controller')
   .description('Portwarden controller: policy, agent streams, incidents and notifications')
@@ -74,17 +72,17 @@ const program = new Command('portwarden-controller')
   .option(
     '--http-insecure-public',
     'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
-    envFlag('PORTWARDEN_HTTP_INSECURE_PUBLIC'),
+    envYes(process.env.PORTWARDEN_HTTP_INSECURE_PUBLIC),
   )
   .option(
     '--allow-redis-eviction',
     'start on a Redis whose maxmemory-policy is not noeviction; refused otherwise (env PORTWARDEN_ALLOW_REDIS_EVICTION=1)',
-    envFlag('PORTWARDEN_ALLOW_REDIS_EVICTION'),
+    envYes(process.env.PORTWARDEN_ALLOW_REDIS_EVICTION),
   )
   .option(
     '--allow-unverified-db-tls',
     'accept sslmode=require, prefer or allow in --database-url; refused otherwise (env PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS=1)',
-    envFlag('PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS'),
+    envYes(process.env.PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS),
   )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();

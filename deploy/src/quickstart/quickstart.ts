@@ -51,6 +51,7 @@ export async function startQuickstart({
     ...(settings.redisPrefix && { redisPrefix: settings.redisPrefix }),
     grpcListen: settings.grpcListen,
     httpListen: settings.httpListen,
+    ...settings.consents,
     logger: logger.child({ service: 'controller' }),
     // PGlite is one session and pglite-socket accepts one connection (see embedded-postgres.ts).
     ...(settings.databaseUrl === undefined && { dbMaxConnections: 1 }),
