@@ -7,7 +7,7 @@ import * as part from './parts.js';
 import { startChecksPart } from './safety/start-checks.js';
 import { createLivenessStore } from './store/liveness-store.js';
 
-export type { ControllerLimits, ControllerOptions, ControllerTlsOptions } from './options.js';
+export type { ControllerLimits, ControllerOptions, ControllerTlsOptions, HttpTlsOptions } from './options.js';
 
 export interface StartedController {
   /** host:port the gRPC server bound */

@@ -5,9 +5,10 @@ import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
 import { createController } from './controller.js';
 import { DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN, DEFAULT_TLS_NAMES } from './options.js';
+import { httpTlsOptions, type HttpTlsFlags } from './http-tls-flags.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
 
-interface Flags extends SecurityFlags {
+interface Flags extends SecurityFlags, HttpTlsFlags {
   databaseUrl?: string;
   redisUrl?: string;
   redisPrefix: string;
@@ -70,6 +71,16 @@ const program = new Command('portwarden-controller')
   )
   .option('--insecure', 'plaintext gRPC without enrollment, agents named by their hello: for loopback only')
   .option(
+    '--http-tls-cert <file>',
+    'PEM certificate (and chain) for HTTPS on the HTTP API (env PORTWARDEN_HTTP_TLS_CERT)',
+    process.env.PORTWARDEN_HTTP_TLS_CERT,
+  )
+  .option(
+    '--http-tls-key <file>',
+    'PEM private key of --http-tls-cert (env PORTWARDEN_HTTP_TLS_KEY)',
+    process.env.PORTWARDEN_HTTP_TLS_KEY,
+  )
+  .option(
     '--http-insecure-public',
     'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
     envYes(process.env.PORTWARDEN_HTTP_INSECURE_PUBLIC),
@@ -97,6 +108,7 @@ async function main(flags: Flags): Promise<void> {
     );
   }
   const security = await securityOptions(flags, process.env);
+  const httpTls = await httpTlsOptions(flags);
   const controller = createController({
     databaseUrl: flags.databaseUrl,
     redisUrl: flags.redisUrl,
@@ -108,6 +120,7 @@ async function main(flags: Flags): Promise<void> {
     httpInsecurePublic: flags.httpInsecurePublic,
     allowRedisEviction: flags.allowRedisEviction,
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
+    ...(httpTls && { httpTls }),
     ...security,
   });
   if (!security.tls)

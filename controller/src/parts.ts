@@ -113,11 +113,13 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       enrollment: enrollment(),
       gaps: createGapStore(sql),
       responses: { responses: createResponseStore(sql), tests },
+      tls: shared.options.httpTls,
     });
     const http = parseListen(shared.options.httpListen, 'HTTP listen address');
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
-    return { app, url: `http://${formatHostPort(bound.address, bound.port)}` };
+    const scheme = shared.options.httpTls ? 'https' : 'http';
+    return { app, url: `${scheme}://${formatHostPort(bound.address, bound.port)}` };
   };
   return resource('api', open, ({ app }) => app.close());
 }

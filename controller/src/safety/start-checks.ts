@@ -6,10 +6,10 @@ import { evictionSafety } from './eviction-safety.js';
 import { grpcListenSafety, httpListenSafety } from './listen-safety.js';
 import { readEvictionPolicy } from './redis-policy.js';
 
-/** The first refusal the options earn, from what they say alone; the HTTP API is plaintext for now. */
+/** The first refusal the options earn, from what they say alone. */
 export function optionsRefusal(options: ResolvedOptions): ConfigError | undefined {
   return (
-    httpListenSafety(options.httpListen, false, options) ??
+    httpListenSafety(options.httpListen, options.httpTls !== undefined, options) ??
     grpcListenSafety(options.grpcListen, options.tls !== undefined) ??
     dbTlsSafety(options.databaseUrl, options)
   );
