@@ -26,6 +26,18 @@ describe('dbTlsSafety', () => {
       false,
       'sslrootcert=system means verify-full',
     ],
+    [
+      'postgres://u@db/x?sslmode=require&sslrootcert=/ca.pem',
+      false,
+      false,
+      'as in libpq: a root certificate makes it verify-ca',
+    ],
+    [
+      'postgres://u@db/x?sslmode=prefer&sslrootcert=/ca.pem',
+      false,
+      true,
+      'prefer verifies nothing, root certificate or not',
+    ],
     ['postgres://u@db/x?sslmode=require', true, false, 'the operator said so explicitly'],
   ];
   it.each(cases)('%s allow=%s -> refused %s (%s)', (url, allow, refused) => {
@@ -37,6 +49,6 @@ describe('dbTlsSafety', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error?.message).toMatch(/^refusing --database-url with sslmode=require: PostgreSQL's certificate/);
     expect(error?.message).not.toContain('hunter2');
-    expect(error?.hint).toMatch(/sslmode=verify-full.*--allow-unverified-db-tls/);
+    expect(error?.hint).toMatch(/sslmode=verify-full&sslrootcert=\/path\/ca\.pem.*--allow-unverified-db-tls/);
   });
 });
