@@ -4,9 +4,10 @@ import { createLivenessMonitor } from './liveness/monitor.js';
 import { livenessSettings } from './liveness/settings.js';
 import { controllerOptions, type ControllerOptions } from './options.js';
 import * as part from './parts.js';
+import { startChecksPart } from './safety/start-checks.js';
 import { createLivenessStore } from './store/liveness-store.js';
 
-export type { ControllerLimits, ControllerOptions, ControllerTlsOptions } from './options.js';
+export type { ControllerLimits, ControllerOptions, ControllerTlsOptions, HttpTlsOptions } from './options.js';
 
 export interface StartedController {
   /** host:port the gRPC server bound */
@@ -35,6 +36,7 @@ export function createController(input: ControllerOptions) {
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
   const parts = createParts([
+    startChecksPart(options),
     part.databasePart(shared),
     ...(security ? [security] : []),
     api,

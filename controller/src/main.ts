@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { envYes } from '@portwarden/common/env';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
 import { createController } from './controller.js';
 import { DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN, DEFAULT_TLS_NAMES } from './options.js';
+import { httpTlsOptions, type HttpTlsFlags } from './http-tls-flags.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
 
-interface Flags extends SecurityFlags {
+interface Flags extends SecurityFlags, HttpTlsFlags {
   databaseUrl?: string;
   redisUrl?: string;
   redisPrefix: string;
@@ -16,6 +18,9 @@ interface Flags extends SecurityFlags {
   logLevel?: string;
   adminTokenFile?: string;
   httpAllowedHosts?: string;
+  httpInsecurePublic: boolean;
+  allowRedisEviction: boolean;
+  allowUnverifiedDbTls: boolean;
 }
 
 const program = new Command('portwarden-controller')
@@ -77,6 +82,31 @@ const program = new Command('portwarden-controller')
     process.env.PORTWARDEN_HTTP_ALLOWED_HOSTS,
   )
   .option('--insecure', 'plaintext gRPC without enrollment, agents named by their hello: for loopback only')
+  .option(
+    '--http-tls-cert <file>',
+    'PEM certificate (and chain) for HTTPS on the HTTP API (env PORTWARDEN_HTTP_TLS_CERT)',
+    process.env.PORTWARDEN_HTTP_TLS_CERT,
+  )
+  .option(
+    '--http-tls-key <file>',
+    'PEM private key of --http-tls-cert (env PORTWARDEN_HTTP_TLS_KEY)',
+    process.env.PORTWARDEN_HTTP_TLS_KEY,
+  )
+  .option(
+    '--http-insecure-public',
+    'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
+    envYes(process.env.PORTWARDEN_HTTP_INSECURE_PUBLIC),
+  )
+  .option(
+    '--allow-redis-eviction',
+    'start on a Redis whose maxmemory-policy is not noeviction; refused otherwise (env PORTWARDEN_ALLOW_REDIS_EVICTION=1)',
+    envYes(process.env.PORTWARDEN_ALLOW_REDIS_EVICTION),
+  )
+  .option(
+    '--allow-unverified-db-tls',
+    'accept sslmode=require, prefer or allow in --database-url; refused otherwise (env PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS=1)',
+    envYes(process.env.PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS),
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();
 
@@ -90,6 +120,7 @@ async function main(flags: Flags): Promise<void> {
     );
   }
   const security = await securityOptions(flags, process.env);
+  const httpTls = await httpTlsOptions(flags);
   const controller = createController({
     databaseUrl: flags.databaseUrl,
     redisUrl: flags.redisUrl,
@@ -100,6 +131,10 @@ async function main(flags: Flags): Promise<void> {
     adminTokenFile: flags.adminTokenFile,
     httpAllowedHosts: flags.httpAllowedHosts?.split(','),
     logger,
+    httpInsecurePublic: flags.httpInsecurePublic,
+    allowRedisEviction: flags.allowRedisEviction,
+    allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
+    ...(httpTls && { httpTls }),
     ...security,
   });
   if (!security.tls)

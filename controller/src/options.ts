@@ -40,6 +40,20 @@ export interface ControllerOptions {
   httpAllowedHosts?: string[];
   /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
   revocationSweepMs?: number;
+  /** The HTTP API speaks HTTPS with this certificate and key; it may then listen beyond loopback. @default plain HTTP */
+  httpTls?: HttpTlsOptions;
+  /** Serve the plaintext HTTP API beyond loopback; refused at start otherwise (safety/). @default false */
+  httpInsecurePublic?: boolean;
+  /** Start on a Redis whose maxmemory-policy is not noeviction; refused at start otherwise. @default false */
+  allowRedisEviction?: boolean;
+  /** Accept sslmode=require, prefer or allow: TLS to PostgreSQL without verifying it; refused at start otherwise. @default false */
+  allowUnverifiedDbTls?: boolean;
+}
+
+/** The HTTP API's certificate (with its chain) and private key, PEM (--http-tls-cert, --http-tls-key). */
+export interface HttpTlsOptions {
+  cert: string;
+  key: string;
 }
 
 export interface ControllerTlsOptions {

@@ -132,10 +132,12 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       responses: { responses: createResponseStore(sql), tests },
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
+      tls: shared.options.httpTls,
     });
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
-    return { app, url: `http://${formatHostPort(bound.address, bound.port)}` };
+    const scheme = shared.options.httpTls ? 'https' : 'http';
+    return { app, url: `${scheme}://${formatHostPort(bound.address, bound.port)}` };
   };
   return resource('api', open, ({ app }) => app.close());
 }

@@ -41,6 +41,8 @@ export interface ApiDeps {
   auth: Omit<AuthDeps, 'logger'>;
   /** API tokens and the audit log (api-token-routes.ts). */
   apiTokens: ApiTokenRouteDeps;
+  /** HTTPS with this certificate and key. @default plain HTTP */
+  tls?: { cert: string; key: string };
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -53,6 +55,7 @@ const incidentsQuery = z.strictObject({
 /** The JSON HTTP API used by the CLI and, later, the web UI. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
+    ...(deps.tls && { https: deps.tls }),
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     // One line per request would drown the events that matter; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

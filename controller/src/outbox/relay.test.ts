@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { captureLogger } from '../notify/testing/observe.js';
 import { createRecorder } from '../notify/testing/recorder.js';
 import { deleteRedisPrefix } from '../notify/testing/redis.js';
 import { TEST_REDIS_URL, testRedisPrefix } from '../testing/db.js';
+import { closedPort } from '../testing/redis-server.js';
 import type { IncidentEvent } from '../state/event.js';
 import { createOutboxStore } from '../store/outbox.js';
 import { createRelay } from './relay.js';
@@ -43,14 +42,6 @@ function recordingSink(
     },
   };
   return { sink, handed };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('relay', () => {

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { Logger } from '@portwarden/common/logger';
+import { postgresTls } from './db-tls.js';
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -14,7 +15,10 @@ export interface DbOptions {
 
 /** One pool per controller process. bigint columns come back as JS numbers (ids and seqs < 2^53). */
 export function createDb(options: DbOptions): Sql {
-  return postgres(options.url, {
+  // Only when the URL names a root certificate: an `ssl` key, even undefined, overrides sslmode.
+  const { url, ssl } = postgresTls(options.url);
+  return postgres(url, {
+    ...(ssl && { ssl }),
     max: options.maxConnections ?? 10,
     onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
     // int8 as number: ids and seqs stay far below 2^53.

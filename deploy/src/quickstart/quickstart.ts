@@ -56,6 +56,7 @@ export async function startQuickstart({
     grpcListen: settings.grpcListen,
     httpListen: settings.httpListen,
     adminTokenFile: settings.adminTokenFile,
+    ...settings.consents,
     logger: logger.child({ service: 'controller' }),
     // PGlite is one session and pglite-socket accepts one connection (see embedded-postgres.ts).
     ...(settings.databaseUrl === undefined && { dbMaxConnections: 1 }),

@@ -15,6 +15,15 @@ describe('readSettings', () => {
       policyFile: EXAMPLE_POLICY_FILE,
       agentName: os.hostname(),
       agentLabels: { role: 'quickstart' },
+      consents: {},
+    });
+  });
+
+  it("passes the controller's consents on, each only when set to yes", () => {
+    const env = { PORTWARDEN_HTTP_INSECURE_PUBLIC: '1', PORTWARDEN_ALLOW_REDIS_EVICTION: 'true' };
+    expect(readSettings({ ...env, PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS: '0' }, '/').consents).toEqual({
+      httpInsecurePublic: true,
+      allowRedisEviction: true,
     });
   });
 

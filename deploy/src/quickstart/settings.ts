@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envYes } from '@portwarden/common/env';
 import { ConfigError } from '@portwarden/common/errors';
 import { QUICKSTART_ADMIN_TOKEN, QUICKSTART_HOME } from '@portwarden/common/quickstart-paths';
 
@@ -30,6 +31,12 @@ export interface QuickstartSettings {
   agentName: string;
   /** The local agent's labels. @default { role: 'quickstart' } */
   agentLabels: Record<string, string>;
+  /**
+   * The controller's consents to what it refuses at start otherwise (env
+   * PORTWARDEN_HTTP_INSECURE_PUBLIC, PORTWARDEN_ALLOW_REDIS_EVICTION, PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS
+   * set to 1). @default none
+   */
+  consents: { httpInsecurePublic?: true; allowRedisEviction?: true; allowUnverifiedDbTls?: true };
 }
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:7480';
@@ -59,6 +66,11 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string): QuickstartSet
     policyFile: EXAMPLE_POLICY_FILE,
     agentName: os.hostname(),
     agentLabels: { role: 'quickstart' },
+    consents: {
+      ...(envYes(value('PORTWARDEN_HTTP_INSECURE_PUBLIC')) && { httpInsecurePublic: true }),
+      ...(envYes(value('PORTWARDEN_ALLOW_REDIS_EVICTION')) && { allowRedisEviction: true }),
+      ...(envYes(value('PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS')) && { allowUnverifiedDbTls: true }),
+    },
   };
 }
 
