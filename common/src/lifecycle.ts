@@ -109,3 +109,21 @@ export function resource<T>(
     },
   };
 }
+
+/**
+ * Waits for `work` at most `ms`: true when it settled in time (fulfilled or rejected), false when
+ * it was given up on. Bounds a stop that waits on a dependency that may never answer.
+ */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -23,7 +23,8 @@ export function createController(input: ControllerOptions) {
   const shared = part.createShared(controllerOptions(input));
   const { options, logger, sql, policy } = shared;
   const security = options.tls ? part.securityPart(shared, options.tls) : undefined;
-  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF);
+  const readiness = part.createControllerReadiness(shared, () => grpc.current);
+  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF, readiness);
   const notifications = part.notificationsPart(shared, () => api.value.url);
   const onEvents = () => notifications.value.wake();
   const liveness = createLivenessMonitor({
@@ -42,6 +43,7 @@ export function createController(input: ControllerOptions) {
     part.policyPushPart(shared),
     grpc,
     part.livenessPart(liveness),
+    part.readinessPart(readiness),
   ]);
 
   return {

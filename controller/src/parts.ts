@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resource, type Part, type Resource } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
+import type { HealthSource } from './api/health-routes.js';
 import { buildApi, type ApiAgents } from './api/server.js';
 import { openSecurity, type Security } from './enroll/open.js';
 import { RateLimiter } from './enroll/rate-limit.js';
@@ -13,6 +14,8 @@ import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { SessionRegistry, type SessionDeps } from './grpc/session.js';
 import type { SessionAgents } from './grpc/session-stores.js';
 import { StreamTracker } from './grpc/streams.js';
+import { createReadiness, type Readiness } from './health/monitor.js';
+import { createRedisProbe } from './health/redis-probe.js';
 import { formatHostPort, parseListen } from './listen.js';
 import type { LivenessMonitor } from './liveness/monitor.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
@@ -102,7 +105,11 @@ export interface HttpApi {
 }
 
 /** The HTTP API; enrollment is asked for at start, once security (if any) has started. */
-export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Resource<HttpApi> {
+export function apiPart(
+  shared: Shared,
+  enrollment: () => EnrollmentAccess,
+  health: HealthSource,
+): Resource<HttpApi> {
   const { sql, policy, agents, logger, tests } = shared;
   const open = async () => {
     const app = buildApi({
@@ -113,6 +120,7 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       enrollment: enrollment(),
       gaps: createGapStore(sql),
       responses: { responses: createResponseStore(sql), tests },
+      health,
     });
     const http = parseListen(shared.options.httpListen, 'HTTP listen address');
     await app.listen({ host: http.host, port: http.port });
@@ -195,6 +203,27 @@ export function grpcPart(
     await server.stop();
   };
   return resource('grpc', open, close);
+}
+
+/**
+ * Readiness probes PostgreSQL, Redis and the gRPC server in the background; each flip goes to the
+ * gRPC health service. Made before the parts start, so /readyz answers (not ready) meanwhile.
+ */
+export function createControllerReadiness({ options, sql }: Shared, grpc: () => GrpcServer | undefined) {
+  const { redisUrl } = options;
+  return createReadiness({
+    probes: {
+      postgres: () => sql`SELECT 1`,
+      ...(redisUrl && { redis: () => createRedisProbe(redisUrl, 1000) }),
+      grpcListening: () => grpc() !== undefined,
+    },
+    onChange: (ready) => grpc()?.setServing(ready),
+  });
+}
+
+/** Last in the list, so first to stop: not ready before anything else closes. */
+export function readinessPart(readiness: Readiness): Part {
+  return { name: 'readiness', start: () => readiness.start(), stop: () => readiness.stop() };
 }
 
 /** Liveness judges agents once their streams can reach the controller. */

@@ -9,6 +9,7 @@ import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
 import { registerGapRoutes, type GapList } from './gaps-routes.js';
+import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 
 /** The agents the API lists. */
@@ -20,8 +21,6 @@ export interface ApiAgents {
 export interface ApiViews {
   checkStates(): Promise<CheckStatusRow[]>;
   incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
-  /** Throws when the database cannot be reached: /healthz. */
-  ping(): Promise<void>;
 }
 
 export interface ApiDeps {
@@ -34,6 +33,8 @@ export interface ApiDeps {
   gaps: GapList;
   /** Response rounds and "test now" (responses-routes.ts). */
   responses: ResponseRouteDeps;
+  /** /livez, /readyz, /healthz (health-routes.ts). */
+  health: HealthSource;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -57,10 +58,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     (_req, body, done) => done(null, body),
   );
 
-  app.get('/healthz', async () => {
-    await deps.views.ping();
-    return { status: 'ok' };
-  });
+  registerHealthRoutes(app, deps.health);
 
   app.get('/api/v1', async () => ({
     routes: [
