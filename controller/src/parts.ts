@@ -78,7 +78,9 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
         throw err;
       }
     },
-    stop: () => sql.end({ timeout: 5 }),
+    // In-flight transactions get this long to commit; then they are cut, rolled back, and their
+    // agents send the batches again. A PostgreSQL that never answers cannot hold the stop longer.
+    stop: () => sql.end({ timeout: 3 }),
   };
 }
 

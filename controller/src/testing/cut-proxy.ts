@@ -10,6 +10,7 @@ import { once } from 'node:events';
 export class CutProxy {
   private server: Server;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
   port = 0;
 
   constructor(private readonly target: number) {
@@ -29,6 +30,15 @@ export class CutProxy {
     await closed;
   }
 
+  /**
+   * A network that drops packets: nothing flows on open connections any more, and new ones are
+   * accepted but never answered, so that clients wait for their own timeouts.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
   /** Listens again on the same port. */
   async restore(): Promise<void> {
     this.server = createServer((client) => this.accept(client));
@@ -41,6 +51,10 @@ export class CutProxy {
   }
 
   private accept(client: Socket): void {
+    if (this.stalled) {
+      this.sockets.add(client.on('error', () => {}).pause());
+      return;
+    }
     const upstream = connect(this.target, '127.0.0.1');
     for (const [socket, other] of [
       [client, upstream],
