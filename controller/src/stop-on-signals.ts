@@ -1,3 +1,4 @@
+import { stopSignal } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
 
 /**
@@ -10,7 +11,8 @@ export const STOP_DEADLINE_MS = 9_000;
 const UNCLEAN = 1;
 
 /**
- * SIGTERM or SIGINT stops the controller and exits 0. A second signal exits at once, and a stop
+ * SIGTERM or SIGINT stops the controller and exits 0. A second signal (a second or more after the
+ * first: stopSignal) exits at once, and a stop
  * still running at the deadline exits anyway: an operator's signal always ends the process.
  */
 export function stopOnSignals(
@@ -18,13 +20,15 @@ export function stopOnSignals(
   logger: Logger,
   deadlineMs = STOP_DEADLINE_MS,
 ): void {
-  let stopping = false;
+  let firstAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    const meaning = stopSignal(firstAt, Date.now());
+    if (meaning === 'repeat') return;
+    if (meaning === 'exit') {
       logger.warn({ signal }, 'second signal: exiting without a clean stop');
       process.exit(UNCLEAN);
     }
-    stopping = true;
+    firstAt = Date.now();
     logger.info({ signal }, 'stopping');
     setTimeout(() => {
       logger.error({ deadlineMs }, 'stop still waiting at its deadline: exiting without a clean stop');

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SAME_SIGNAL_MS } from '@portwarden/common/lifecycle';
 import { until } from '@portwarden/common/testing';
 import { CutProxy } from './testing/cut-proxy.js';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from './testing/db.js';
@@ -123,6 +124,9 @@ describe('portwarden-controller stops on a signal', { timeout: 60_000 }, () => {
       await started(run);
       run.child.kill('SIGTERM');
       await until('the stop to begin', () => run.output().includes('"stopping"'));
+      // The same signal again at once is the same request (a terminal's Ctrl-C, forwarded): ignored.
+      run.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_MS));
       run.child.kill('SIGTERM');
       const { code } = await run.exit;
       expect(code).toBe(1);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { PortwardenError } from '@portwarden/common/errors';
+import { stopSignal } from '@portwarden/common/lifecycle';
 import { createLogger, type Logger } from '@portwarden/common/logger';
 import { formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
@@ -19,11 +20,15 @@ function main(): void {
 
   const shutdown = (code: number) => void stack.stopAll().then((clean) => process.exit(clean ? code : 1));
   let starting: Promise<unknown> = Promise.resolve();
+  let firstAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
+    const meaning = stopSignal(firstAt, Date.now());
+    if (meaning === 'repeat') return;
+    if (meaning === 'exit') {
       logger.warn({ signal }, 'second signal: exiting without a clean stop');
       process.exit(1);
     }
+    firstAt = Date.now();
     logger.info({ signal }, 'stopping');
     abort.abort(new Interrupted(signal));
     // Let a component that is starting finish, so that it can be stopped properly.
