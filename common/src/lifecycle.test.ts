@@ -100,6 +100,17 @@ describe('a resource', () => {
   });
 });
 
+describe('createParts with stopTimeoutMs', () => {
+  it('stops the parts before a part that hangs, then reports it', async () => {
+    const { log, parts } = recorded(['database', 'api']);
+    const hanging: Part = { name: 'queue', stop: () => new Promise(() => {}) };
+    const lifecycle = createParts([parts[0]!, hanging, parts[1]!], { stopTimeoutMs: 20 });
+    await lifecycle.start();
+    await expect(lifecycle.stop()).rejects.toThrow('queue did not stop within 20 ms');
+    expect(log).toEqual(['start database', 'start api', 'stop api', 'stop database']);
+  });
+});
+
 describe('settleWithin', () => {
   const cases: [string, () => Promise<unknown>, boolean][] = [
     ['work that resolves in time', () => Promise.resolve('done'), true],

@@ -6,6 +6,12 @@ import { controllerOptions, type ControllerOptions } from './options.js';
 import * as part from './parts.js';
 import { createLivenessStore } from './store/liveness-store.js';
 
+/**
+ * Each part's stop may wait this long on a dependency that does not answer; with every part
+ * bounded, a signalled controller is gone within 10 s (main.ts has the deadline behind this).
+ */
+const PART_STOP_MS = 5_000;
+
 export type { ControllerLimits, ControllerOptions, ControllerTlsOptions } from './options.js';
 
 export interface StartedController {
@@ -35,16 +41,19 @@ export function createController(input: ControllerOptions) {
     intervalMs: options.livenessIntervalMs,
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
-  const parts = createParts([
-    part.databasePart(shared),
-    ...(security ? [security] : []),
-    api,
-    notifications,
-    part.policyPushPart(shared),
-    grpc,
-    part.livenessPart(liveness),
-    part.readinessPart(readiness),
-  ]);
+  const parts = createParts(
+    [
+      part.databasePart(shared),
+      ...(security ? [security] : []),
+      api,
+      notifications,
+      part.policyPushPart(shared),
+      grpc,
+      part.livenessPart(liveness),
+      part.readinessPart(readiness),
+    ],
+    { stopTimeoutMs: PART_STOP_MS },
+  );
 
   return {
     async start(): Promise<StartedController> {
