@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParts, resource, settleWithin, stopSignal, type Part } from './lifecycle.js';
+import { createParts, resource, settleWithin, type Part } from './lifecycle.js';
 
 /** Parts that write what happens to them in one log, in order. */
 function recorded(names: string[], failing: { start?: string; stop?: string } = {}) {
@@ -119,17 +119,5 @@ describe('settleWithin', () => {
   ];
   it.each(cases)('%s', async (_why, work, settled) => {
     expect(await settleWithin(work(), 20)).toBe(settled);
-  });
-});
-
-describe('stopSignal', () => {
-  const cases: [string, number | undefined, number, ReturnType<typeof stopSignal>][] = [
-    ['the first signal stops', undefined, 5_000, 'stop'],
-    ['the same Ctrl-C forwarded by npm is ignored', 5_000, 5_010, 'repeat'],
-    ['just under a second later is still the same', 5_000, 5_999, 'repeat'],
-    ['a second signal a second later exits at once', 5_000, 6_000, 'exit'],
-  ];
-  it.each(cases)('%s', (_why, firstAt, now, meaning) => {
-    expect(stopSignal(firstAt, now)).toBe(meaning);
   });
 });

@@ -149,18 +149,3 @@ export async function settleWithin(work: Promise<unknown>, ms: number): Promise<
     clearTimeout(timer);
   }
 }
-
-/**
- * A signal within this long of the first is the same request: Ctrl-C in a terminal reaches a
- * process both from the terminal and forwarded by `npm start` (or npx, or a shell) around it.
- */
-export const SAME_SIGNAL_MS = 1_000;
-
-/**
- * What a stop signal means: 'stop' the first time; 'repeat' for the same request arriving again
- * (ignore it); 'exit' for a second request while the stop runs (exit at once, without waiting).
- */
-export function stopSignal(firstAt: number | undefined, now: number): 'stop' | 'repeat' | 'exit' {
-  if (firstAt === undefined) return 'stop';
-  return now - firstAt < SAME_SIGNAL_MS ? 'repeat' : 'exit';
-}

@@ -1,4 +1,4 @@
-import { stopSignal } from '@portwarden/common/lifecycle';
+import { onStopSignals } from '@portwarden/common/stop-signals';
 import type { Logger } from '@portwarden/common/logger';
 
 /**
@@ -11,25 +11,16 @@ export const STOP_DEADLINE_MS = 9_000;
 const UNCLEAN = 1;
 
 /**
- * SIGTERM or SIGINT stops the controller and exits 0. A second signal (a second or more after the
- * first: stopSignal) exits at once, and a stop
- * still running at the deadline exits anyway: an operator's signal always ends the process.
+ * SIGTERM or SIGINT stops the controller and exits 0. A second signal exits at once
+ * (onStopSignals), and a stop still running at the deadline exits anyway: an operator's signal
+ * always ends the process.
  */
 export function stopOnSignals(
   stop: () => Promise<void>,
   logger: Logger,
   deadlineMs = STOP_DEADLINE_MS,
 ): void {
-  let firstAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    const meaning = stopSignal(firstAt, Date.now());
-    if (meaning === 'repeat') return;
-    if (meaning === 'exit') {
-      logger.warn({ signal }, 'second signal: exiting without a clean stop');
-      process.exit(UNCLEAN);
-    }
-    firstAt = Date.now();
-    logger.info({ signal }, 'stopping');
+  onStopSignals(logger, () => {
     setTimeout(() => {
       logger.error({ deadlineMs }, 'stop still waiting at its deadline: exiting without a clean stop');
       process.exit(UNCLEAN);
@@ -41,7 +32,5 @@ export function stopOnSignals(
         process.exit(UNCLEAN);
       },
     );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 }

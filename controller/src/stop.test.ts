@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SAME_SIGNAL_MS } from '@portwarden/common/lifecycle';
+import { SAME_SIGNAL_MS } from '@portwarden/common/stop-signals';
 import { until } from '@portwarden/common/testing';
 import { CutProxy } from './testing/cut-proxy.js';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from './testing/db.js';

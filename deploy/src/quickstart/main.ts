@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { PortwardenError } from '@portwarden/common/errors';
-import { stopSignal } from '@portwarden/common/lifecycle';
 import { createLogger, type Logger } from '@portwarden/common/logger';
+import { onStopSignals } from '@portwarden/common/stop-signals';
 import { formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
@@ -20,22 +20,11 @@ function main(): void {
 
   const shutdown = (code: number) => void stack.stopAll().then((clean) => process.exit(clean ? code : 1));
   let starting: Promise<unknown> = Promise.resolve();
-  let firstAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    const meaning = stopSignal(firstAt, Date.now());
-    if (meaning === 'repeat') return;
-    if (meaning === 'exit') {
-      logger.warn({ signal }, 'second signal: exiting without a clean stop');
-      process.exit(1);
-    }
-    firstAt = Date.now();
-    logger.info({ signal }, 'stopping');
+  onStopSignals(logger, (signal) => {
     abort.abort(new Interrupted(signal));
     // Let a component that is starting finish, so that it can be stopped properly.
     void starting.finally(() => shutdown(0));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 
   try {
     const settings = readSettings(process.env, process.cwd());
