@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParts, resource, type Part } from './lifecycle.js';
+import { createParts, resource, settleWithin, type Part } from './lifecycle.js';
 
 /** Parts that write what happens to them in one log, in order. */
 function recorded(names: string[], failing: { start?: string; stop?: string } = {}) {
@@ -97,5 +97,27 @@ describe('a resource', () => {
     await lifecycle.stop();
     expect(closed).toEqual([42]);
     expect(counter.current).toBeUndefined();
+  });
+});
+
+describe('createParts with stopTimeoutMs', () => {
+  it('stops the parts before a part that hangs, then reports it', async () => {
+    const { log, parts } = recorded(['database', 'api']);
+    const hanging: Part = { name: 'queue', stop: () => new Promise(() => {}) };
+    const lifecycle = createParts([parts[0]!, hanging, parts[1]!], { stopTimeoutMs: 20 });
+    await lifecycle.start();
+    await expect(lifecycle.stop()).rejects.toThrow('queue did not stop within 20 ms');
+    expect(log).toEqual(['start database', 'start api', 'stop api', 'stop database']);
+  });
+});
+
+describe('settleWithin', () => {
+  const cases: [string, () => Promise<unknown>, boolean][] = [
+    ['work that resolves in time', () => Promise.resolve('done'), true],
+    ['work that rejects in time', () => Promise.reject(new Error('refused')), true],
+    ['work that never settles', () => new Promise(() => {}), false],
+  ];
+  it.each(cases)('%s', async (_why, work, settled) => {
+    expect(await settleWithin(work(), 20)).toBe(settled);
   });
 });

@@ -27,7 +27,22 @@ export interface Parts {
   stop(): Promise<void>;
 }
 
-export function createParts(parts: readonly Part[]): Parts {
+/** A part that did not stop within its time: the parts before it are stopped all the same. */
+export class StopTimeoutError extends Error {
+  constructor(name: string, ms: number) {
+    super(`${name} did not stop within ${ms} ms`);
+  }
+}
+
+export interface PartsOptions {
+  /**
+   * How long each part's stop may take before the next part is stopped regardless (the late one
+   * counts as a failure to stop). @default no bound
+   */
+  stopTimeoutMs?: number;
+}
+
+export function createParts(parts: readonly Part[], options: PartsOptions = {}): Parts {
   const started: Part[] = [];
   let starting: Promise<void> | undefined;
   let abort = new AbortController();
@@ -36,7 +51,7 @@ export function createParts(parts: readonly Part[]): Parts {
     const failures: unknown[] = [];
     for (let part = started.pop(); part; part = started.pop()) {
       try {
-        await part.stop?.();
+        await stopWithin(part, options.stopTimeoutMs);
       } catch (err) {
         failures.push(err);
       }
@@ -71,6 +86,13 @@ export function createParts(parts: readonly Part[]): Parts {
       await stopStarted();
     },
   };
+}
+
+async function stopWithin(part: Part, ms: number | undefined): Promise<void> {
+  const stopping = Promise.resolve(part.stop?.());
+  if (ms === undefined) return stopping;
+  if (!(await settleWithin(stopping, ms))) throw new StopTimeoutError(part.name, ms);
+  await stopping;
 }
 
 /** A part that opens one thing and closes it: the thing exists, whole, from start to stop. */
@@ -108,4 +130,22 @@ export function resource<T>(
       return current;
     },
   };
+}
+
+/**
+ * Waits for `work` at most `ms`: true when it settled in time (fulfilled or rejected), false when
+ * it was given up on. Bounds a stop that waits on a dependency that may never answer.
+ */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -7,6 +7,12 @@ import * as part from './parts.js';
 import { startChecksPart } from './safety/start-checks.js';
 import { createLivenessStore } from './store/liveness-store.js';
 
+/**
+ * Each part's stop may wait this long on a dependency that does not answer; with every part
+ * bounded, a signalled controller is gone within 10 s (main.ts has the deadline behind this).
+ */
+const PART_STOP_MS = 5_000;
+
 export type { ControllerLimits, ControllerOptions, ControllerTlsOptions, HttpTlsOptions } from './options.js';
 
 export interface StartedController {
@@ -24,7 +30,8 @@ export function createController(input: ControllerOptions) {
   const shared = part.createShared(controllerOptions(input));
   const { options, logger, sql, policy } = shared;
   const security = options.tls ? part.securityPart(shared, options.tls) : undefined;
-  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF);
+  const readiness = part.createControllerReadiness(shared, () => grpc.current);
+  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF, readiness);
   const notifications = part.notificationsPart(shared, () => api.value.url);
   const onEvents = () => notifications.value.wake();
   const liveness = createLivenessMonitor({
@@ -35,16 +42,20 @@ export function createController(input: ControllerOptions) {
     intervalMs: options.livenessIntervalMs,
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
-  const parts = createParts([
-    startChecksPart(options),
-    part.databasePart(shared),
-    ...(security ? [security] : []),
-    api,
-    notifications,
-    part.policyPushPart(shared),
-    grpc,
-    part.livenessPart(liveness),
-  ]);
+  const parts = createParts(
+    [
+      startChecksPart(options),
+      part.databasePart(shared),
+      ...(security ? [security] : []),
+      api,
+      notifications,
+      part.policyPushPart(shared),
+      grpc,
+      part.livenessPart(liveness),
+      part.readinessPart(readiness),
+    ],
+    { stopTimeoutMs: PART_STOP_MS },
+  );
 
   return {
     async start(): Promise<StartedController> {

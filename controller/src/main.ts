@@ -7,6 +7,7 @@ import { createController } from './controller.js';
 import { DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN, DEFAULT_TLS_NAMES } from './options.js';
 import { httpTlsOptions, type HttpTlsFlags } from './http-tls-flags.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 interface Flags extends SecurityFlags, HttpTlsFlags {
   databaseUrl?: string;
@@ -140,18 +141,7 @@ async function main(flags: Flags): Promise<void> {
   if (!security.tls)
     logger.warn('--insecure: plaintext gRPC, agents are not authenticated; use it on loopback only');
   await controller.start();
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    controller.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals(() => controller.stop(), logger);
 }
 
 main(program.opts<Flags>()).catch((err: unknown) => {

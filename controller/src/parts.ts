@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resource, type Part, type Resource } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
+import type { HealthSource } from './api/health-routes.js';
 import { buildApi, type ApiAgents } from './api/server.js';
 import { bootstrapToken } from './auth/bootstrap.js';
 import { hostAllowance, type HostAllowance } from './auth/hosts.js';
@@ -15,6 +16,8 @@ import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { SessionRegistry, type SessionDeps } from './grpc/session.js';
 import type { SessionAgents } from './grpc/session-stores.js';
 import { StreamTracker } from './grpc/streams.js';
+import { createReadiness, type Readiness } from './health/monitor.js';
+import { createRedisProbe } from './health/redis-probe.js';
 import { formatHostPort, parseListen } from './listen.js';
 import type { LivenessMonitor } from './liveness/monitor.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
@@ -79,7 +82,9 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
         throw err;
       }
     },
-    stop: () => sql.end({ timeout: 5 }),
+    // In-flight transactions get this long to commit; then they are cut, rolled back, and their
+    // agents send the batches again. A PostgreSQL that never answers cannot hold the stop longer.
+    stop: () => sql.end({ timeout: 3 }),
   };
 }
 
@@ -106,7 +111,11 @@ export interface HttpApi {
 }
 
 /** The HTTP API; enrollment is asked for at start, once security (if any) has started. */
-export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Resource<HttpApi> {
+export function apiPart(
+  shared: Shared,
+  enrollment: () => EnrollmentAccess,
+  health: HealthSource,
+): Resource<HttpApi> {
   const { sql, policy, agents, logger, tests, options } = shared;
   const open = async () => {
     const tokens = createApiTokenStore(sql);
@@ -133,6 +142,7 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
       tls: shared.options.httpTls,
+      health,
     });
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
@@ -222,6 +232,28 @@ export function grpcPart(
     await server.stop();
   };
   return resource('grpc', open, close);
+}
+
+/**
+ * Readiness probes PostgreSQL, Redis and the gRPC server in the background; each flip goes to the
+ * gRPC health service. Made before the parts start, so /readyz answers (not ready) meanwhile.
+ */
+export function createControllerReadiness({ options, sql }: Shared, grpc: () => GrpcServer | undefined) {
+  const { redisUrl } = options;
+  return createReadiness({
+    probes: {
+      postgres: () => sql`SELECT 1`,
+      ...(redisUrl && { redis: () => createRedisProbe(redisUrl, 1000) }),
+      grpcListening: () => grpc() !== undefined,
+    },
+    onChange: (ready) => grpc()?.setServing(ready),
+    evictionAllowed: options.allowRedisEviction,
+  });
+}
+
+/** Last in the list, so first to stop: not ready before anything else closes. */
+export function readinessPart(readiness: Readiness): Part {
+  return { name: 'readiness', start: () => readiness.start(), stop: () => readiness.stop() };
 }
 
 /** Liveness judges agents once their streams can reach the controller. */

@@ -175,8 +175,21 @@ describe('HTTP API', () => {
     expect(body.error.message.length).toBeGreaterThan(0);
   });
 
-  it('reports health from the database', async () => {
-    const response = await fetch(`${base}/healthz`);
-    expect(await response.json()).toEqual({ status: 'ok' });
+  it('serves /livez, and /readyz with /healthz as its alias, outside /api and without a token', async () => {
+    expect(await (await fetch(`${base}/livez`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const report = await ready.json();
+    expect(report).toMatchObject({
+      status: 'ready',
+      checks: {
+        postgres: { ok: true },
+        redis: { ok: true, skipped: 'in-process delivery' },
+        grpc: { ok: true },
+      },
+    });
+    const alias = await fetch(`${base}/healthz`);
+    expect(alias.status).toBe(200);
+    expect(await alias.json()).toMatchObject({ status: 'ready' });
   });
 });

@@ -12,6 +12,7 @@ import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
 import { registerGapRoutes, type GapList } from './gaps-routes.js';
+import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 
 /** The agents the API lists. */
@@ -23,8 +24,6 @@ export interface ApiAgents {
 export interface ApiViews {
   checkStates(): Promise<CheckStatusRow[]>;
   incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
-  /** Throws when the database cannot be reached: /healthz. */
-  ping(): Promise<void>;
 }
 
 export interface ApiDeps {
@@ -43,6 +42,8 @@ export interface ApiDeps {
   apiTokens: ApiTokenRouteDeps;
   /** HTTPS with this certificate and key. @default plain HTTP */
   tls?: { cert: string; key: string };
+  /** /livez, /readyz, /healthz (health-routes.ts). */
+  health: HealthSource;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -68,10 +69,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     (_req, body, done) => done(null, body),
   );
 
-  app.get('/healthz', async () => {
-    await deps.views.ping();
-    return { status: 'ok' };
-  });
+  registerHealthRoutes(app, deps.health);
 
   // Every /api route as registered, with the role it needs: what a test holds against route-rules.ts.
   const routes: string[] = [];

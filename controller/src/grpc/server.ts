@@ -47,6 +47,8 @@ export interface GrpcServerOptions {
 export interface GrpcServer {
   /** host:port actually bound */
   address: string;
+  /** What the gRPC health service answers: SERVING only while the controller is ready. */
+  setServing(serving: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -61,7 +63,11 @@ export async function startGrpcServer(
     ...(options.enrollment ?? NO_ENROLLMENT),
   };
   server.addService(tolerant(AgentServiceService), impl);
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  // NOT_SERVING until readiness (health/monitor.ts) says otherwise.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  const setServing = (serving: boolean) => {
+    for (const name of ['', SERVICE_NAME]) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+  };
   health.addToServer(server);
   const protoPath = fileURLToPath(import.meta.resolve('@portwarden/proto/agent/v1/agent.proto'));
   new ReflectionService(loadSync(protoPath)).addToServer(server);
@@ -82,8 +88,9 @@ export async function startGrpcServer(
   const host = listen.slice(0, listen.lastIndexOf(':'));
   return {
     address: `${host}:${port}`,
+    setServing,
     async stop() {
-      health.setStatus('', 'NOT_SERVING');
+      setServing(false);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 5_000);
         server.tryShutdown(() => {

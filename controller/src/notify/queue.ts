@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PortwardenError } from '@portwarden/common/errors';
+import { settleWithin } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../state/event.js';
 import type { OutboxSink } from '../outbox/sink.js';
@@ -19,6 +20,9 @@ export const DEFAULT_PREFIX = 'portwarden';
 /** Our backoff: exponential from the job's retry policy, at least the receiver's Retry-After. */
 const BACKOFF_TYPE = 'portwarden';
 const DAY_SECONDS = 86_400;
+/** Bounds on closing, so that a controller stops within 10 s even with Redis unreachable. */
+const WORKER_CLOSE_MS = 2_000;
+const QUEUE_CLOSE_MS = 1_000;
 
 /**
  * One job: an outbox event for one channel, with the retry policy it was enqueued under. Ids only:
@@ -93,7 +97,7 @@ export function createQueueSink(options: QueueSinkOptions): QueueSink {
       if (jobs.length > 0) await withTimeout(queue.addBulk(jobs), timeoutMs);
     },
     async close() {
-      await queue.close();
+      await settleWithin(queue.close(), QUEUE_CLOSE_MS);
       await closeRedis(redis);
     },
   };
@@ -166,7 +170,9 @@ export function createNotifyWorker(options: NotifyWorkerOptions): NotifyWorker {
   });
   return {
     async close() {
-      await worker.close();
+      // Jobs in progress get a moment; BullMQ's close waits for a Redis that may never answer.
+      if (!(await settleWithin(worker.close(), WORKER_CLOSE_MS)))
+        logger.warn({ waitedMs: WORKER_CLOSE_MS }, 'notify worker did not close in time; disconnecting');
       await closeRedis(redis);
     },
   };

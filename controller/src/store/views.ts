@@ -50,9 +50,5 @@ export function createViews(sql: Sql) {
         WHERE a.name = ${agentName}`;
       return { rows: row?.rows ?? 0, maxSeq: row?.maxSeq ?? 0 };
     },
-
-    async ping(): Promise<void> {
-      await sql`SELECT 1`;
-    },
   };
 }

@@ -1,45 +1,74 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { until } from '@portwarden/common/testing';
+
+/**
+ * A redis-server of the test's own on a free loopback port, with nothing saved to disk, that the
+ * test can stop (by its pid) and start again on the same port: Redis going away and coming back.
+ */
+export class TestRedisServer {
+  private child: ChildProcess | undefined;
+  port = 0;
+
+  constructor(private readonly extraArgs: string[] = []) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    if (this.port === 0) this.port = await closedPort();
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.child = spawn('redis-server', [...args, ...this.extraArgs], { stdio: 'ignore' });
+    await until(`redis-server on port ${this.port}`, () => this.answers(), 10_000);
+    return this;
+  }
+
+  /** Stops the server (SIGTERM to its pid) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** A command on a connection of its own, for the test to set the server up. */
+  async command(...args: string[]): Promise<unknown> {
+    const redis = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    redis.on('error', () => {}); // the command's own rejection says it
+    try {
+      await redis.connect();
+      return await redis.call(args[0]!, ...args.slice(1));
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  private async answers(): Promise<boolean> {
+    return this.command('PING').then(
+      () => true,
+      () => false,
+    );
+  }
+}
 
 /** A loopback port nothing listens on right now. */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
 
-export interface TestRedisServer {
-  url: string;
-  /** Stops this server, by its PID. */
-  stop(): Promise<void>;
-}
-
 /**
- * A redis-server of the test's own on a free loopback port, without persistence, ready to
- * answer: for settings a test must never make on the shared Redis (`--maxmemory-policy …`).
+ * A started server with settings a test must never make on the shared Redis
+ * (`--maxmemory-policy …`, a renamed CONFIG, ACL users).
  */
 export async function startRedisServer(...args: string[]): Promise<TestRedisServer> {
-  const port = await closedPort();
-  const settings = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...settings, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    process.kill(child.pid!, 'SIGTERM');
-    await exited;
-  };
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += String(chunk);
-    if (out.includes('Ready to accept connections')) break;
-  }
-  if (!out.includes('Ready to accept connections')) {
-    await stop();
-    throw new Error(`redis-server did not start:\n${out}`);
-  }
-  child.stdout!.resume();
-  return { url: `redis://127.0.0.1:${port}`, stop };
+  return new TestRedisServer(args).start();
 }

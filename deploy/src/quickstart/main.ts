@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger, type Logger } from '@portwarden/common/logger';
+import { onStopSignals } from '@portwarden/common/stop-signals';
 import { formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
@@ -19,18 +20,11 @@ function main(): void {
 
   const shutdown = (code: number) => void stack.stopAll().then((clean) => process.exit(clean ? code : 1));
   let starting: Promise<unknown> = Promise.resolve();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
-      logger.warn({ signal }, 'second signal: exiting without a clean stop');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'stopping');
+  onStopSignals(logger, (signal) => {
     abort.abort(new Interrupted(signal));
     // Let a component that is starting finish, so that it can be stopped properly.
     void starting.finally(() => shutdown(0));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 
   try {
     const settings = readSettings(process.env, process.cwd());
