@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { evictionPolicyOf } from '../safety/redis-policy.js';
 
 /** Asks Redis whether it answers and how it evicts, on a connection of its own. */
 export interface RedisProbe {
@@ -22,7 +23,7 @@ export function createRedisProbe(url: string, timeoutMs: number): RedisProbe {
     async evictionPolicy() {
       await connected(redis);
       await redis.ping();
-      return (await fromConfig(redis)) ?? (await fromInfo(redis)) ?? 'unknown';
+      return (await evictionPolicyOf(redis)) ?? 'unknown';
     },
     close: () => redis.disconnect(),
   };
@@ -41,15 +42,4 @@ async function connected(redis: Redis): Promise<void> {
     redis.once('ready', done);
     redis.once('error', done);
   });
-}
-
-/** CONFIG may be renamed or denied (managed Redis often does): then undefined. */
-async function fromConfig(redis: Redis): Promise<string | undefined> {
-  const reply = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
-  return reply[1];
-}
-
-async function fromInfo(redis: Redis): Promise<string | undefined> {
-  const info = await redis.info('memory').catch(() => '');
-  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
 }

@@ -21,10 +21,18 @@ export async function readEvictionPolicy(redisUrl: string, timeoutMs = 2000): Pr
     await redis.connect().catch((err: unknown) => {
       throw cause ?? err;
     });
-    return (await fromConfig(redis)) ?? (await fromInfo(redis));
+    return await evictionPolicyOf(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * The policy on a connected client, in one place for the start check and readiness: CONFIG GET,
+ * else INFO memory (CONFIG renamed or denied, as managed services do); undefined when neither answers.
+ */
+export async function evictionPolicyOf(redis: Redis): Promise<string | undefined> {
+  return (await fromConfig(redis)) ?? (await fromInfo(redis));
 }
 
 async function fromConfig(redis: Redis): Promise<string | undefined> {
