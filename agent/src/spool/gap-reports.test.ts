@@ -27,7 +27,8 @@ const result = (checkId: string, i: number): ResultRecord => ({
  * of each id. A pass rewrites several segments one after the other, so gaps() must never show a
  * pass halfway: every report it ever shows is the final one for its id.
  */
-it('never shows a gap report before its eviction pass is complete', async () => {
+// 200 appends, each synced to disk: seconds on a loaded machine, so more than vitest's 5 s default.
+it('never shows a gap report before its eviction pass is complete', { timeout: 30_000 }, async () => {
   const frame = HEADER_BYTES + Buffer.byteLength(JSON.stringify(result('a', 10)));
   // Segments of 2 results and a bound of 12: each pass drops from several segments.
   const spool = await openSpool({
