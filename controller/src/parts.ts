@@ -122,7 +122,7 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
         ...(options.externalUrl && { externalUrl: options.externalUrl }),
         ...(options.httpAllowedHosts && { allowed: options.httpAllowedHosts }),
       }));
-    const app = buildApi({
+    const app = await buildApi({
       policy,
       agents,
       views: createViews(sql),

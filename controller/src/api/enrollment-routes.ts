@@ -13,36 +13,39 @@ export interface EnrollmentAccess {
   revoke(name: string): Promise<{ certificates: number; closedStream: boolean } | undefined>;
 }
 
-const tokenBody = z.strictObject({
-  labels: z
-    .record(
-      z.string().regex(LABEL_KEY_PATTERN, 'a label key is letters, digits, _ . -'),
-      z.string().max(LIMITS.labelValueLength),
-    )
-    .refine((labels) => Object.keys(labels).length <= LIMITS.labels, `at most ${LIMITS.labels} labels`)
-    .default({}),
-  ttl: z.string().regex(DURATION_PATTERN, 'a duration such as 10m, 1h or 2d').default('1h'),
-});
+const tokenBody = z
+  .strictObject({
+    labels: z
+      .record(
+        z.string().regex(LABEL_KEY_PATTERN, 'a label key is letters, digits, _ . -'),
+        z.string().max(LIMITS.labelValueLength),
+      )
+      .refine((labels) => Object.keys(labels).length <= LIMITS.labels, `at most ${LIMITS.labels} labels`)
+      .default({}),
+    ttl: z.string().regex(DURATION_PATTERN, 'a duration such as 10m, 1h or 2d').default('1h'),
+  })
+  .meta({ examples: [{ labels: { role: 'web' }, ttl: '1h' }] });
+
+const agentParams = z.strictObject({ name: z.string().meta({ description: "the agent's name" }) });
 
 /** POST /api/v1/tokens and POST /api/v1/agents/:name/revoke. */
 export function registerEnrollmentRoutes(app: FastifyInstance, enrollment: EnrollmentAccess): void {
-  app.post('/api/v1/tokens', async (request, reply) => {
-    const body = tokenBody.safeParse(request.body ?? {});
-    if (!body.success)
-      throw new BadRequestError(
-        `invalid token request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
-        'send {"labels": {"role": "web"}, "ttl": "1h"}',
-      );
-    const ttlMs = parseDuration(body.data.ttl, 'token ttl');
-    if (ttlMs > MAX_TOKEN_TTL_MS)
-      throw new BadRequestError(
-        `token ttl ${body.data.ttl} is over the maximum of 7d`,
-        'enrollment tokens are short-lived: use 7d or less',
-      );
-    return reply.code(201).send(await enrollment.createToken({ labels: body.data.labels, ttlMs }));
-  });
+  app.post<{ Body: z.output<typeof tokenBody> }>(
+    '/api/v1/tokens',
+    { schema: { body: tokenBody } },
+    async ({ body }, reply) => {
+      const ttlMs = parseDuration(body.ttl, 'token ttl');
+      if (ttlMs > MAX_TOKEN_TTL_MS)
+        throw new BadRequestError(
+          `token ttl ${body.ttl} is over the maximum of 7d`,
+          'enrollment tokens are short-lived: use 7d or less',
+        );
+      return reply.code(201).send(await enrollment.createToken({ labels: body.labels, ttlMs }));
+    },
+  );
 
-  app.post<{ Params: { name: string } }>('/api/v1/agents/:name/revoke', async (request) => {
+  const revoke = { schema: { params: agentParams } };
+  app.post<{ Params: { name: string } }>('/api/v1/agents/:name/revoke', revoke, async (request) => {
     const { name } = request.params;
     const revoked = await enrollment.revoke(name);
     if (!revoked)

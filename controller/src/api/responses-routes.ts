@@ -5,7 +5,6 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
 import type { ResponseFilter, ResponseRow } from '../store/responses.js';
 import type { TestBroker } from '../testnow/broker.js';
-import { BadRequestError } from './errors.js';
 
 /** What the responses and "test now" routes need besides the policy and the agents. */
 export interface ResponseRouteDeps {
@@ -20,10 +19,11 @@ const responsesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const testBody = z.strictObject({
-  /** The check's id or its name. */
-  check: z.string().min(1).max(200),
-});
+const testBody = z
+  .strictObject({ check: z.string().min(1).max(200).meta({ description: "the check's id or its name" }) })
+  .meta({ examples: [{ check: 'web' }] });
+
+const agentParams = z.strictObject({ name: z.string().meta({ description: "the agent's name" }) });
 
 /** The margin over the check's own timeout for the round trip to the agent. */
 const TEST_MARGIN_MS = 5_000;
@@ -39,82 +39,75 @@ export function registerResponseRoutes(
   app: FastifyInstance,
   deps: ResponseRouteDeps & { policy: PolicyService; agents: { list(): Promise<AgentRecord[]> } },
 ): void {
-  app.get('/api/v1/responses', async (request) => {
-    const query = responsesQuery.safeParse(request.query);
-    if (!query.success) throw new BadRequestError(`invalid query: ${issues(query.error)}`);
-    return { responses: await deps.responses.list(query.data) };
-  });
+  app.get<{ Querystring: z.output<typeof responsesQuery> }>(
+    '/api/v1/responses',
+    { schema: { querystring: responsesQuery } },
+    async ({ query }) => ({ responses: await deps.responses.list(query) }),
+  );
 
-  app.post<{ Params: { name: string } }>('/api/v1/agents/:name/test', async (request, reply) => {
-    const body = testBody.safeParse(request.body ?? {});
-    if (!body.success)
-      throw new BadRequestError(
-        `invalid body: ${issues(body.error)}`,
-        'send {"check": "<check id or name>"}',
-      );
-    const name = request.params.name;
-    const check = deps.policy
-      .current()
-      ?.policy.checks.find((c) => c.id === body.data.check || c.name === body.data.check);
-    if (!check)
-      return fail(
-        reply,
-        404,
-        'not-found',
-        `no check "${body.data.check}" in the policy`,
-        'see portwarden get checks',
-      );
-    const agent = (await deps.agents.list()).find((a) => a.name === name);
-    if (!agent) return fail(reply, 404, 'not-found', `no agent "${name}"`, 'see portwarden get agents');
-    if (!matchesSelector(check.agents, agent.labels))
-      return fail(
-        reply,
-        409,
-        'not-assigned',
-        `agent ${name} does not run check "${check.name}"`,
-        "its labels do not match the check's agents selector",
-      );
-    const waitMs = Math.min(check.timeoutMs + TEST_MARGIN_MS, TEST_MAX_WAIT_MS);
-    const outcome = await deps.tests.run(name, check.id, waitMs);
-    switch (outcome.status) {
-      case 'done':
-        return {
-          agent: name,
-          check: { id: check.id, name: check.name, kind: check.kind ?? 'port' },
-          result: outcome.result,
-        };
-      case 'refused':
+  app.post<{ Params: { name: string }; Body: z.output<typeof testBody> }>(
+    '/api/v1/agents/:name/test',
+    { schema: { params: agentParams, body: testBody } },
+    async (request, reply) => {
+      const { name } = request.params;
+      const wanted = request.body.check;
+      const check = deps.policy.current()?.policy.checks.find((c) => c.id === wanted || c.name === wanted);
+      if (!check)
+        return fail(
+          reply,
+          404,
+          'not-found',
+          `no check "${wanted}" in the policy`,
+          'see portwarden get checks',
+        );
+      const agent = (await deps.agents.list()).find((a) => a.name === name);
+      if (!agent) return fail(reply, 404, 'not-found', `no agent "${name}"`, 'see portwarden get agents');
+      if (!matchesSelector(check.agents, agent.labels))
         return fail(
           reply,
           409,
-          'test-refused',
-          `agent ${name} could not run "${check.name}": ${outcome.error}`,
-          'the agent may not have applied the latest policy yet; try again',
+          'not-assigned',
+          `agent ${name} does not run check "${check.name}"`,
+          "its labels do not match the check's agents selector",
         );
-      case 'not-connected':
-        return fail(
-          reply,
-          409,
-          'agent-not-connected',
-          `agent ${name} is not connected to this controller`,
-          'start the agent, or ask the controller it is connected to',
-        );
-      case 'timeout':
-        return fail(
-          reply,
-          504,
-          'test-timeout',
-          `agent ${name} did not answer within ${waitMs} ms`,
-          "see the agent's log",
-        );
-    }
-  });
+      const waitMs = Math.min(check.timeoutMs + TEST_MARGIN_MS, TEST_MAX_WAIT_MS);
+      const outcome = await deps.tests.run(name, check.id, waitMs);
+      switch (outcome.status) {
+        case 'done':
+          return {
+            agent: name,
+            check: { id: check.id, name: check.name, kind: check.kind ?? 'port' },
+            result: outcome.result,
+          };
+        case 'refused':
+          return fail(
+            reply,
+            409,
+            'test-refused',
+            `agent ${name} could not run "${check.name}": ${outcome.error}`,
+            'the agent may not have applied the latest policy yet; try again',
+          );
+        case 'not-connected':
+          return fail(
+            reply,
+            409,
+            'agent-not-connected',
+            `agent ${name} is not connected to this controller`,
+            'start the agent, or ask the controller it is connected to',
+          );
+        case 'timeout':
+          return fail(
+            reply,
+            504,
+            'test-timeout',
+            `agent ${name} did not answer within ${waitMs} ms`,
+            "see the agent's log",
+          );
+      }
+    },
+  );
 }
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, hint: string) {
   return reply.code(status).send({ error: { code, message, hint } });
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }
