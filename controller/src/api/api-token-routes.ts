@@ -28,8 +28,11 @@ const createBody = z
     ttl: z.string().regex(DURATION_PATTERN, 'a duration such as 12h, 30d').optional(),
   })
   .meta({ examples: [{ role: 'viewer', name: 'grafana', ttl: '30d' }] });
+const create = { schema: { body: createBody } };
 
-const idParams = z.strictObject({ id: z.string().meta({ description: 'from GET /api/v1/api-tokens' }) });
+const revoke = {
+  schema: { params: z.strictObject({ id: z.string().meta({ description: 'from GET /api/v1/api-tokens' }) }) },
+};
 
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -41,42 +44,33 @@ const auditQuery = z.strictObject({
  */
 export function registerApiTokenRoutes(app: FastifyInstance, deps: ApiTokenRouteDeps): void {
   const now = deps.now ?? (() => new Date());
-  app.post<{ Body: z.output<typeof createBody> }>(
-    '/api/v1/api-tokens',
-    { schema: { body: createBody } },
-    async (request, reply) => {
-      const { role, name, ttl } = request.body;
-      const token = newApiToken();
-      const expiresAt =
-        ttl === undefined ? null : new Date(now().getTime() + parseDuration(ttl, 'token ttl'));
-      const row = await deps.tokens.create({ name, role, hash: hashApiToken(token), expiresAt });
-      if (!row)
-        throw new ConflictError(
-          `a live API token is already named "${name}"`,
-          'pick another name, or revoke that token first',
-        );
-      return reply
-        .code(201)
-        .send({ id: row.id, name, role, token, createdAt: row.createdAt, expiresAt: row.expiresAt });
-    },
-  );
+  app.post<{ Body: z.output<typeof createBody> }>('/api/v1/api-tokens', create, async (request, reply) => {
+    const { role, name, ttl } = request.body;
+    const token = newApiToken();
+    const expiresAt = ttl === undefined ? null : new Date(now().getTime() + parseDuration(ttl, 'token ttl'));
+    const row = await deps.tokens.create({ name, role, hash: hashApiToken(token), expiresAt });
+    if (!row)
+      throw new ConflictError(
+        `a live API token is already named "${name}"`,
+        'pick another name, or revoke that token first',
+      );
+    return reply
+      .code(201)
+      .send({ id: row.id, name, role, token, createdAt: row.createdAt, expiresAt: row.expiresAt });
+  });
 
   app.get('/api/v1/api-tokens', async () => ({ tokens: await deps.tokens.list() }));
 
-  app.delete<{ Params: { id: string } }>(
-    '/api/v1/api-tokens/:id',
-    { schema: { params: idParams } },
-    async (request) => {
-      const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
-      const revokedAt = id === undefined ? undefined : await deps.tokens.revoke(id);
-      if (id === undefined || !revokedAt)
-        throw new NotFoundError(
-          `no API token with id ${request.params.id}`,
-          'see `portwarden api-token list` for the ids',
-        );
-      return { id, revokedAt };
-    },
-  );
+  app.delete<{ Params: { id: string } }>('/api/v1/api-tokens/:id', revoke, async (request) => {
+    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
+    const revokedAt = id === undefined ? undefined : await deps.tokens.revoke(id);
+    if (id === undefined || !revokedAt)
+      throw new NotFoundError(
+        `no API token with id ${request.params.id}`,
+        'see `portwarden api-token list` for the ids',
+      );
+    return { id, revokedAt };
+  });
 
   app.get<{ Querystring: z.output<typeof auditQuery> }>(
     '/api/v1/audit',

@@ -5,6 +5,7 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
 import type { ResponseFilter, ResponseRow } from '../store/responses.js';
 import type { TestBroker } from '../testnow/broker.js';
+import { agentParams } from './validation.js';
 
 /** What the responses and "test now" routes need besides the policy and the agents. */
 export interface ResponseRouteDeps {
@@ -23,7 +24,13 @@ const testBody = z
   .strictObject({ check: z.string().min(1).max(200).meta({ description: "the check's id or its name" }) })
   .meta({ examples: [{ check: 'web' }] });
 
-const agentParams = z.strictObject({ name: z.string().meta({ description: "the agent's name" }) });
+const testSchema = {
+  schema: {
+    params: agentParams,
+    body: testBody,
+  },
+};
+type TestRequest = { Params: { name: string }; Body: z.output<typeof testBody> };
 
 /** The margin over the check's own timeout for the round trip to the agent. */
 const TEST_MARGIN_MS = 5_000;
@@ -45,67 +52,64 @@ export function registerResponseRoutes(
     async ({ query }) => ({ responses: await deps.responses.list(query) }),
   );
 
-  app.post<{ Params: { name: string }; Body: z.output<typeof testBody> }>(
-    '/api/v1/agents/:name/test',
-    { schema: { params: agentParams, body: testBody } },
-    async (request, reply) => {
-      const { name } = request.params;
-      const wanted = request.body.check;
-      const check = deps.policy.current()?.policy.checks.find((c) => c.id === wanted || c.name === wanted);
-      if (!check)
-        return fail(
-          reply,
-          404,
-          'not-found',
-          `no check "${wanted}" in the policy`,
-          'see portwarden get checks',
-        );
-      const agent = (await deps.agents.list()).find((a) => a.name === name);
-      if (!agent) return fail(reply, 404, 'not-found', `no agent "${name}"`, 'see portwarden get agents');
-      if (!matchesSelector(check.agents, agent.labels))
+  app.post<TestRequest>('/api/v1/agents/:name/test', testSchema, async (request, reply) => {
+    const name = request.params.name;
+    const check = deps.policy
+      .current()
+      ?.policy.checks.find((c) => c.id === request.body.check || c.name === request.body.check);
+    if (!check)
+      return fail(
+        reply,
+        404,
+        'not-found',
+        `no check "${request.body.check}" in the policy`,
+        'see portwarden get checks',
+      );
+    const agent = (await deps.agents.list()).find((a) => a.name === name);
+    if (!agent) return fail(reply, 404, 'not-found', `no agent "${name}"`, 'see portwarden get agents');
+    if (!matchesSelector(check.agents, agent.labels))
+      return fail(
+        reply,
+        409,
+        'not-assigned',
+        `agent ${name} does not run check "${check.name}"`,
+        "its labels do not match the check's agents selector",
+      );
+    const waitMs = Math.min(check.timeoutMs + TEST_MARGIN_MS, TEST_MAX_WAIT_MS);
+    const outcome = await deps.tests.run(name, check.id, waitMs);
+    switch (outcome.status) {
+      case 'done':
+        return {
+          agent: name,
+          check: { id: check.id, name: check.name, kind: check.kind ?? 'port' },
+          result: outcome.result,
+        };
+      case 'refused':
         return fail(
           reply,
           409,
-          'not-assigned',
-          `agent ${name} does not run check "${check.name}"`,
-          "its labels do not match the check's agents selector",
+          'test-refused',
+          `agent ${name} could not run "${check.name}": ${outcome.error}`,
+          'the agent may not have applied the latest policy yet; try again',
         );
-      const waitMs = Math.min(check.timeoutMs + TEST_MARGIN_MS, TEST_MAX_WAIT_MS);
-      const outcome = await deps.tests.run(name, check.id, waitMs);
-      switch (outcome.status) {
-        case 'done':
-          return {
-            agent: name,
-            check: { id: check.id, name: check.name, kind: check.kind ?? 'port' },
-            result: outcome.result,
-          };
-        case 'refused':
-          return fail(
-            reply,
-            409,
-            'test-refused',
-            `agent ${name} could not run "${check.name}": ${outcome.error}`,
-            'the agent may not have applied the latest policy yet; try again',
-          );
-        case 'not-connected':
-          return fail(
-            reply,
-            409,
-            'agent-not-connected',
-            `agent ${name} is not connected to this controller`,
-            'start the agent, or ask the controller it is connected to',
-          );
-        case 'timeout':
-          return fail(
-            reply,
-            504,
-            'test-timeout',
-            `agent ${name} did not answer within ${waitMs} ms`,
-            "see the agent's log",
-          );
-      }
-    },
-  );
+      case 'not-connected':
+        return fail(
+          reply,
+          409,
+          'agent-not-connected',
+          `agent ${name} is not connected to this controller`,
+          'start the agent, or ask the controller it is connected to',
+        );
+      case 'timeout':
+        return fail(
+          reply,
+          504,
+          'test-timeout',
+          `agent ${name} did not answer within ${waitMs} ms`,
+          "see the agent's log",
+        );
+    }
+  });
 }
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, hint: string) {

@@ -55,7 +55,6 @@ const incidentsQuery = z.strictObject({
 
 /** For the OpenAPI document; the handler says what is wrong with any other body. */
 const policyBody = {
-  consumes: YAML_TYPES,
   body: { content: Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: { type: 'string' } }])) },
 };
 

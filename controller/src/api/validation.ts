@@ -11,6 +11,9 @@ export const REQUEST_PARTS = ['body', 'querystring', 'params'] as const;
 /** How an error message names each part. */
 const PART_WORDS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path' };
 
+/** `:name` in the agent routes. */
+export const agentParams = z.strictObject({ name: z.string().meta({ description: "the agent's name" }) });
+
 /** An onRoute hook: a route whose schemas are zod is validated by zod; any other keeps fastify's Ajv. */
 export function validateWithZod(route: RouteOptions): void {
   const schema = route.schema as Record<string, unknown> | undefined;
