@@ -131,7 +131,7 @@ export function apiPart(
         ...(options.externalUrl && { externalUrl: options.externalUrl }),
         ...(options.httpAllowedHosts && { allowed: options.httpAllowedHosts }),
       }));
-    const app = buildApi({
+    const app = await buildApi({
       policy,
       agents,
       views: createViews(sql),

@@ -5,7 +5,7 @@ import { ROLES } from '../auth/roles.js';
 import { hashApiToken, newApiToken } from '../auth/token.js';
 import { BOOTSTRAP_TOKEN_NAME, type ApiTokenStore } from '../store/api-tokens.js';
 import type { AuditRow } from '../store/audit.js';
-import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 
 /** What the API token and audit routes need. */
 export interface ApiTokenRouteDeps {
@@ -15,17 +15,24 @@ export interface ApiTokenRouteDeps {
   now?: () => Date;
 }
 
-const createBody = z.strictObject({
-  role: z.enum(ROLES),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, 'a name is 1-64 letters, digits, _ . @ -')
-    .refine(
-      (name) => name !== BOOTSTRAP_TOKEN_NAME,
-      `${BOOTSTRAP_TOKEN_NAME} is the --admin-token-file token`,
-    ),
-  ttl: z.string().regex(DURATION_PATTERN, 'a duration such as 12h, 30d').optional(),
-});
+const createBody = z
+  .strictObject({
+    role: z.enum(ROLES),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, 'a name is 1-64 letters, digits, _ . @ -')
+      .refine(
+        (name) => name !== BOOTSTRAP_TOKEN_NAME,
+        `${BOOTSTRAP_TOKEN_NAME} is the --admin-token-file token`,
+      ),
+    ttl: z.string().regex(DURATION_PATTERN, 'a duration such as 12h, 30d').optional(),
+  })
+  .meta({ examples: [{ role: 'viewer', name: 'grafana', ttl: '30d' }] });
+const create = { schema: { body: createBody } };
+
+const revoke = {
+  schema: { params: z.strictObject({ id: z.string().meta({ description: 'from GET /api/v1/api-tokens' }) }) },
+};
 
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -37,14 +44,8 @@ const auditQuery = z.strictObject({
  */
 export function registerApiTokenRoutes(app: FastifyInstance, deps: ApiTokenRouteDeps): void {
   const now = deps.now ?? (() => new Date());
-  app.post('/api/v1/api-tokens', async (request, reply) => {
-    const body = createBody.safeParse(request.body ?? {});
-    if (!body.success)
-      throw new BadRequestError(
-        `invalid API token request: ${issues(body.error)}`,
-        'send {"role": "viewer", "name": "grafana", "ttl": "30d"}',
-      );
-    const { role, name, ttl } = body.data;
+  app.post<{ Body: z.output<typeof createBody> }>('/api/v1/api-tokens', create, async (request, reply) => {
+    const { role, name, ttl } = request.body;
     const token = newApiToken();
     const expiresAt = ttl === undefined ? null : new Date(now().getTime() + parseDuration(ttl, 'token ttl'));
     const row = await deps.tokens.create({ name, role, hash: hashApiToken(token), expiresAt });
@@ -60,7 +61,7 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: ApiTokenRoute
 
   app.get('/api/v1/api-tokens', async () => ({ tokens: await deps.tokens.list() }));
 
-  app.delete<{ Params: { id: string } }>('/api/v1/api-tokens/:id', async (request) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/api-tokens/:id', revoke, async (request) => {
     const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
     const revokedAt = id === undefined ? undefined : await deps.tokens.revoke(id);
     if (id === undefined || !revokedAt)
@@ -71,13 +72,9 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: ApiTokenRoute
     return { id, revokedAt };
   });
 
-  app.get('/api/v1/audit', async (request) => {
-    const query = auditQuery.safeParse(request.query);
-    if (!query.success) throw new BadRequestError(`invalid query: ${issues(query.error)}`);
-    return { entries: await deps.audit.list(query.data.limit) };
-  });
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+  app.get<{ Querystring: z.output<typeof auditQuery> }>(
+    '/api/v1/audit',
+    { schema: { querystring: auditQuery } },
+    async ({ query }) => ({ entries: await deps.audit.list(query.limit) }),
+  );
 }

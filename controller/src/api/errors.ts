@@ -1,11 +1,31 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PolicyError, PortwardenError } from '@portwarden/common/errors';
 import type { Logger } from '@portwarden/common/logger';
+import { z } from 'zod';
 
 /** The HTTP API error body: what went wrong, a stable code, and how to fix it. */
 export interface ApiErrorBody {
   error: { code: string; message: string; hint?: string; issues?: PolicyError['issues'] };
 }
+
+/** ApiErrorBody as the OpenAPI document's Error component. */
+export const apiErrorSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: 'stable, for programs: bad-request, not-found, forbidden…' }),
+      message: z.string(),
+      hint: z.string().optional().meta({ description: 'how to fix it' }),
+      issues: z
+        .array(z.object({ path: z.string(), line: z.number().int().optional(), message: z.string() }))
+        .optional()
+        .meta({ description: 'every problem of a rejected policy' }),
+    }),
+  })
+  .meta({
+    examples: [
+      { error: { code: 'not-found', message: 'no agent "web-1"', hint: 'see portwarden get agents' } },
+    ],
+  });
 
 export class BadRequestError extends PortwardenError {
   constructor(message: string, hint?: string) {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { GapRow } from '../store/gaps.js';
-import { BadRequestError } from './errors.js';
 
 /** What the gap route reads: reported gaps, newest first. */
 export interface GapList {
@@ -15,12 +14,9 @@ const gapsQuery = z.strictObject({
 
 /** GET /api/v1/gaps?agent=NAME&limit=N: results agents dropped because their spool was full. */
 export function registerGapRoutes(app: FastifyInstance, gaps: GapList): void {
-  app.get('/api/v1/gaps', async (request) => {
-    const query = gapsQuery.safeParse(request.query);
-    if (!query.success)
-      throw new BadRequestError(
-        `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    return { gaps: await gaps.list(query.data.agent, query.data.limit) };
-  });
+  app.get<{ Querystring: z.output<typeof gapsQuery> }>(
+    '/api/v1/gaps',
+    { schema: { querystring: gapsQuery } },
+    async ({ query }) => ({ gaps: await gaps.list(query.agent, query.limit) }),
+  );
 }

@@ -5,7 +5,7 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
 import type { ResponseFilter, ResponseRow } from '../store/responses.js';
 import type { TestBroker } from '../testnow/broker.js';
-import { BadRequestError } from './errors.js';
+import { agentParams } from './validation.js';
 
 /** What the responses and "test now" routes need besides the policy and the agents. */
 export interface ResponseRouteDeps {
@@ -20,10 +20,17 @@ const responsesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const testBody = z.strictObject({
-  /** The check's id or its name. */
-  check: z.string().min(1).max(200),
-});
+const testBody = z
+  .strictObject({ check: z.string().min(1).max(200).meta({ description: "the check's id or its name" }) })
+  .meta({ examples: [{ check: 'web' }] });
+
+const testSchema = {
+  schema: {
+    params: agentParams,
+    body: testBody,
+  },
+};
+type TestRequest = { Params: { name: string }; Body: z.output<typeof testBody> };
 
 /** The margin over the check's own timeout for the round trip to the agent. */
 const TEST_MARGIN_MS = 5_000;
@@ -39,29 +46,23 @@ export function registerResponseRoutes(
   app: FastifyInstance,
   deps: ResponseRouteDeps & { policy: PolicyService; agents: { list(): Promise<AgentRecord[]> } },
 ): void {
-  app.get('/api/v1/responses', async (request) => {
-    const query = responsesQuery.safeParse(request.query);
-    if (!query.success) throw new BadRequestError(`invalid query: ${issues(query.error)}`);
-    return { responses: await deps.responses.list(query.data) };
-  });
+  app.get<{ Querystring: z.output<typeof responsesQuery> }>(
+    '/api/v1/responses',
+    { schema: { querystring: responsesQuery } },
+    async ({ query }) => ({ responses: await deps.responses.list(query) }),
+  );
 
-  app.post<{ Params: { name: string } }>('/api/v1/agents/:name/test', async (request, reply) => {
-    const body = testBody.safeParse(request.body ?? {});
-    if (!body.success)
-      throw new BadRequestError(
-        `invalid body: ${issues(body.error)}`,
-        'send {"check": "<check id or name>"}',
-      );
+  app.post<TestRequest>('/api/v1/agents/:name/test', testSchema, async (request, reply) => {
     const name = request.params.name;
     const check = deps.policy
       .current()
-      ?.policy.checks.find((c) => c.id === body.data.check || c.name === body.data.check);
+      ?.policy.checks.find((c) => c.id === request.body.check || c.name === request.body.check);
     if (!check)
       return fail(
         reply,
         404,
         'not-found',
-        `no check "${body.data.check}" in the policy`,
+        `no check "${request.body.check}" in the policy`,
         'see portwarden get checks',
       );
     const agent = (await deps.agents.list()).find((a) => a.name === name);
@@ -113,8 +114,4 @@ export function registerResponseRoutes(
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, hint: string) {
   return reply.code(status).send({ error: { code, message, hint } });
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }

@@ -13,6 +13,7 @@ import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-ro
 import { BadRequestError, installErrorHandler } from './errors.js';
 import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
+import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 
 /** The agents the API lists. */
@@ -53,8 +54,13 @@ const incidentsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** For the OpenAPI document; the handler says what is wrong with any other body. */
+const policyBody = {
+  body: { content: Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: { type: 'string' } }])) },
+};
+
 /** The JSON HTTP API used by the CLI and, later, the web UI. */
-export function buildApi(deps: ApiDeps): FastifyInstance {
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.tls && { https: deps.tls }),
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
@@ -69,22 +75,24 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     (_req, body, done) => done(null, body),
   );
 
-  registerHealthRoutes(app, deps.health);
-
   // Every /api route as registered, with the role it needs: what a test holds against route-rules.ts.
   const routes: string[] = [];
   app.addHook('onRoute', ({ method, url }) => {
     for (const m of [method].flat())
       if (m !== 'HEAD' && url.startsWith('/api')) routes.push(`${m} ${url} (${ruleFor(m, url).role})`);
   });
+  await installOpenApi(app);
+
+  registerHealthRoutes(app, deps.health);
   app.get('/api/v1', async () => ({ routes: [...routes].sort(byPath) }));
+  registerOpenApiRoute(app);
 
   registerEnrollmentRoutes(app, deps.enrollment);
   registerGapRoutes(app, deps.gaps);
   registerApiTokenRoutes(app, deps.apiTokens);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
-  app.put('/api/v1/policy', async (request, reply) => {
+  app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {
     if (typeof request.body !== 'string' || request.body.trim() === '') {
       throw new BadRequestError(
         'the request body must be the policy YAML',
@@ -116,14 +124,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return { checks: checkStatuses(deps.policy.current()?.policy, agents, states) };
   });
 
-  app.get('/api/v1/incidents', async (request) => {
-    const query = incidentsQuery.safeParse(request.query);
-    if (!query.success)
-      throw new BadRequestError(
-        `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    return { incidents: await deps.views.incidents(query.data.status, query.data.limit) };
-  });
+  app.get<{ Querystring: z.output<typeof incidentsQuery> }>(
+    '/api/v1/incidents',
+    { schema: { querystring: incidentsQuery } },
+    async ({ query }) => ({ incidents: await deps.views.incidents(query.status, query.limit) }),
+  );
 
   return app;
 }
