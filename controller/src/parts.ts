@@ -31,6 +31,8 @@ import { createIngestStore } from './store/ingest-store.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
+import { createSecretStore, type SecretStore } from './store/secrets.js';
+import { deriveSecretsKey } from './ca/sealed-key.js';
 import { createViews } from './store/views.js';
 import { createTestBroker, type TestBroker, type TestTarget } from './testnow/broker.js';
 
@@ -41,6 +43,8 @@ export interface Shared {
   sql: Sql;
   agents: SessionAgents & ApiAgents & { markAllDisconnected(): Promise<void> };
   policy: PolicyService;
+  /** Sealed under the CA key secret; without one (no TLS) they cannot be set or opened. */
+  secrets: SecretStore;
   registry: SessionRegistry;
   tests: TestBroker;
   streams: StreamTracker;
@@ -52,12 +56,14 @@ export function createShared(options: ResolvedOptions): Shared {
   const { logger, limits } = options;
   const sql = createDb({ url: options.databaseUrl, maxConnections: options.dbMaxConnections, logger });
   const registry = new SessionRegistry();
+  const secrets = createSecretStore(sql, secretsKey(options));
   return {
     options,
     logger,
     sql,
     agents: createAgentStore(sql),
-    policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' })),
+    policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }), secrets),
+    secrets,
     registry,
     tests: createTestBroker(testTargets(registry)),
     streams: new StreamTracker({ perIdentity: limits.streamsPerIdentity, perIp: limits.streamsPerIp }),
@@ -81,6 +87,12 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
     },
     stop: () => sql.end({ timeout: 5 }),
   };
+}
+
+/** The secrets' key, derived once (scrypt) when first needed; undefined without --ca-key-file. */
+function secretsKey({ tls }: ResolvedOptions): () => Promise<Buffer | undefined> {
+  let key: Promise<Buffer> | undefined;
+  return async () => (tls ? (key ??= deriveSecretsKey(tls.secret)) : undefined);
 }
 
 /** The CA, the server certificate, enrollment and revocation: only with TLS. */
@@ -132,6 +144,7 @@ export function apiPart(shared: Shared, enrollment: () => EnrollmentAccess): Res
       responses: { responses: createResponseStore(sql), tests },
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
+      secrets: shared.secrets,
       tls: shared.options.httpTls,
     });
     await app.listen({ host: http.host, port: http.port });
@@ -151,7 +164,7 @@ async function adminToken(tokens: ApiTokenStore, file: string, logger: Logger): 
 
 /** The outbox relay and delivery; links in notifications go to --external-url, or to the HTTP API. */
 export function notificationsPart(
-  { sql, logger, options }: Shared,
+  { sql, logger, options, secrets }: Shared,
   httpUrl: () => string,
 ): Resource<Notifications> {
   const open = () =>
@@ -162,6 +175,7 @@ export function notificationsPart(
       redisUrl: options.redisUrl,
       redisPrefix: options.redisPrefix,
       pollMs: options.relayPollMs,
+      secrets,
     });
   return resource('notifications', open, (notifications) => notifications.stop());
 }

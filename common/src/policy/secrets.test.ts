@@ -75,7 +75,10 @@ describe('checkPolicy with secret names', () => {
   });
 
   it('warns of a literal credential, and redacts it from the source', () => {
-    const text = policy('            Authorization: "Bearer hunter2-literal"', 'http://u:pw-9@127.0.0.1:9/hook');
+    const text = policy(
+      '            Authorization: "Bearer hunter2-literal"',
+      'http://u:pw-9@127.0.0.1:9/hook',
+    );
     const { policy: resolved, warnings } = checkPolicy(text, new Set());
     expect(warnings.map((w) => [w.path, w.line])).toEqual([
       ['alertGroups.ops.channels[0].webhook.url', 6],

@@ -46,7 +46,8 @@ export function replaceSecretReferences(text: string, value: (name: string) => s
   return text.replace(REFERENCE, (_all, name: string) => value(name));
 }
 
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|x-api-key)$|token|secret|password|passwd|api[-_]?key/i;
+const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|x-api-key)$|token|secret|password|passwd|api[-_]?key/i;
 const CREDENTIAL_QUERY = /token|secret|password|passwd|api[-_]?key|^key$|^sig(nature)?$|^auth/i;
 
 /**
@@ -89,9 +90,13 @@ export function checkChannelSecrets(
   for (const field of channelTexts(policy)) {
     for (const name of secretReferences(field.value))
       if (!knownSecrets.has(name))
-        issues.push(at(field.path, `no secret is named "${name}"; create it with \`portwarden secret set ${name}\``));
+        issues.push(
+          at(field.path, `no secret is named "${name}"; create it with \`portwarden secret set ${name}\``),
+        );
     if (isLiteralCredential(field))
-      warnings.push(at(field.path, 'looks like a literal credential; use ${secret:NAME} (portwarden secret set NAME)'));
+      warnings.push(
+        at(field.path, 'looks like a literal credential; use ${secret:NAME} (portwarden secret set NAME)'),
+      );
   }
   return { issues, warnings };
 }
