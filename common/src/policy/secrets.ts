@@ -75,10 +75,13 @@ function literalIsOnlyScheme(value: string): boolean {
   return secretReferences(value).length > 0 && /^(bearer|basic|token|apikey)?$/i.test(rest);
 }
 
-/** Unknown secret names are errors; literal credentials are warnings. Each with its path and line. */
+/**
+ * Unknown secret names are errors (when `knownSecrets` is given); literal credentials are warnings.
+ * Each with its path and line.
+ */
 export function checkChannelSecrets(
   policy: Pick<ResolvedPolicy, 'alertGroups'>,
-  knownSecrets: ReadonlySet<string>,
+  knownSecrets: ReadonlySet<string> | undefined,
   lineOf: LineOf,
 ): { issues: PolicyIssue[]; warnings: PolicyIssue[] } {
   const issues: PolicyIssue[] = [];
@@ -89,7 +92,7 @@ export function checkChannelSecrets(
   };
   for (const field of channelTexts(policy)) {
     for (const name of secretReferences(field.value))
-      if (!knownSecrets.has(name))
+      if (knownSecrets && !knownSecrets.has(name))
         issues.push(
           at(field.path, `no secret is named "${name}"; create it with \`portwarden secret set ${name}\``),
         );
