@@ -93,6 +93,8 @@ describe('secrets API', () => {
     const key = await deriveSecretsKey(Buffer.from('the secret of the secrets tests, long enough'));
     expect(openSecret('sealed-one', row!.sealed, key)).toBe('plain-value-42');
     expect(() => openSecret('another-name', row!.sealed, key)).toThrow();
+    const otherKey = await deriveSecretsKey(Buffer.from('another CA key secret, also long enough'));
+    expect(() => openSecret('sealed-one', row!.sealed, otherKey)).toThrow();
     expect(sealSecret('a', 'v', key).equals(sealSecret('a', 'v', key))).toBe(false);
   });
 

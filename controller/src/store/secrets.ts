@@ -50,9 +50,6 @@ export function createSecretStore(sql: Sql, key: () => Promise<Buffer | undefine
     return found;
   };
   return {
-    /** Whether secrets can be sealed here. */
-    sealable: async (): Promise<boolean> => (await key()) !== undefined,
-
     /** True for a new secret, false for a replaced one. */
     async put(name: string, value: string): Promise<boolean> {
       const sealed = sealSecret(name, value, await sealingKey());
