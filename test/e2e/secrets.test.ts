@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@portwarden/common/logger';
 import { until } from '@portwarden/common/testing';
 import { TEST_REDIS_URL, testRedisPrefix } from '@portwarden/controller/testing';
+import { portwarden } from '../support/cli.js';
 import { Fleet } from '../support/fleet.js';
 import { WebhookReceiver } from '../support/receiver.js';
 import { FlakyService } from '../support/tcp-server.js';
@@ -84,7 +85,14 @@ describe('a planted secret', () => {
   });
 
   it('reaches the receiver, resolved at the moment of sending', async () => {
-    await call('PUT', '/api/v1/secrets/pagerduty', PLANTED);
+    // Set as a user would: piped into the CLI, with the newline `echo` adds.
+    const cli = (args: string[], input?: string) =>
+      portwarden(['--url', fleet.httpUrl, ...args], { PORTWARDEN_TOKEN: fleet.admin.token }, input);
+    const set = await cli(['secret', 'set', 'pagerduty'], `${PLANTED}\n`);
+    expect(set).toMatchObject({ code: 0, stdout: 'secret "pagerduty" created\n' });
+    const list = await cli(['secret', 'list']);
+    expect(list.stdout).toMatch(/^pagerduty\s/m);
+    answers.push(set.stdout, set.stderr, list.stdout, list.stderr);
     const applied = await call(
       'PUT',
       '/api/v1/policy',
@@ -167,6 +175,27 @@ checks:
       await call('GET', path, undefined, undefined, viewer);
     expect(answers.join('\n')).toContain('pagerduty');
     expect(answers.filter((answer) => answer.includes(PLANTED))).toEqual([]);
+  });
+
+  it('deleted after apply, fails the next delivery for good, with the reason', async () => {
+    const deleted = await portwarden(['--url', fleet.httpUrl, 'secret', 'delete', 'pagerduty'], {
+      PORTWARDEN_TOKEN: fleet.admin.token,
+    });
+    expect(deleted).toMatchObject({ code: 0, stdout: 'secret "pagerduty" deleted\n' });
+    await service.start(); // the incident resolves: a second notification, to the same channel
+    const sql = postgres(fleet.db.url, { max: 1, onnotice: () => {} });
+    try {
+      const failed = await until('the resolved notification failed', async () => {
+        const [row] = await sql<{ error: string; attempts: number }[]>`
+          SELECT error, attempts FROM notifications WHERE status = 'failed'`;
+        return row;
+      });
+      expect(failed.attempts).toBe(1);
+      expect(failed.error).toContain('secret "pagerduty", which no longer exists');
+    } finally {
+      await sql.end();
+    }
+    expect(receiver.received).toHaveLength(1);
   });
 });
 
