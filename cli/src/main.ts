@@ -5,6 +5,7 @@ import { findToken } from './auth.js';
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
+import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
 import { apply } from './commands/apply.js';
 import { get, RESOURCE_NAMES } from './commands/get.js';
 import { test } from './commands/test.js';
@@ -86,6 +87,24 @@ apiToken
   .description('revoke an API token: it stops working at once')
   .argument('<id>', 'the id `api-token list` shows')
   .action((id: string) => revokeApiToken(client(), id, out));
+
+const secret = program
+  .command('secret')
+  .description('sealed secrets that channels refer to as ${secret:NAME} (admin)');
+secret
+  .command('set')
+  .description('create or replace a secret; the value is read from stdin (one trailing newline dropped)')
+  .argument('<name>', 'letters, digits, _ . - (at most 64)')
+  .action((name: string) => setSecret(client(), name, process.stdin, out));
+secret
+  .command('list')
+  .description('list secrets: names and dates (never values)')
+  .action(() => listSecrets(client(), out));
+secret
+  .command('delete')
+  .description('delete a secret; channels that refer to it stop delivering')
+  .argument('<name>', 'the name `secret list` shows')
+  .action((name: string) => deleteSecret(client(), name, out));
 
 program
   .command('agents')

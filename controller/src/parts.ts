@@ -34,6 +34,8 @@ import { createIngestStore } from './store/ingest-store.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
+import { createSecretStore, type SecretStore } from './store/secrets.js';
+import { deriveSecretsKey } from './ca/sealed-key.js';
 import { createViews } from './store/views.js';
 import { createTestBroker, type TestBroker, type TestTarget } from './testnow/broker.js';
 
@@ -44,6 +46,8 @@ export interface Shared {
   sql: Sql;
   agents: SessionAgents & ApiAgents & { markAllDisconnected(): Promise<void> };
   policy: PolicyService;
+  /** Sealed under the CA key secret; without one (no TLS) they cannot be set or opened. */
+  secrets: SecretStore;
   registry: SessionRegistry;
   tests: TestBroker;
   streams: StreamTracker;
@@ -55,12 +59,14 @@ export function createShared(options: ResolvedOptions): Shared {
   const { logger, limits } = options;
   const sql = createDb({ url: options.databaseUrl, maxConnections: options.dbMaxConnections, logger });
   const registry = new SessionRegistry();
+  const secrets = createSecretStore(sql, secretsKey(options));
   return {
     options,
     logger,
     sql,
     agents: createAgentStore(sql),
-    policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' })),
+    policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }), secrets),
+    secrets,
     registry,
     tests: createTestBroker(testTargets(registry)),
     streams: new StreamTracker({ perIdentity: limits.streamsPerIdentity, perIp: limits.streamsPerIp }),
@@ -86,6 +92,12 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
     // agents send the batches again. A PostgreSQL that never answers cannot hold the stop longer.
     stop: () => sql.end({ timeout: 3 }),
   };
+}
+
+/** The secrets' key, derived once (scrypt) when first needed; undefined without --ca-key-file. */
+function secretsKey({ tls }: ResolvedOptions): () => Promise<Buffer | undefined> {
+  let key: Promise<Buffer> | undefined;
+  return async () => (tls ? (key ??= deriveSecretsKey(tls.secret)) : undefined);
 }
 
 /** The CA, the server certificate, enrollment and revocation: only with TLS. */
@@ -141,6 +153,7 @@ export function apiPart(
       responses: { responses: createResponseStore(sql), tests },
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
+      secrets: shared.secrets,
       tls: shared.options.httpTls,
       health,
     });
@@ -161,7 +174,7 @@ async function adminToken(tokens: ApiTokenStore, file: string, logger: Logger): 
 
 /** The outbox relay and delivery; links in notifications go to --external-url, or to the HTTP API. */
 export function notificationsPart(
-  { sql, logger, options }: Shared,
+  { sql, logger, options, secrets }: Shared,
   httpUrl: () => string,
 ): Resource<Notifications> {
   const open = () =>
@@ -172,6 +185,7 @@ export function notificationsPart(
       redisUrl: options.redisUrl,
       redisPrefix: options.redisPrefix,
       pollMs: options.relayPollMs,
+      secrets,
     });
   return resource('notifications', open, (notifications) => notifications.stop());
 }

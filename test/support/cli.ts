@@ -9,11 +9,19 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the built `portwarden` CLI as a user would, with `env` on top of this process's. */
-export function portwarden(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs the built `portwarden` CLI as a user would, with `env` on top of this process's, and `input`
+ * (when given) on its stdin.
+ */
+export function portwarden(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }

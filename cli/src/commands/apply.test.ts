@@ -43,6 +43,23 @@ describe('portwarden apply', () => {
     expect(sent).toEqual([GOOD]);
   });
 
+  it('prints the warnings of the answer, one per line', async () => {
+    const warnings = [
+      {
+        path: 'alertGroups.ops.channels[0].webhook.url',
+        line: 5,
+        message: 'looks like a literal credential',
+      },
+    ];
+    const { client } = controller({ revision: 5, checks: 1, unchanged: false, warnings });
+    const printed: string[] = [];
+    await apply(client, { file: await file('warn.yaml', GOOD) }, (line) => printed.push(line));
+    expect(printed).toEqual([
+      'policy applied: revision 5, 1 checks',
+      'warning: alertGroups.ops.channels[0].webhook.url (line 5): looks like a literal credential',
+    ]);
+  });
+
   // [why, file content or undefined for a missing file, the error, its text]
   const refused: [string, string | undefined, new (...args: never[]) => Error, RegExp][] = [
     [

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { ConfigError } from '@portwarden/common/errors';
+import { ConfigError, formatPolicyIssue, type PolicyIssue } from '@portwarden/common/errors';
 import { parsePolicy } from '@portwarden/common/policy/parse';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import type { ApiClient } from '../client.js';
@@ -16,6 +16,8 @@ interface Applied {
   checks: number;
   /** The policy in force was identical: no new revision. */
   unchanged?: boolean;
+  /** Literal credentials in channels: accepted, but better as ${secret:NAME}. */
+  warnings?: PolicyIssue[];
 }
 
 /** Validates locally first (same parser as the controller), then stores a new revision. */
@@ -38,6 +40,7 @@ export async function apply(
       ? `policy unchanged: revision ${saved.revision} stays in force, ${saved.checks} checks`
       : `policy applied: revision ${saved.revision}, ${saved.checks} checks`,
   );
+  for (const warning of saved.warnings ?? []) out(`warning:${formatPolicyIssue(warning).slice(1)}`);
 }
 
 /** The file, or stdin for `-`; one byte past the limit is enough for parsePolicy to refuse it. */

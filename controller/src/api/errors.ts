@@ -50,6 +50,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'not-found': 404,
   'enrollment-disabled': 409,
   conflict: 409,
+  'secrets-unavailable': 409,
   unauthenticated: 401,
   forbidden: 403,
   misdirected: 421,

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
+import { redactPolicy, redactSource } from '@portwarden/common/policy/secrets';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import { installAuth, type AuthDeps } from '../auth/hook.js';
 import { ruleFor } from '../auth/route-rules.js';
@@ -15,6 +16,7 @@ import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
+import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
 
 /** The agents the API lists. */
 export interface ApiAgents {
@@ -41,6 +43,8 @@ export interface ApiDeps {
   auth: Omit<AuthDeps, 'logger'>;
   /** API tokens and the audit log (api-token-routes.ts). */
   apiTokens: ApiTokenRouteDeps;
+  /** Sealed secrets for notification channels (secret-routes.ts). */
+  secrets: SecretRouteDeps;
   /** HTTPS with this certificate and key. @default plain HTTP */
   tls?: { cert: string; key: string };
   /** /livez, /readyz, /healthz (health-routes.ts). */
@@ -90,6 +94,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerEnrollmentRoutes(app, deps.enrollment);
   registerGapRoutes(app, deps.gaps);
   registerApiTokenRoutes(app, deps.apiTokens);
+  registerSecretRoutes(app, deps.secrets);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {
@@ -99,21 +104,23 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         'send it with Content-Type: application/yaml',
       );
     }
-    const { revision, policy, createdAt, unchanged } = await deps.policy.apply(request.body);
+    const { revision, policy, createdAt, unchanged, warnings } = await deps.policy.apply(request.body);
     // 200 and the revision in force when nothing changed; 201 for a new revision.
     return reply
       .code(unchanged ? 200 : 201)
-      .send({ revision, checks: policy.checks.length, createdAt, unchanged });
+      .send({ revision, checks: policy.checks.length, createdAt, unchanged, warnings });
   });
 
-  app.get('/api/v1/policy', async () => {
+  app.get('/api/v1/policy', async (request) => {
     const current = deps.policy.current();
     if (!current) return { revision: 0, source: '', policy: null };
+    // Literal credentials in channels are for admins' eyes only.
+    const admin = request.caller?.role === 'admin';
     return {
       revision: current.revision,
       createdAt: current.createdAt,
-      source: current.source,
-      policy: current.policy,
+      source: admin ? current.source : redactSource(current.source, current.policy),
+      policy: admin ? current.policy : redactPolicy(current.policy),
     };
   });
 

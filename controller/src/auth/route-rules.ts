@@ -29,6 +29,9 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /api/v1/api-tokens': { role: 'admin', action: 'api-token-create' },
   'DELETE /api/v1/api-tokens/:id': { role: 'admin', action: 'api-token-revoke' },
   'GET /api/v1/audit': { role: 'admin' },
+  'GET /api/v1/secrets': { role: 'admin' },
+  'PUT /api/v1/secrets/:name': { role: 'admin', action: 'secret-set' },
+  'DELETE /api/v1/secrets/:name': { role: 'admin', action: 'secret-delete' },
 };
 
 const FAIL_CLOSED: RouteRule = { role: 'admin' };

@@ -42,19 +42,47 @@ export function checkSecret(secret: string): Buffer {
 /** Encrypts `plain`; `aad` binds the result to its context (the CA certificate it belongs to). */
 export async function seal(plain: Buffer, secret: Buffer, aad: Buffer): Promise<SealedKey> {
   const salt = randomBytes(16);
+  return { ...gcmSeal(plain, await derive(secret, salt, KDF_NAME), aad), salt, kdf: KDF_NAME };
+}
+
+/** AES-256-GCM under `key`, with a fresh 12-byte IV; `aad` binds the result to its context. */
+export function gcmSeal(
+  plain: Buffer,
+  key: Buffer,
+  aad: Buffer,
+): Pick<SealedKey, 'ciphertext' | 'iv' | 'tag'> {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', await derive(secret, salt, KDF_NAME), iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return { ciphertext, iv, tag: cipher.getAuthTag(), salt, kdf: KDF_NAME };
+  return { ciphertext, iv, tag: cipher.getAuthTag() };
+}
+
+/** gcmSeal undone; throws when the key or the aad is not the one sealed with, or a byte changed. */
+export function gcmOpen(
+  sealed: Pick<SealedKey, 'ciphertext' | 'iv' | 'tag'>,
+  key: Buffer,
+  aad: Buffer,
+): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.tag);
+  return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+}
+
+/**
+ * The key secrets are sealed with: derived once from the CA key secret. The salt is fixed, so every
+ * replica derives the same key; the secret is high-entropy (MIN_SECRET_LENGTH), which scrypt's salt
+ * is not needed to protect.
+ */
+export function deriveSecretsKey(secret: Buffer): Promise<Buffer> {
+  return derive(secret, Buffer.from('portwarden secrets v1'), KDF_NAME);
 }
 
 export async function unseal(sealed: SealedKey, secret: Buffer, aad: Buffer): Promise<Buffer> {
-  const decipher = createDecipheriv('aes-256-gcm', await derive(secret, sealed.salt, sealed.kdf), sealed.iv);
-  decipher.setAAD(aad);
-  decipher.setAuthTag(sealed.tag);
+  const key = await derive(secret, sealed.salt, sealed.kdf);
   try {
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    return gcmOpen(sealed, key, aad);
   } catch {
     throw new CaKeyError(
       'cannot decrypt the CA private key stored in PostgreSQL: the CA key secret is not the one it was created with',

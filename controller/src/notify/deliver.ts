@@ -7,6 +7,7 @@ import { channelKey, channelKind } from './keys.js';
 import type { NotificationLog, NotificationRecord } from './nflog.js';
 import type { ChannelRoutes } from './routes.js';
 import { ChannelConfigError, classifyError, shouldRetry, type DeliveryError } from './retry.js';
+import { resolveChannelSecrets, type SecretResolver } from './secrets.js';
 
 /**
  * The notification pipeline for one attempt at one (event, channel):
@@ -64,7 +65,11 @@ export interface DeliverOptions {
   channels?: ChannelRegistry;
   /** Run in order before sending. @default [dedupGate(log)] */
   gates?: readonly Gate[];
+  /** Opens `${secret:NAME}` references at the moment of sending. @default none: a reference fails */
+  secrets?: SecretResolver;
 }
+
+const NO_SECRETS: SecretResolver = { open: async () => undefined };
 
 export function createDeliver(options: DeliverOptions): Deliver {
   const logger = options.logger.child({ component: 'notify' });
@@ -78,7 +83,7 @@ export function createDeliver(options: DeliverOptions): Deliver {
       if (reason)
         return report(logger, delivery, { status: 'skipped', channelKey: delivery.channelKey, reason });
     }
-    const outcome = await send(delivery, channels, context);
+    const outcome = await send(delivery, channels, context, options.secrets ?? NO_SECRETS);
     await record(options.log, delivery, outcome, logger);
     return report(logger, delivery, outcome);
   };
@@ -110,6 +115,7 @@ async function send(
   delivery: Delivery,
   channels: ChannelRegistry,
   context: SendContext,
+  secrets: SecretResolver,
 ): Promise<DeliveryOutcome> {
   const { channelKey: key, attempt } = delivery;
   try {
@@ -118,9 +124,9 @@ async function send(
         `alert group "${delivery.event.alertGroup.id}" of policy revision ${delivery.event.policyRevision} has no channel #${delivery.channelIndex}`,
       );
     }
-    await channels
-      .resolve(delivery.channel)
-      .send({ event: delivery.event, channelKey: key, attempt }, context);
+    // The opened values live in this call only: never in the delivery, the log or an error.
+    const channel = await resolveChannelSecrets(delivery.channel, secrets);
+    await channels.resolve(channel).send({ event: delivery.event, channelKey: key, attempt }, context);
     return { status: 'sent', channelKey: key, attempts: attempt };
   } catch (thrown) {
     const error = classifyError(thrown, delivery.kind);

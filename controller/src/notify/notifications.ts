@@ -1,5 +1,6 @@
 import type { Logger } from '@portwarden/common/logger';
 import { createDeliver } from './deliver.js';
+import type { SecretResolver } from './secrets.js';
 import { createInProcessSink } from './inprocess.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
 import { createNotifyWorker, createQueueSink } from './queue.js';
@@ -16,6 +17,8 @@ export interface NotificationsOptions {
   redisUrl?: string;
   redisPrefix?: string;
   pollMs?: number;
+  /** Opens the secrets channels refer to. */
+  secrets?: SecretResolver;
 }
 
 export interface Notifications {
@@ -35,6 +38,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     routes,
     externalUrl: options.externalUrl,
     logger,
+    ...(options.secrets && { secrets: options.secrets }),
   });
   const sink = redisUrl
     ? createQueueSink({ redisUrl, prefix, logger })

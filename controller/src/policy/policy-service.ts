@@ -1,4 +1,5 @@
-import { parsePolicy } from '@portwarden/common/policy/parse';
+import type { PolicyIssue } from '@portwarden/common/errors';
+import { checkPolicy } from '@portwarden/common/policy/parse';
 import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { Logger } from '@portwarden/common/logger';
 import type { PolicyRevision } from '../store/policy-revisions.js';
@@ -14,30 +15,39 @@ export interface PolicyListener {
   (revision: number, policy: ResolvedPolicy): void;
 }
 
-/** What `apply` did: stored a new revision, or found the policy in force identical and kept it. */
-export type AppliedPolicy = PolicyRevision & { unchanged: boolean };
+/** The names of the secrets channels may refer to; store/secrets.ts. */
+export interface SecretNames {
+  names(): Promise<ReadonlySet<string>>;
+}
+
+/**
+ * What `apply` did: stored a new revision, or found the policy in force identical and kept it;
+ * `warnings` lists the literal credentials it holds.
+ */
+export type AppliedPolicy = PolicyRevision & { unchanged: boolean; warnings: PolicyIssue[] };
 
 /**
  * Holds the policy in force. `apply` validates first and stores only a valid policy, so a bad
  * policy changes nothing; listeners (the agent sessions) hear of each new revision.
  */
-export function createPolicyService(store: PolicyRevisions, logger: Logger) {
+export function createPolicyService(store: PolicyRevisions, logger: Logger, secrets?: SecretNames) {
   let current: PolicyRevision | undefined;
   const listeners = new Set<PolicyListener>();
   // One apply at a time: each compares with the revision the one before it stored.
   let applying: Promise<unknown> = Promise.resolve();
 
   async function applyNow(source: string): Promise<AppliedPolicy> {
-    const policy = parsePolicy(source); // throws PolicyError with every issue
+    // throws PolicyError with every issue, an unknown secret name among them
+    const { policy, warnings } = checkPolicy(source, await secrets?.names());
     if (current && isUnchanged(policy, current.policy)) {
       logger.info({ revision: current.revision }, 'policy unchanged');
-      return { ...current, unchanged: true };
+      return { ...current, unchanged: true, warnings };
     }
     const saved = await store.save(source, policy);
     current = saved;
     logger.info({ revision: saved.revision, checks: policy.checks.length }, 'policy applied');
     for (const listener of listeners) listener(saved.revision, policy);
-    return { ...saved, unchanged: false };
+    return { ...saved, unchanged: false, warnings };
   }
 
   return {

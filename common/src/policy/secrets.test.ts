@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../errors.js';
+import { checkPolicy } from './parse.js';
+import { isLiteralCredential, redactSource, replaceSecretReferences, secretReferences } from './secrets.js';
+
+describe('isLiteralCredential', () => {
+  it.each([
+    [{ header: 'Authorization', value: 'Bearer abc123' }, true],
+    [{ header: 'Authorization', value: 'Bearer ${secret:pd}' }, false],
+    [{ header: 'authorization', value: '${secret:pd}' }, false],
+    [{ header: 'Authorization', value: 'Bearer x${secret:pd}' }, true],
+    [{ header: 'X-Api-Key', value: 'k-1' }, true],
+    [{ header: 'X-Auth-Token', value: 'k-1' }, true],
+    [{ header: 'X-Client-Secret', value: 'k-1' }, true],
+    [{ header: 'X-Password', value: '${secret:p}' }, false],
+    [{ header: 'Content-Type', value: 'application/json' }, false],
+    [{ header: 'X-Team', value: 'ops' }, false],
+    [{ url: true, value: 'https://hooks.example/x' }, false],
+    [{ url: true, value: 'https://user:pw@hooks.example/x' }, true],
+    [{ url: true, value: 'https://user@hooks.example/x' }, false],
+    [{ url: true, value: 'https://user:${secret:pw}@hooks.example/x' }, false],
+    [{ url: true, value: 'https://hooks.example/x?token=abc' }, true],
+    [{ url: true, value: 'https://hooks.example/x?api_key=abc' }, true],
+    [{ url: true, value: 'https://hooks.example/x?token=${secret:t}' }, false],
+    [{ url: true, value: 'https://hooks.example/x?team=ops' }, false],
+    [{ value: 'Bearer abc' }, false],
+  ])('%j -> %s', (field, expected) => {
+    expect(isLiteralCredential(field)).toBe(expected);
+  });
+});
+
+describe('secret references', () => {
+  it('finds and replaces each ${secret:NAME}', () => {
+    const text = 'Bearer ${secret:a} and ${secret:b.c}';
+    expect(secretReferences(text)).toEqual(['a', 'b.c']);
+    expect(replaceSecretReferences(text, (name) => name.toUpperCase())).toBe('Bearer A and B.C');
+  });
+});
+
+const policy = (headers: string, url = 'http://127.0.0.1:9/hook') => `
+alertGroups:
+  ops:
+    channels:
+      - webhook:
+          url: ${url}
+          headers:
+${headers}
+checks: []
+`;
+
+describe('checkPolicy with secret names', () => {
+  it('refuses an unknown secret name with its path and line', () => {
+    const text = policy('            Authorization: "Bearer ${secret:missing}"');
+    const error = (() => {
+      try {
+        checkPolicy(text, new Set(['pd']));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).issues).toEqual([
+      {
+        path: 'alertGroups.ops.channels[0].webhook.headers.Authorization',
+        line: 8,
+        message: expect.stringContaining('no secret is named "missing"'),
+      },
+    ]);
+  });
+
+  it('accepts a known name, and does not check names when none are given', () => {
+    const text = policy('            Authorization: "Bearer ${secret:pd}"');
+    expect(checkPolicy(text, new Set(['pd'])).warnings).toEqual([]);
+    expect(checkPolicy(text).warnings).toEqual([]);
+  });
+
+  it('warns of a literal credential, and redacts it from the source', () => {
+    const text = policy(
+      '            Authorization: "Bearer hunter2-literal"',
+      'http://u:pw-9@127.0.0.1:9/hook',
+    );
+    const { policy: resolved, warnings } = checkPolicy(text, new Set());
+    expect(warnings.map((w) => [w.path, w.line])).toEqual([
+      ['alertGroups.ops.channels[0].webhook.url', 6],
+      ['alertGroups.ops.channels[0].webhook.headers.Authorization', 8],
+    ]);
+    const redacted = redactSource(text, resolved);
+    expect(redacted).not.toContain('hunter2-literal');
+    expect(redacted).not.toContain('pw-9');
+    expect(redacted).toContain('Authorization: "[redacted]"');
+  });
+});
