@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+import { homedir } from 'node:os';
+import { text } from 'node:stream/consumers';
 import { Command, Option } from 'commander';
 import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
-import { findToken } from './auth.js';
+import { quickstartToken, resolveTarget } from './auth.js';
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
+import { configPath, pickContext, readConfig } from './config.js';
+import { CertificateMismatchError } from './pinned.js';
+import { login } from './commands/login.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { apply } from './commands/apply.js';
@@ -17,17 +22,28 @@ const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 
 const program = new Command('portwarden')
   .description('Portwarden operator CLI (talks to the controller HTTP API)')
-  .addOption(new Option('--url <url>', 'controller HTTP API').env('PORTWARDEN_URL').default(DEFAULT_URL))
-  .addOption(
-    new Option('--token <token>', "API token (default: the quick start's admin token, against its URL)").env(
-      'PORTWARDEN_TOKEN',
-    ),
+  // No commander .env()/.default(): resolveTarget ranks flags, env, the config and the quick start.
+  .option(
+    '--url <url>',
+    `controller HTTP API (env: PORTWARDEN_URL; default: the config's current context, else ${DEFAULT_URL})`,
   )
+  .option(
+    '--token <token>',
+    "API token (env: PORTWARDEN_TOKEN; default: the config's for its URL, else the quick start's, against its URL)",
+  )
+  .option('--context <name>', 'the context of the config to use instead of its current one')
   .showHelpAfterError();
 
-const client = () => {
-  const { url, token } = program.opts<{ url: string; token?: string }>();
-  return createClient(url, findToken({ token, url, env: process.env, cwd: process.cwd() }));
+const config = () => configPath(process.env, homedir());
+const client = async () => {
+  const { url, token, context } = program.opts<{ url?: string; token?: string; context?: string }>();
+  const target = resolveTarget({
+    flags: { ...(url && { url }), ...(token && { token }) },
+    env: process.env,
+    context: pickContext(await readConfig(config()), context),
+    quickstartToken: () => quickstartToken(process.env, process.cwd()),
+  });
+  return createClient(target.url, target.token, target.caFingerprint);
 };
 const note = (text: string) => process.stderr.write(text);
 
@@ -36,7 +52,7 @@ program
   .description('validate a policy file and store it as a new revision')
   .requiredOption('-f, --file <path>', 'policy YAML file (- for stdin)')
   .option('--dry-run', 'validate locally only')
-  .action((opts: { file: string; dryRun?: boolean }) => apply(client(), opts, out));
+  .action(async (opts: { file: string; dryRun?: boolean }) => apply(await client(), opts, out));
 
 program
   .command('get')
@@ -44,8 +60,10 @@ program
   .argument('<resource>', RESOURCE_NAMES.join(' | '))
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--agent <name>', 'only this agent (get gaps)')
-  .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
-    get(client(), resource, opts.output, out, { ...(opts.agent !== undefined && { agent: opts.agent }) }),
+  .action(async (resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
+    get(await client(), resource, opts.output, out, {
+      ...(opts.agent !== undefined && { agent: opts.agent }),
+    }),
   );
 
 program
@@ -61,8 +79,8 @@ program
   )
   .option('--ttl <duration>', 'how long the token stays usable (at most 7d)', '1h')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-  .action((opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
-    createToken(client(), opts, out, note),
+  .action(async (opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
+    createToken(await client(), opts, out, note),
   );
 
 const apiToken = program.command('api-token').description('API tokens for people and automation (admin)');
@@ -76,16 +94,39 @@ apiToken
   )
   .requiredOption('--name <name>', 'who or what uses it; the audit names it so')
   .option('--ttl <duration>', 'how long it works, for example 30d (default: until revoked)')
-  .action((opts: { role: string; name: string; ttl?: string }) => createApiToken(client(), opts, out, note));
+  .action(async (opts: { role: string; name: string; ttl?: string }) =>
+    createApiToken(await client(), opts, out, note),
+  );
 apiToken
   .command('list')
   .description('list API tokens: names, roles, dates (never the tokens)')
-  .action(() => listApiTokens(client(), out));
+  .action(async () => listApiTokens(await client(), out));
 apiToken
   .command('revoke')
   .description('revoke an API token: it stops working at once')
   .argument('<id>', 'the id `api-token list` shows')
-  .action((id: string) => revokeApiToken(client(), id, out));
+  .action(async (id: string) => revokeApiToken(await client(), id, out));
+
+program
+  .command('login')
+  .usage('--url URL --token-file FILE [--name NAME] [--ca-fingerprint SHA256]')
+  .description(
+    "check an API token against a controller and keep URL, token and its certificate's fingerprint in the config",
+  )
+  .requiredOption('--token-file <file>', 'file holding the API token (- for stdin)')
+  .option('--name <name>', 'name of the context (default: the host and port)')
+  .option(
+    '--ca-fingerprint <sha256>',
+    'the certificate to pin, instead of the one the controller presents now',
+  )
+  // --url is the program's own option (commander gives it to the program wherever it stands).
+  .action((opts: { tokenFile: string; name?: string; caFingerprint?: string }) =>
+    login({ ...opts, url: program.opts<{ url?: string }>().url }, config(), {
+      out,
+      note,
+      stdin: () => text(process.stdin),
+    }),
+  );
 
 program
   .command('agents')
@@ -93,7 +134,7 @@ program
   .command('revoke')
   .description("revoke an agent's certificates: the controller refuses it from now on and closes its stream")
   .argument('<name>', 'the agent')
-  .action((name: string) => revokeAgent(client(), name, out));
+  .action(async (name: string) => revokeAgent(await client(), name, out));
 
 program
   .command('test')
@@ -102,7 +143,7 @@ program
   .requiredOption('--agent <name>', 'the agent that runs it')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (check: string, opts: { agent: string; output: 'table' | 'json' }) => {
-    process.exitCode = await test(client(), check, opts, out);
+    process.exitCode = await test(await client(), check, opts, out);
   });
 
 addProbeFlags(
@@ -127,7 +168,10 @@ program.parseAsync().catch((err: unknown) => {
 /** Errors become text here, and only here, for the CLI. */
 function describe(err: unknown): string {
   // No or not enough credentials: one line saying what to do.
-  if (err instanceof ApiError && (err.status === 401 || err.status === 403))
+  if (
+    (err instanceof ApiError && (err.status === 401 || err.status === 403)) ||
+    err instanceof CertificateMismatchError
+  )
     return `portwarden: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}\n`;
   if (err instanceof PolicyError) return `portwarden: ${err.message}\n  hint: ${err.hint}\n`;
   if (err instanceof ApiError && err.issues.length > 0) {
