@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createHash, X509Certificate } from 'node:crypto';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { PortwardenError } from '@portwarden/common/errors';
@@ -122,7 +122,7 @@ export async function sendPinned(
     signal: AbortSignal.timeout(init.timeoutMs),
   });
   req.end(init.body);
-  const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
   let text = '';
   for await (const chunk of res) text += String(chunk);
   return { status: res.statusCode ?? 0, text };
