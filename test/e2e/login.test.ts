@@ -19,14 +19,21 @@ describe('portwarden login against an HTTPS controller', () => {
   let dir: string;
   let config: string;
   let caPem: string;
+  let leafPem: string;
+  let controllerTls: { cert: string; key: string };
   let tokenFile: string;
   /** The CLI with its config in `config`, and no URL or token from this process's environment. */
   const portwarden = (args: string[], env: Record<string, string> = {}) =>
     runCli(args, { PORTWARDEN_CONFIG: config, PORTWARDEN_URL: '', PORTWARDEN_TOKEN: '', ...env });
+  const login = (extra: string[], token = tokenFile, env: Record<string, string> = {}) =>
+    portwarden(['login', '--url', fleet.httpUrl, '--token-file', token, ...extra], env);
+  const lines = (text: string) => text.trimEnd().split('\n');
 
   beforeAll(async () => {
     const https = await testHttpsCertificate();
     caPem = https.caPem;
+    controllerTls = https;
+    leafPem = https.cert.slice(0, https.cert.indexOf('-----END CERTIFICATE-----') + 25);
     fleet = await new Fleet({ redis: false, controller: { httpTls: https } }).start();
     dir = await mkdtemp(join(tmpdir(), 'pw-login-'));
     config = join(dir, 'portwarden', 'config.yaml');
@@ -42,39 +49,24 @@ describe('portwarden login against an HTTPS controller', () => {
   it('refuses a token the controller refuses, in one line, and writes nothing', async () => {
     const bad = join(dir, 'bad-token');
     await writeFile(bad, 'pwt_not_a_token\n');
-    const run = await portwarden(['login', '--url', fleet.httpUrl, '--token-file', bad]);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const run = await login([], bad);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^portwarden: .*\(hint: /);
     await expect(stat(config)).rejects.toThrow(/ENOENT/);
   });
 
-  it('refuses a --ca-fingerprint the controller does not present, before sending the token', async () => {
+  it('refuses a --ca-fingerprint the controller does not present, and writes nothing', async () => {
     const other = (await testHttpsCertificate()).caPem;
-    const run = await portwarden([
-      'login',
-      '--url',
-      fleet.httpUrl,
-      '--token-file',
-      tokenFile,
-      '--ca-fingerprint',
-      fingerprint(other),
-    ]);
+    const run = await login(['--ca-fingerprint', fingerprint(other)]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^portwarden: the controller at https:\/\/127\.0\.0\.1:\d+ presented sha256:/);
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(lines(run.stderr)).toHaveLength(1);
     await expect(stat(config)).rejects.toThrow(/ENOENT/);
   });
 
   it("keeps URL, token and the CA's fingerprint in a file only the user reads", async () => {
-    const run = await portwarden([
-      'login',
-      '--url',
-      fleet.httpUrl,
-      '--token-file',
-      tokenFile,
-      '--name',
-      'prod',
-    ]);
+    const run = await login(['--name', 'prod']);
     expect(run.stderr).toContain(fingerprint(caPem));
     expect(run.code).toBe(0);
     expect((await stat(config)).mode & 0o777).toBe(0o600);
@@ -83,6 +75,16 @@ describe('portwarden login against an HTTPS controller', () => {
       contexts: { prod: { url: fleet.httpUrl, token: fleet.admin.token, caFingerprint: fingerprint(caPem) } },
       current: 'prod',
     });
+  });
+
+  it("accepts the controller's own certificate given with --ca-fingerprint", async () => {
+    const elsewhere = join(dir, 'leaf', 'config.yaml');
+    const run = await login(['--ca-fingerprint', fingerprint(leafPem)], tokenFile, {
+      PORTWARDEN_CONFIG: elsewhere,
+    });
+    expect(run.code).toBe(0);
+    const get = await portwarden(['get', 'agents'], { PORTWARDEN_CONFIG: elsewhere });
+    expect(get.code).toBe(0);
   });
 
   it('later commands use it without flags', async () => {
@@ -120,11 +122,34 @@ describe('portwarden login against an HTTPS controller', () => {
     it('is refused in one line with a hint, and never sees a request or the token', async () => {
       const run = await portwarden(['get', 'agents']);
       expect(run.code).toBe(2);
-      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(lines(run.stderr)).toHaveLength(1);
       expect(run.stderr).toContain('not the certificate pinned at login');
       expect(run.stderr).toContain('hint: if the controller');
       expect(connections).toBe(1);
       expect(seen).toEqual([]);
     });
+  });
+
+  it("refuses a certificate of the pinned CA that does not name the URL's host", async () => {
+    // The controller's own certificate (for 127.0.0.1 and localhost), served at 127.0.0.2.
+    const seen: (string | undefined)[] = [];
+    const elsewhere = createServer(controllerTls, (req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200).end('[]');
+    });
+    elsewhere.listen(0, '127.0.0.2');
+    await once(elsewhere, 'listening');
+    try {
+      const url = `https://127.0.0.2:${(elsewhere.address() as AddressInfo).port}`;
+      const moved = join(dir, 'moved.yaml');
+      const context = { url, token: fleet.admin.token, caFingerprint: fingerprint(caPem) };
+      await writeFile(moved, JSON.stringify({ contexts: { moved: context }, current: 'moved' }));
+      const run = await portwarden(['get', 'agents'], { PORTWARDEN_CONFIG: moved });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('presented a certificate that is not for 127.0.0.2');
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
   });
 });
