@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ConfigError } from '@portwarden/common/errors';
@@ -23,11 +24,11 @@ export function configPath(env: NodeJS.ProcessEnv, home: string): string {
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'portwarden', 'config.yaml');
 }
 
-/** undefined when there is no file yet: nobody logged in. */
-export async function readConfig(file: string): Promise<CliConfig | undefined> {
+/** undefined when there is no file yet: nobody logged in. Synchronous: the CLI reads it once, at start. */
+export function readConfig(file: string): CliConfig | undefined {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(`cannot read the CLI config ${file}: ${(err as Error).message}`, undefined, {

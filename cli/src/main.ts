@@ -35,12 +35,12 @@ const program = new Command('portwarden')
   .showHelpAfterError();
 
 const config = () => configPath(process.env, homedir());
-const client = async () => {
+const client = () => {
   const { url, token, context } = program.opts<{ url?: string; token?: string; context?: string }>();
   const target = resolveTarget({
     flags: { ...(url && { url }), ...(token && { token }) },
     env: process.env,
-    context: pickContext(await readConfig(config()), context),
+    context: pickContext(readConfig(config()), context),
     quickstartToken: () => quickstartToken(process.env, process.cwd()),
   });
   return createClient(target.url, target.token, target.caFingerprint);
@@ -52,7 +52,7 @@ program
   .description('validate a policy file and store it as a new revision')
   .requiredOption('-f, --file <path>', 'policy YAML file (- for stdin)')
   .option('--dry-run', 'validate locally only')
-  .action(async (opts: { file: string; dryRun?: boolean }) => apply(await client(), opts, out));
+  .action((opts: { file: string; dryRun?: boolean }) => apply(client(), opts, out));
 
 program
   .command('get')
@@ -60,8 +60,8 @@ program
   .argument('<resource>', RESOURCE_NAMES.join(' | '))
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--agent <name>', 'only this agent (get gaps)')
-  .action(async (resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
-    get(await client(), resource, opts.output, out, {
+  .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
+    get(client(), resource, opts.output, out, {
       ...(opts.agent !== undefined && { agent: opts.agent }),
     }),
   );
@@ -79,8 +79,8 @@ program
   )
   .option('--ttl <duration>', 'how long the token stays usable (at most 7d)', '1h')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-  .action(async (opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
-    createToken(await client(), opts, out, note),
+  .action((opts: { label: string[]; ttl: string; output: 'table' | 'json' }) =>
+    createToken(client(), opts, out, note),
   );
 
 const apiToken = program.command('api-token').description('API tokens for people and automation (admin)');
@@ -94,18 +94,16 @@ apiToken
   )
   .requiredOption('--name <name>', 'who or what uses it; the audit names it so')
   .option('--ttl <duration>', 'how long it works, for example 30d (default: until revoked)')
-  .action(async (opts: { role: string; name: string; ttl?: string }) =>
-    createApiToken(await client(), opts, out, note),
-  );
+  .action((opts: { role: string; name: string; ttl?: string }) => createApiToken(client(), opts, out, note));
 apiToken
   .command('list')
   .description('list API tokens: names, roles, dates (never the tokens)')
-  .action(async () => listApiTokens(await client(), out));
+  .action(() => listApiTokens(client(), out));
 apiToken
   .command('revoke')
   .description('revoke an API token: it stops working at once')
   .argument('<id>', 'the id `api-token list` shows')
-  .action(async (id: string) => revokeApiToken(await client(), id, out));
+  .action((id: string) => revokeApiToken(client(), id, out));
 
 program
   .command('login')
@@ -134,7 +132,7 @@ program
   .command('revoke')
   .description("revoke an agent's certificates: the controller refuses it from now on and closes its stream")
   .argument('<name>', 'the agent')
-  .action(async (name: string) => revokeAgent(await client(), name, out));
+  .action((name: string) => revokeAgent(client(), name, out));
 
 program
   .command('test')
@@ -143,7 +141,7 @@ program
   .requiredOption('--agent <name>', 'the agent that runs it')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (check: string, opts: { agent: string; output: 'table' | 'json' }) => {
-    process.exitCode = await test(await client(), check, opts, out);
+    process.exitCode = await test(client(), check, opts, out);
   });
 
 addProbeFlags(

@@ -49,7 +49,7 @@ describe('portwarden login', () => {
     await login({ url: `${url}/`, tokenFile: '-' }, config, streams);
     expect(seen.at(-1)).toBe('Bearer pwt_from_stdin');
     const host = new URL(url).host;
-    expect(await readConfig(config)).toEqual({
+    expect(readConfig(config)).toEqual({
       contexts: {
         lab: { url: 'http://127.0.0.1:1', token: 'pwt_lab' },
         [host]: { url, token: 'pwt_from_stdin' },

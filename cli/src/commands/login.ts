@@ -29,7 +29,7 @@ export async function login(
   await createClient(url, token, caFingerprint).get('/api/v1/agents');
   const name = opts.name ?? new URL(url).host;
   const context: Context = { url, token, ...(caFingerprint && { caFingerprint }) };
-  const config = (await readConfig(configFile)) ?? { contexts: {} };
+  const config = readConfig(configFile) ?? { contexts: {} };
   await writeConfig(configFile, { contexts: { ...config.contexts, [name]: context }, current: name });
   io.out(`logged in to ${url} as context ${name} (${configFile})\n`);
   if (caFingerprint && !opts.caFingerprint)
