@@ -87,4 +87,11 @@ describe('API client', () => {
     expect(error).toBeInstanceOf(UnreachableError);
     expect((error as UnreachableError).hint).toContain('PORTWARDEN_URL');
   });
+
+  it('says where it looked when nothing answers on a pinned https URL', async () => {
+    const error = await createClient('https://127.0.0.1:9', 'pwt_x', `sha256:${'ab'.repeat(32)}`)
+      .get('/x')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnreachableError);
+  });
 });

@@ -1,5 +1,6 @@
 import { PortwardenError } from '@portwarden/common/errors';
 import type { PolicyIssue } from '@portwarden/common/errors';
+import { sendPinned, type Sent } from './pinned.js';
 
 /** Where the CLI finds the controller when neither --url nor PORTWARDEN_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:7480';
@@ -35,8 +36,27 @@ export interface ApiClient {
   delete<T>(path: string): Promise<T>;
 }
 
-/** `token` goes in `Authorization: Bearer` on every request (auth.ts finds it). */
-export function createClient(baseUrl: string, token?: string): ApiClient {
+interface Send {
+  (
+    url: URL,
+    init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+  ): Promise<Sent>;
+}
+
+const sendFetch: Send = async (url, { timeoutMs, ...init }) => {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, text: await response.text() };
+};
+
+/**
+ * `token` goes in `Authorization: Bearer` on every request (auth.ts finds it). With `caFingerprint`
+ * an https controller must present that certificate before the token is sent.
+ */
+export function createClient(baseUrl: string, token?: string, caFingerprint?: string): ApiClient {
+  const send: Send =
+    caFingerprint && new URL(baseUrl).protocol === 'https:'
+      ? (url, init) => sendPinned(url, caFingerprint, init)
+      : sendFetch;
   const request = async <T>(
     method: string,
     path: string,
@@ -44,26 +64,27 @@ export function createClient(baseUrl: string, token?: string): ApiClient {
     contentType?: string,
     timeoutMs = 30_000,
   ): Promise<T> => {
-    const url = new URL(path, baseUrl).toString();
-    let response: Response;
+    const url = new URL(path, baseUrl);
+    let response: Sent;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method,
-        body,
+        ...(body !== undefined && { body }),
         headers: {
           ...(contentType && { 'content-type': contentType }),
           ...(token && { authorization: `Bearer ${token}` }),
         },
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
     } catch (err) {
+      if (err instanceof PortwardenError) throw err;
       throw new UnreachableError(baseUrl, err);
     }
-    const text = await response.text();
+    const { status, text } = response;
     const parsed = parseJson(text);
-    if (!response.ok) throw toApiError(response.status, parsed, text);
+    if (status < 200 || status > 299) throw toApiError(status, parsed, text);
     if (parsed === undefined)
-      throw new ApiError(response.status, 'http', `expected JSON from ${url}, got: ${text.slice(0, 200)}`);
+      throw new ApiError(status, 'http', `expected JSON from ${url.toString()}, got: ${text.slice(0, 200)}`);
     return parsed as T;
   };
   return {

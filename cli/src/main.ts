@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+import { homedir } from 'node:os';
+import { text } from 'node:stream/consumers';
 import { Command, Option } from 'commander';
 import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
-import { findToken } from './auth.js';
+import { quickstartToken, resolveTarget } from './auth.js';
 import { ApiError, createClient, DEFAULT_URL } from './client.js';
+import { configPath, pickContext, readConfig } from './config.js';
+import { CertificateMismatchError } from './pinned.js';
+import { login } from './commands/login.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
@@ -18,17 +23,28 @@ const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 
 const program = new Command('portwarden')
   .description('Portwarden operator CLI (talks to the controller HTTP API)')
-  .addOption(new Option('--url <url>', 'controller HTTP API').env('PORTWARDEN_URL').default(DEFAULT_URL))
-  .addOption(
-    new Option('--token <token>', "API token (default: the quick start's admin token, against its URL)").env(
-      'PORTWARDEN_TOKEN',
-    ),
+  // No commander .env()/.default(): resolveTarget ranks flags, env, the config and the quick start.
+  .option(
+    '--url <url>',
+    `controller HTTP API (env: PORTWARDEN_URL; default: the config's current context, else ${DEFAULT_URL})`,
   )
+  .option(
+    '--token <token>',
+    "API token (env: PORTWARDEN_TOKEN; default: the config's for its URL, else the quick start's, against its URL)",
+  )
+  .option('--context <name>', 'the context of the config to use instead of its current one')
   .showHelpAfterError();
 
+const config = () => configPath(process.env, homedir());
 const client = () => {
-  const { url, token } = program.opts<{ url: string; token?: string }>();
-  return createClient(url, findToken({ token, url, env: process.env, cwd: process.cwd() }));
+  const { url, token, context } = program.opts<{ url?: string; token?: string; context?: string }>();
+  const target = resolveTarget({
+    flags: { ...(url && { url }), ...(token && { token }) },
+    env: process.env,
+    context: pickContext(readConfig(config()), context),
+    quickstartToken: () => quickstartToken(process.env, process.cwd()),
+  });
+  return createClient(target.url, target.token, target.caFingerprint);
 };
 const note = (text: string) => process.stderr.write(text);
 
@@ -46,7 +62,9 @@ program
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--agent <name>', 'only this agent (get gaps)')
   .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
-    get(client(), resource, opts.output, out, { ...(opts.agent !== undefined && { agent: opts.agent }) }),
+    get(client(), resource, opts.output, out, {
+      ...(opts.agent !== undefined && { agent: opts.agent }),
+    }),
   );
 
 program
@@ -107,6 +125,27 @@ secret
   .action((name: string) => deleteSecret(client(), name, out));
 
 program
+  .command('login')
+  .usage('--url URL --token-file FILE [--name NAME] [--ca-fingerprint SHA256]')
+  .description(
+    "check an API token against a controller and keep URL, token and its certificate's fingerprint in the config",
+  )
+  .requiredOption('--token-file <file>', 'file holding the API token (- for stdin)')
+  .option('--name <name>', 'name of the context (default: the host and port)')
+  .option(
+    '--ca-fingerprint <sha256>',
+    'the certificate to pin, instead of the one the controller presents now',
+  )
+  // --url is the program's own option (commander gives it to the program wherever it stands).
+  .action((opts: { tokenFile: string; name?: string; caFingerprint?: string }) =>
+    login({ ...opts, url: program.opts<{ url?: string }>().url }, config(), {
+      out,
+      note,
+      stdin: () => text(process.stdin),
+    }),
+  );
+
+program
   .command('agents')
   .description('manage agents')
   .command('revoke')
@@ -146,7 +185,10 @@ program.parseAsync().catch((err: unknown) => {
 /** Errors become text here, and only here, for the CLI. */
 function describe(err: unknown): string {
   // No or not enough credentials: one line saying what to do.
-  if (err instanceof ApiError && (err.status === 401 || err.status === 403))
+  if (
+    (err instanceof ApiError && (err.status === 401 || err.status === 403)) ||
+    err instanceof CertificateMismatchError
+  )
     return `portwarden: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}\n`;
   if (err instanceof PolicyError) return `portwarden: ${err.message}\n  hint: ${err.hint}\n`;
   if (err instanceof ApiError && err.issues.length > 0) {

@@ -1,9 +1,9 @@
 import { get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertificateAuthority } from '../ca/authority.js';
 import type { Controller } from '../controller.js';
 import { testController } from '../testing/controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
+import { testHttpsCertificate } from '../testing/https-certificate.js';
 
 let db: TestDatabase;
 let controller: Controller;
@@ -12,10 +12,9 @@ let caPem: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const { authority } = await CertificateAuthority.create();
-  const { chainPem, keyPem } = await authority.issueServer(['localhost', '127.0.0.1'], 86_400_000);
-  caPem = authority.certPem;
-  controller = testController(db.url, { httpTls: { cert: chainPem, key: keyPem } });
+  const { cert, key, caPem: ca } = await testHttpsCertificate();
+  caPem = ca;
+  controller = testController(db.url, { httpTls: { cert, key } });
   ({ httpUrl: url } = await controller.start());
 });
 
