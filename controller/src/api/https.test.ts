@@ -37,12 +37,12 @@ function getHttps(target: string, ca?: string): Promise<{ status: number; body: 
 describe('the HTTP API with --http-tls-cert and --http-tls-key', () => {
   it('speaks HTTPS with the given certificate, and says so in its URL', async () => {
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const answer = await getHttps(`${url}/healthz`, caPem);
+    const answer = await getHttps(`${url}/livez`, caPem);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ status: 'ok' });
   });
 
   it('is refused by a client that does not trust the certificate', async () => {
-    await expect(getHttps(`${url}/healthz`)).rejects.toThrow(/certificate/);
+    await expect(getHttps(`${url}/livez`)).rejects.toThrow(/certificate/);
   });
 });
