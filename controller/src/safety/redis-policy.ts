@@ -10,6 +10,8 @@ export async function readEvictionPolicy(redisUrl: string, timeoutMs = 2000): Pr
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
+    // A Redis that accepts and never answers must not hold the start (nor a stop signal) forever.
+    commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
@@ -21,6 +23,7 @@ export async function readEvictionPolicy(redisUrl: string, timeoutMs = 2000): Pr
     await redis.connect().catch((err: unknown) => {
       throw cause ?? err;
     });
+    await redis.ping(); // a Redis that never answers is out of reach, not one that hides its policy
     return await evictionPolicyOf(redis);
   } finally {
     redis.disconnect();
