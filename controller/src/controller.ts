@@ -31,7 +31,12 @@ export function createController(input: ControllerOptions) {
   const { options, logger, sql, policy } = shared;
   const security = options.tls ? part.securityPart(shared, options.tls) : undefined;
   const readiness = part.createControllerReadiness(shared, () => grpc.current);
-  const api = part.apiPart(shared, () => security?.value.access ?? ENROLLMENT_OFF, readiness);
+  const api = part.apiPart(
+    shared,
+    () => security?.value.access ?? ENROLLMENT_OFF,
+    readiness,
+    () => (options.httpTlsFromCa ? security?.value.certificates : undefined),
+  );
   const notifications = part.notificationsPart(shared, () => api.value.url);
   const onEvents = () => notifications.value.wake();
   const liveness = createLivenessMonitor({

@@ -20,6 +20,7 @@ interface Flags extends SecurityFlags, HttpTlsFlags {
   adminTokenFile?: string;
   httpAllowedHosts?: string;
   httpInsecurePublic: boolean;
+  httpTlsFromCa: boolean;
   allowRedisEviction: boolean;
   allowUnverifiedDbTls: boolean;
 }
@@ -94,6 +95,11 @@ const program = new Command('portwarden-controller')
     process.env.PORTWARDEN_HTTP_TLS_KEY,
   )
   .option(
+    '--http-tls-from-ca',
+    'without --http-tls-cert: HTTPS on the HTTP API with a certificate from the controller CA for --grpc-tls-names (env PORTWARDEN_HTTP_TLS_FROM_CA=1)',
+    envYes(process.env.PORTWARDEN_HTTP_TLS_FROM_CA),
+  )
+  .option(
     '--http-insecure-public',
     'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
     envYes(process.env.PORTWARDEN_HTTP_INSECURE_PUBLIC),
@@ -133,6 +139,7 @@ async function main(flags: Flags): Promise<void> {
     httpAllowedHosts: flags.httpAllowedHosts?.split(','),
     logger,
     httpInsecurePublic: flags.httpInsecurePublic,
+    httpTlsFromCa: flags.httpTlsFromCa,
     allowRedisEviction: flags.allowRedisEviction,
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
     ...(httpTls && { httpTls }),

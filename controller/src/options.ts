@@ -1,3 +1,4 @@
+import { ConfigError } from '@portwarden/common/errors';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
 import { checkSecret } from './ca/sealed-key.js';
 import { DEFAULT_AGENT_CERT_TTL_MS } from './enroll/service.js';
@@ -42,6 +43,13 @@ export interface ControllerOptions {
   revocationSweepMs?: number;
   /** The HTTP API speaks HTTPS with this certificate and key; it may then listen beyond loopback. @default plain HTTP */
   httpTls?: HttpTlsOptions;
+  /**
+   * Without httpTls, the HTTP API speaks HTTPS with a certificate from the controller's own CA for
+   * the names in tls.names: the gRPC server's certificate, renewed with it. Needs tls. An explicit
+   * choice rather than automatic, so that a controller that serves plain HTTP today (loopback, the
+   * quick start, or beyond loopback with httpInsecurePublic) keeps doing so. @default false
+   */
+  httpTlsFromCa?: boolean;
   /** Serve the plaintext HTTP API beyond loopback; refused at start otherwise (safety/). @default false */
   httpInsecurePublic?: boolean;
   /** Start on a Redis whose maxmemory-policy is not noeviction; refused at start otherwise. @default false */
@@ -118,6 +126,11 @@ export interface ResolvedOptions extends Omit<ControllerOptions, 'tls' | 'limits
  */
 export function controllerOptions(options: ControllerOptions): ResolvedOptions {
   const { tls, limits, ...rest } = options;
+  if (options.httpTlsFromCa && !tls)
+    throw new ConfigError(
+      '--http-tls-from-ca needs the controller CA, and there is none: --insecure runs without it',
+      'pass --ca-key-file FILE (without --insecure), or give the HTTP API a certificate of its own with --http-tls-cert FILE --http-tls-key FILE',
+    );
   return {
     ...rest,
     redisPrefix: options.redisPrefix ?? DEFAULT_PREFIX,
@@ -133,6 +146,11 @@ export function controllerOptions(options: ControllerOptions): ResolvedOptions {
       },
     }),
   };
+}
+
+/** Whether the HTTP API speaks HTTPS: with its own certificate, or with one from the controller CA. */
+export function httpServesTls(options: ResolvedOptions): boolean {
+  return options.httpTls !== undefined || (options.httpTlsFromCa === true && options.tls !== undefined);
 }
 
 /** `{ streamsPerIp: undefined }` leaves the default in place, as `??` did. */

@@ -5,6 +5,7 @@ import { resource, type Part, type Resource } from '@portwarden/common/lifecycle
 import type { Logger } from '@portwarden/common/logger';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
 import type { HealthSource } from './api/health-routes.js';
+import { followCaCertificates, type CaCertificates } from './api/https-from-ca.js';
 import { buildApi, type ApiAgents } from './api/server.js';
 import { bootstrapToken } from './auth/bootstrap.js';
 import { hostAllowance, type HostAllowance } from './auth/hosts.js';
@@ -122,17 +123,23 @@ export interface HttpApi {
   url: string;
 }
 
-/** The HTTP API; enrollment is asked for at start, once security (if any) has started. */
+/**
+ * The HTTP API; enrollment, and the CA's server certificate (with --http-tls-from-ca), are asked
+ * for at start, once security (if any) has started.
+ */
 export function apiPart(
   shared: Shared,
   enrollment: () => EnrollmentAccess,
   health: HealthSource,
+  caCertificates: () => CaCertificates | undefined = () => undefined,
 ): Resource<HttpApi> {
   const { sql, policy, agents, logger, tests, options } = shared;
   const open = async () => {
     const tokens = createApiTokenStore(sql);
     if (options.adminTokenFile) await adminToken(tokens, options.adminTokenFile, logger);
     const audit = createAuditStore(sql);
+    const fromCa = options.httpTls ? undefined : caCertificates();
+    const tls = options.httpTls ?? fromCa?.current;
     const http = parseListen(options.httpListen, 'HTTP listen address');
     let hosts: HostAllowance | undefined;
     // Asked for by the first request, once the port (maybe 0 in the options) is bound.
@@ -154,12 +161,13 @@ export function apiPart(
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
       secrets: shared.secrets,
-      tls: shared.options.httpTls,
+      tls,
       health,
     });
+    if (fromCa) followCaCertificates(app, fromCa);
     await app.listen({ host: http.host, port: http.port });
     const bound = app.server.address() as AddressInfo;
-    const scheme = shared.options.httpTls ? 'https' : 'http';
+    const scheme = tls ? 'https' : 'http';
     return { app, url: `${scheme}://${formatHostPort(bound.address, bound.port)}` };
   };
   return resource('api', open, ({ app }) => app.close());

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { formatFingerprint, parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { testHttpsCertificate } from '@portwarden/controller/testing/https-certificate';
 import { portwarden as runCli } from '../support/cli.js';
 import { Fleet } from '../support/fleet.js';
@@ -151,5 +152,40 @@ describe('portwarden login against an HTTPS controller', () => {
     } finally {
       await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
     }
+  });
+});
+
+describe('portwarden login against a controller serving HTTPS from its own CA (--http-tls-from-ca)', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let config: string;
+  const portwarden = (args: string[]) =>
+    runCli(args, { PORTWARDEN_CONFIG: config, PORTWARDEN_URL: '', PORTWARDEN_TOKEN: '' });
+
+  beforeAll(async () => {
+    const tls = { caKey: 'a CA key secret for the login e2e test, long enough' };
+    fleet = await new Fleet({ redis: false, controller: { tls, httpTlsFromCa: true } }).start();
+    dir = await mkdtemp(join(tmpdir(), 'pw-login-ca-'));
+    config = join(dir, 'config.yaml');
+    await writeFile(join(dir, 'token'), `${fleet.admin.token}\n`);
+  });
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pins the controller CA: the fingerprint enrollment tokens carry', async () => {
+    expect(fleet.httpUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const run = await portwarden(['login', '--url', fleet.httpUrl, '--token-file', join(dir, 'token')]);
+    expect(run.code).toBe(0);
+    const created = await portwarden(['token', 'create']);
+    expect(created.code).toBe(0);
+    const ca = formatFingerprint(parseEnrollmentToken(created.stdout.trim()).caFingerprint);
+    expect(run.stderr).toContain(ca);
+    const saved = parse(await readFile(config, 'utf8')) as {
+      contexts: Record<string, { caFingerprint: string }>;
+    };
+    expect(Object.values(saved.contexts).map((c) => c.caFingerprint)).toEqual([ca]);
   });
 });

@@ -41,6 +41,13 @@ export class ServerCertificates implements CertificateProvider {
     clearTimeout(this.timer);
   }
 
+  /** The certificate in force (its chain, then the CA) and its key, PEM; undefined before start. */
+  get current(): { cert: string; key: string } | undefined {
+    return (
+      this.identity && { cert: String(this.identity.certificate), key: String(this.identity.privateKey) }
+    );
+  }
+
   // grpc-js registers its own watcher only after adding these listeners: an answer given at once
   // would reach nobody, and the server would drop every connection. Answer on the next microtask.
   addCaCertificateListener(listener: CaListener): void {

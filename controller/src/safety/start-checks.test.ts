@@ -6,8 +6,8 @@ import { createTestDatabase, testRedisPrefix, type TestDatabase } from '../testi
 import { testController } from '../testing/controller.js';
 import { deleteRedisPrefix } from '../notify/testing/redis.js';
 import { closedPort, startRedisServer, type TestRedisServer } from '../testing/redis-server.js';
-import { controllerOptions } from '../options.js';
-import { startChecksPart } from './start-checks.js';
+import { controllerOptions, type ControllerOptions } from '../options.js';
+import { optionsRefusal, startChecksPart } from './start-checks.js';
 
 let db: TestDatabase;
 let evicting: TestRedisServer;
@@ -33,6 +33,21 @@ async function controllerConnections(): Promise<number> {
   return rows[0]?.n as number;
 }
 
+describe('optionsRefusal of the HTTP listen address', () => {
+  const tls = { caKey: 'k'.repeat(32) };
+  // [why, options given, refused?]
+  const cases: [string, Partial<ControllerOptions>, boolean][] = [
+    ['HTTPS from the controller CA may listen anywhere', { tls, httpTlsFromCa: true }, false],
+    ['a CA alone does not make the HTTP API speak HTTPS', { tls }, true],
+    ['HTTPS with its own certificate may listen anywhere', { httpTls: { cert: 'C', key: 'K' } }, false],
+    ['plain HTTP with consent', { httpInsecurePublic: true }, false],
+  ];
+  it.each(cases)('%s -> refused %s', (_why, given, refused) => {
+    const options = controllerOptions({ databaseUrl: db.url, httpListen: '0.0.0.0:7480', ...given });
+    expect(optionsRefusal(options) !== undefined).toBe(refused);
+  });
+});
+
 describe('the controller refuses an unsafe configuration at start', () => {
   // The listen addresses are refused before anything binds: no test binds beyond loopback.
   const cases: [string, Parameters<typeof testController>[1], RegExp][] = [
@@ -42,6 +57,11 @@ describe('the controller refuses an unsafe configuration at start', () => {
       /refusing plaintext HTTP on 0\.0\.0\.0:0/,
     ],
     ['--insecure gRPC on every interface', { grpcListen: '[::]:0' }, /refusing --insecure gRPC on \[::\]:0/],
+    [
+      'plain HTTP on every interface with a CA, but no --http-tls-from-ca',
+      { httpListen: '0.0.0.0:0', tls: { caKey: 'k'.repeat(32) } },
+      /refusing plaintext HTTP on 0\.0\.0\.0:0/,
+    ],
   ];
   it.each(cases)('%s', async (_why, overrides, message) => {
     const controller = testController(db.url, overrides);

@@ -1,6 +1,6 @@
 import type { ConfigError } from '@portwarden/common/errors';
 import type { Part } from '@portwarden/common/lifecycle';
-import type { ResolvedOptions } from '../options.js';
+import { httpServesTls, type ResolvedOptions } from '../options.js';
 import { dbTlsSafety } from './db-tls-safety.js';
 import { evictionSafety } from './eviction-safety.js';
 import { grpcListenSafety, httpListenSafety } from './listen-safety.js';
@@ -9,7 +9,7 @@ import { readEvictionPolicy } from './redis-policy.js';
 /** The first refusal the options earn, from what they say alone. */
 export function optionsRefusal(options: ResolvedOptions): ConfigError | undefined {
   return (
-    httpListenSafety(options.httpListen, options.httpTls !== undefined, options) ??
+    httpListenSafety(options.httpListen, httpServesTls(options), options) ??
     grpcListenSafety(options.grpcListen, options.tls !== undefined) ??
     dbTlsSafety(options.databaseUrl, options)
   );
