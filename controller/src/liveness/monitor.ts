@@ -212,12 +212,6 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
       }, options.intervalMs ?? 5_000);
     },
 
-    /** One pass now; tests use it. */
-    check(): Promise<void> {
-      pass = pass.then(tick);
-      return pass;
-    },
-
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);

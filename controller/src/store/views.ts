@@ -43,12 +43,5 @@ export function createViews(sql: Sql) {
         WHERE ${filter === 'open' ? sql`i.resolved_at IS NULL` : filter === 'resolved' ? sql`i.resolved_at IS NOT NULL` : sql`true`}
         ORDER BY i.id DESC LIMIT ${limit}`;
     },
-
-    async resultCount(agentName: string): Promise<{ rows: number; maxSeq: number }> {
-      const [row] = await sql<{ rows: number; maxSeq: number | null }[]>`
-        SELECT count(*)::int AS rows, max(seq) AS max_seq FROM results r JOIN agents a ON a.id = r.agent_id
-        WHERE a.name = ${agentName}`;
-      return { rows: row?.rows ?? 0, maxSeq: row?.maxSeq ?? 0 };
-    },
   };
 }
