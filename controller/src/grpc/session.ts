@@ -91,6 +91,7 @@ export class AgentSession {
  */
 export function runSession(call: AgentCall, deps: SessionDeps): void {
   const log = deps.logger.child({ peer: call.getPeer() });
+  log.debug('agent stream opened');
   let session: AgentSession | undefined;
   /** Tells liveness the stream is gone; set once the hello named the agent. */
   let closeStream: (() => void) | undefined;
@@ -141,7 +142,9 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
   call.on('close', () => {
     clearTimeout(helloTimer);
     closeStream?.();
-    void chain.then(() => release(session, deps, log));
+    void chain
+      .then(() => release(session, deps, log))
+      .finally(() => log.debug({ agent: session?.agent.name }, 'agent stream ended'));
   });
 }
 

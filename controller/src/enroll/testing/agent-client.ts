@@ -11,7 +11,11 @@ import {
 import { ALGORITHM, newKeys, privateKeyPem, x509 } from '../../ca/x509.js';
 
 /** A logger whose JSON lines a test can read back. */
-export function capturedLogger(): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
+export function capturedLogger(level: 'info' | 'debug' = 'info'): {
+  logger: Logger;
+  lines: Record<string, unknown>[];
+  text: () => string;
+} {
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const destination = new Writable({
@@ -24,7 +28,7 @@ export function capturedLogger(): { logger: Logger; lines: Record<string, unknow
     },
   });
   return {
-    logger: createLogger({ name: 'controller', level: 'info', destination }),
+    logger: createLogger({ name: 'controller', level, destination }),
     lines,
     text: () => raw.join('\n'),
   };
