@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
 
-/** The agent's version, from its package.json (one directory up from both src/ and dist/). */
-export const AGENT_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** Put in by the bundler (deploy/src/package/bundle.ts): a bundle has no package.json beside it. */
+declare const __PORTWARDEN_AGENT_VERSION__: string | undefined;
+
+/**
+ * The agent's version: the bundler's when bundled, else from its package.json (one directory up
+ * from both src/ and dist/).
+ */
+export const AGENT_VERSION: string =
+  typeof __PORTWARDEN_AGENT_VERSION__ === 'string' ? __PORTWARDEN_AGENT_VERSION__ : packageVersion();
+
+function packageVersion(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}
 
 const OS_FAMILIES: Partial<Record<NodeJS.Platform, string>> = {
   linux: 'linux',
