@@ -52,7 +52,7 @@ describe.skipIf(!has('dpkg-deb'))('buildDeb', () => {
     expect(info).toMatch(/^ Priority: optional$/m);
     expect(info).toMatch(/^ Maintainer: .+ <.+@.+>$/m);
     expect(info).not.toMatch(/^ Homepage:/m);
-    expect(info).toMatch(/^ Description: .+\n  \S/m);
+    expect(info).toMatch(/^ Description: .+\n {2}\S/m);
     for (const script of ['postinst', 'prerm', 'postrm', 'conffiles', 'md5sums'])
       expect(info).toMatch(new RegExp(`\\s${script}\\s`));
   });
