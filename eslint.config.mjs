@@ -34,7 +34,14 @@ const declaredDependencies = (name) => ({
       'error',
       {
         packageDir: [path.join(root, name), root],
-        devDependencies: ['**/*.test.ts', '**/testing/**', '**/vitest.config.ts', 'test/**'],
+        // deploy/src/package/ builds the packages (esbuild): build-time code, like the tests.
+        devDependencies: [
+          '**/*.test.ts',
+          '**/testing/**',
+          '**/vitest.config.ts',
+          'test/**',
+          '**/deploy/src/package/**',
+        ],
         optionalDependencies: false,
         includeTypes: true,
         peerDependencies: false,

@@ -30,6 +30,8 @@ export async function bundleAgent(options: BundleOptions): Promise<{ version: st
     entryPoints: [path.join(REPO_ROOT, 'agent/dist/main.js')],
     outfile: options.outFile,
     bundle: true,
+    // The path comments esbuild writes are relative to this: the same bytes from any working directory.
+    absWorkingDir: REPO_ROOT,
     platform: 'node',
     format: 'cjs',
     target: `node${options.nodeMajor}`,
