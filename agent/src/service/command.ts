@@ -19,7 +19,9 @@ function serviceCommand(found: (command: ServiceCommand) => void, output?: Outpu
   );
   program
     .command('install')
-    .description('register the service (automatic, delayed start; restarts after a failure); again: reconfigure')
+    .description(
+      'register the service (automatic, delayed start; restarts after a failure); again: reconfigure',
+    )
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--account <name>', 'run as DOMAIN\\user or .\\user (default: LocalSystem)')
     .option('--password-file <file>', "a file holding the account's password")
@@ -42,7 +44,9 @@ function serviceCommand(found: (command: ServiceCommand) => void, output?: Outpu
       .action(() => found({ command: name }));
   program
     .command('configure')
-    .description('write <state-dir>\\agent.env (an empty value keeps the old one), lock the ACL, apply SCM settings')
+    .description(
+      'write <state-dir>\\agent.env (an empty value keeps the old one), lock the ACL, apply SCM settings',
+    )
     .option('--controller <host:port,...>', 'controller gRPC address(es)')
     .option('--enroll-token <token>', 'a token from portwarden token create')
     .option('--name <name>', "this agent's name")

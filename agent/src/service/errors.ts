@@ -16,6 +16,10 @@ export class ServiceError extends PortwardenError {
 
 export class NotInstalledError extends ServiceError {
   constructor() {
-    super('the PortwardenAgent service is not installed', 'install it: portwarden-agent service install', EXIT.notInstalled);
+    super(
+      'the PortwardenAgent service is not installed',
+      'install it: portwarden-agent service install',
+      EXIT.notInstalled,
+    );
   }
 }

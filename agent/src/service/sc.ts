@@ -31,7 +31,14 @@ export function serviceSettingsCommands(): string[][] {
   const restart = `restart/${RESTART_DELAY_MS}`;
   return [
     ['config', SERVICE_NAME, 'start=', 'delayed-auto'],
-    ['failure', SERVICE_NAME, 'reset=', String(RESET_FAILURES_S), 'actions=', [restart, restart, restart].join('/')],
+    [
+      'failure',
+      SERVICE_NAME,
+      'reset=',
+      String(RESET_FAILURES_S),
+      'actions=',
+      [restart, restart, restart].join('/'),
+    ],
     ['failureflag', SERVICE_NAME, '1'],
   ];
 }
@@ -104,11 +111,14 @@ export function scErrorCode(result: Pick<CommandResult, 'exitCode' | 'stdout' | 
  * position and number, as the firewall provider reads it: the lines `LABEL : N WORD` are TYPE then
  * STATE, and labels are translated on localized Windows but the numbers are not.
  */
-export function parseServiceQuery(result: Pick<CommandResult, 'exitCode' | 'stdout' | 'stderr'>): ServiceQuery {
+export function parseServiceQuery(
+  result: Pick<CommandResult, 'exitCode' | 'stdout' | 'stderr'>,
+): ServiceQuery {
   const code = scErrorCode(result);
   if (code === SC_ERRORS.notInstalled) return { installed: false };
   const text = result.stdout.toString('latin1');
-  if (code !== 0) throw new ScError(`sc.exe query ${SERVICE_NAME} failed with error ${code}: ${scSummary(text)}`);
+  if (code !== 0)
+    throw new ScError(`sc.exe query ${SERVICE_NAME} failed with error ${code}: ${scSummary(text)}`);
   const numbers = text.split(/\r?\n/).flatMap((line) => {
     const match = /:\s+(\d+)\s+[A-Z][A-Z0-9_]*\s*$/.exec(line);
     return match ? [Number(match[1])] : [];

@@ -8,7 +8,14 @@ import type { SystemDeps } from '../system/system.js';
 import type { WindowsTool } from '../system/tools.js';
 import { EXIT, NotInstalledError, ServiceError } from './errors.js';
 import type { ServiceFiles } from './files.js';
-import { defaultStateDir, servicePaths, windowsDir, WRAPPER_EXE, WRAPPER_XML, type ServicePaths } from './paths.js';
+import {
+  defaultStateDir,
+  servicePaths,
+  windowsDir,
+  WRAPPER_EXE,
+  WRAPPER_XML,
+  type ServicePaths,
+} from './paths.js';
 import {
   icaclsLockArgs,
   parseServiceAccount,
@@ -105,6 +112,11 @@ async function install(options: InstallOptions, deps: ServiceDeps): Promise<numb
       'service install needs portwarden-agent.exe',
       'run the packaged portwarden-agent.exe, or pass --agent-exe and --wrapper',
     );
+  if (!(await deps.files.exists(agentExe)))
+    throw new ConfigError(
+      `--agent-exe ${agentExe} does not exist`,
+      'pass the full path of portwarden-agent.exe',
+    );
   const wrapper = options.wrapper ? await readWrapper(options.wrapper, deps) : deps.packagedWrapper?.();
   if (!wrapper)
     throw new ConfigError(
@@ -114,12 +126,18 @@ async function install(options: InstallOptions, deps: ServiceDeps): Promise<numb
   const account = options.account ? parseAccount(options.account) : undefined;
   const password = options.passwordFile ? await readPassword(options.passwordFile, deps) : undefined;
   if (password !== undefined && !account)
-    throw new ConfigError('--password-file without --account', 'add --account DOMAIN\\user, or drop --password-file');
+    throw new ConfigError(
+      '--password-file without --account',
+      'add --account DOMAIN\\user, or drop --password-file',
+    );
   const paths = servicePaths(options.stateDir ?? defaultStateDir(deps.env));
   await prepareStateDir(paths, account, deps);
   const dir = path.win32.dirname(agentExe);
   const wrapperExe = path.win32.join(dir, WRAPPER_EXE);
-  await deps.files.write(path.win32.join(dir, WRAPPER_XML), renderWinswXml({ agentExe, paths, ...(account && { account }) }));
+  await deps.files.write(
+    path.win32.join(dir, WRAPPER_XML),
+    renderWinswXml({ agentExe, paths, ...(account && { account }) }),
+  );
   await writeIfChanged(wrapperExe, wrapper, deps);
   const before = await query(deps);
   if (!before.installed) await runChecked(wrapperExe, ['install'], `${WRAPPER_EXE} install`, deps);
@@ -243,7 +261,12 @@ async function prepareStateDir(paths: ServicePaths, account: ServiceAccount | un
   await deps.files.mkdir(paths.stateDir);
   await deps.files.mkdir(paths.logDir);
   const icacls = await tool('icacls', deps);
-  await runChecked(icacls, icaclsLockArgs(paths.stateDir, account && icaclsAccountName(account)), 'icacls', deps);
+  await runChecked(
+    icacls,
+    icaclsLockArgs(paths.stateDir, account && icaclsAccountName(account)),
+    'icacls',
+    deps,
+  );
 }
 
 /** The installed service's account, so that configure keeps its access to the state directory. */
@@ -315,41 +338,60 @@ async function sc(args: readonly string[], deps: ServiceDeps, call: ScCall = {})
   if (code === SC_ERRORS.notInstalled) throw new NotInstalledError();
   throw new ServiceError(
     `sc.exe ${args[0]} ${SERVICE_NAME} failed with error ${code}: ${scSummary(result.stdout.toString('latin1'))}`,
-    code === SC_ERRORS.accessDenied ? 'run it again as Administrator' : 'see the error above; sc.exe shows it too',
+    code === SC_ERRORS.accessDenied
+      ? 'run it again as Administrator'
+      : 'see the error above; sc.exe shows it too',
   );
 }
 
-async function runChecked(file: string, args: readonly string[], what: string, deps: ServiceDeps): Promise<void> {
+async function runChecked(
+  file: string,
+  args: readonly string[],
+  what: string,
+  deps: ServiceDeps,
+): Promise<void> {
   const result = await deps.system.run({ file, args, timeoutMs: SLOW_TIMEOUT_MS });
   started(result, what);
   if (result.exitCode !== 0) {
     const output = excerpt(Buffer.concat([result.stdout, result.stderr])) || '(no output)';
-    throw new ServiceError(`${what} exited with ${result.exitCode}: ${output}`, 'run it again as Administrator');
+    throw new ServiceError(
+      `${what} exited with ${result.exitCode}: ${output}`,
+      'run it again as Administrator',
+    );
   }
 }
 
 function started(result: CommandResult, what: string): void {
-  if (result.spawnError) throw new ServiceError(`cannot run ${what}: ${result.spawnError}`, 'run it again as Administrator');
-  if (result.timedOut) throw new ServiceError(`${what} did not finish in time and was stopped`, 'run it again');
+  if (result.spawnError)
+    throw new ServiceError(`cannot run ${what}: ${result.spawnError}`, 'run it again as Administrator');
+  if (result.timedOut)
+    throw new ServiceError(`${what} did not finish in time and was stopped`, 'run it again');
 }
 
 async function tool(name: WindowsTool, deps: ServiceDeps): Promise<string> {
   const file = await deps.system.locate(name);
   if (!file)
-    throw new ServiceError(`${name}.exe not found in %SystemRoot%\\System32`, 'check that SystemRoot names the Windows folder');
+    throw new ServiceError(
+      `${name}.exe not found in %SystemRoot%\\System32`,
+      'check that SystemRoot names the Windows folder',
+    );
   return file;
 }
 
 async function readWrapper(file: string, deps: ServiceDeps): Promise<Uint8Array> {
   const bytes = await deps.files.readBytes(file);
-  if (!bytes) throw new ConfigError(`--wrapper ${file} does not exist`, 'pass winsw.exe from node-windows 0.1.14');
+  if (!bytes)
+    throw new ConfigError(`--wrapper ${file} does not exist`, 'pass winsw.exe from node-windows 0.1.14');
   return bytes;
 }
 
 async function readPassword(file: string, deps: ServiceDeps): Promise<string> {
   const password = (await deps.files.readText(file))?.replace(/\r?\n$/, '');
   if (!password)
-    throw new ConfigError(`--password-file ${file} is missing or empty`, 'write the password on its first line');
+    throw new ConfigError(
+      `--password-file ${file} is missing or empty`,
+      'write the password on its first line',
+    );
   return password;
 }
 

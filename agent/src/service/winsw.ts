@@ -78,7 +78,13 @@ function quoted(file: string): string {
   return `"${file.replace(/(\\+)$/, '$1$1')}"`;
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 export function xml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
