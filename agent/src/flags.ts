@@ -139,6 +139,9 @@ export function parseCommandLine(
   output?: OutputConfiguration,
 ): CommandLine {
   const flags = command(output).parse(argv, { from: 'user' }).opts<Flags>();
+  // Node itself also looks for --env-file among all arguments (node_dotenv.cc stops only at `--`),
+  // SEA included: a missing file given by flag ends the process with exit 9 before this runs. The
+  // ConfigError below is what PORTWARDEN_ENV_FILE, and a file Node could read but we cannot, get.
   const envFile = flags.envFile ?? (realEnv.PORTWARDEN_ENV_FILE || undefined);
   const env = envFile === undefined ? realEnv : withEnvFile(realEnv, readEnvFile(envFile));
   const enrollToken = flags.enrollToken ?? (env.PORTWARDEN_ENROLL_TOKEN || undefined);

@@ -9,7 +9,13 @@ import {
   type FakeRunner,
 } from '../system/testing/fake-runner.js';
 import { NotInstalledError, ServiceError } from './errors.js';
-import { runService, statusExitCode, type ServiceCommand, type ServiceDeps } from './service.js';
+import {
+  ENV_FILE_HEADER,
+  runService,
+  statusExitCode,
+  type ServiceCommand,
+  type ServiceDeps,
+} from './service.js';
 import { memoryFiles, type MemoryFiles } from './testing/memory-files.js';
 
 const SC = 'C:\\Windows\\System32\\sc.exe';
@@ -105,11 +111,16 @@ describe('service install', () => {
     expect(h.files.files.get(WRAPPER)).toBe(WINSW);
     expect(await h.files.readText(XML)).toContain(`<executable>${AGENT}</executable>`);
     expect(h.files.dirs).toContain(`${STATE}\\logs`);
+    // Node exits 9 on a missing --env-file before the agent runs: the file always exists.
+    expect(await h.files.readText(ENV_FILE)).toBe(ENV_FILE_HEADER);
     expect(h.out.join('')).toBe('PortwardenAgent installed; start it: portwarden-agent service start\n');
   });
 
   it('again: reconfigures without installing, and leaves the running wrapper file alone', async () => {
-    const h = harness([RUNNING], memoryFiles({ [AGENT]: 'exe', [WRAPPER]: Buffer.from(WINSW) }));
+    const h = harness(
+      [RUNNING],
+      memoryFiles({ [AGENT]: 'exe', [WRAPPER]: Buffer.from(WINSW), [ENV_FILE]: 'A=1\n' }),
+    );
     h.fake.on(SC, ['config', 'PortwardenAgent', 'obj=', 'LocalSystem']);
     expect(await runService({ command: 'install', options: {} }, h.deps)).toBe(0);
     expect(h.fake.argv()).not.toContainEqual([WRAPPER, 'install']);
@@ -326,7 +337,7 @@ describe('service configure', () => {
     expect(await runService({ command: 'configure', options: values }, h.deps)).toBe(0);
     expect(h.fake.argv()).toEqual([sc('query', 'PortwardenAgent'), [ICACLS, ...LOCK]]);
     expect(await h.files.readText(ENV_FILE)).toBe(
-      `PORTWARDEN_CONTROLLER=ctl.example:7443\nPORTWARDEN_ENROLL_TOKEN=${TOKEN}\nPORTWARDEN_AGENT_NAME='web 1'\nPORTWARDEN_AGENT_LABELS=role=web\n`,
+      `${ENV_FILE_HEADER}PORTWARDEN_CONTROLLER=ctl.example:7443\nPORTWARDEN_ENROLL_TOKEN=${TOKEN}\nPORTWARDEN_AGENT_NAME='web 1'\nPORTWARDEN_AGENT_LABELS=role=web\n`,
     );
     expect(h.out).toEqual([`wrote ${ENV_FILE}\n`]);
   });
@@ -350,6 +361,12 @@ describe('service configure', () => {
     expect(await runService({ command: 'configure', options: { controller: 'a:1' } }, h.deps)).toBe(0);
     expect(h.fake.argv()).toContainEqual([ICACLS, ...LOCK, 'svc-portwarden:(OI)(CI)M']);
     expect(h.out.join('')).toMatch(/restart the service to apply/);
+  });
+
+  it('writes an agent.env with no settings yet, so that the service never names a missing file', async () => {
+    const h = harness([NOT_INSTALLED], memoryFiles());
+    expect(await runService({ command: 'configure', options: { controller: '' } }, h.deps)).toBe(0);
+    expect(await h.files.readText(ENV_FILE)).toBe(ENV_FILE_HEADER);
   });
 
   it('changes nothing when nothing is new, and says the controller is missing', async () => {

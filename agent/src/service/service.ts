@@ -77,6 +77,14 @@ export interface ServiceDeps {
   wait: { now(): number; sleep(ms: number): Promise<void>; timeoutMs: number; everyMs: number };
 }
 
+/**
+ * The first line of a new agent.env. The file always exists once install or configure ran: Node
+ * itself looks for `--env-file` among all arguments (even after the script, even in a SEA) and
+ * exits 9 with "<exe>: <file>: not found" before the agent runs when the file is missing.
+ */
+export const ENV_FILE_HEADER =
+  '# Portwarden agent settings (KEY=VALUE), read by the service with --env-file. Set them with portwarden-agent service configure.\n';
+
 const SC_TIMEOUT_MS = 30_000;
 /** WinSW install, icacls on a state directory that may hold a large spool. */
 const SLOW_TIMEOUT_MS = 120_000;
@@ -132,6 +140,7 @@ async function install(options: InstallOptions, deps: ServiceDeps): Promise<numb
     );
   const paths = servicePaths(options.stateDir ?? defaultStateDir(deps.env));
   await prepareStateDir(paths, account, deps);
+  if (!(await deps.files.exists(paths.envFile))) await deps.files.write(paths.envFile, ENV_FILE_HEADER);
   const dir = path.win32.dirname(agentExe);
   const wrapperExe = path.win32.join(dir, WRAPPER_EXE);
   await deps.files.write(
@@ -221,8 +230,8 @@ async function configure(options: ConfigureOptions, deps: ServiceDeps): Promise<
   const service = await query(deps);
   const account = service.installed ? await installedAccount(deps) : undefined;
   await prepareStateDir(paths, account, deps);
-  const old = (await deps.files.readText(paths.envFile)) ?? '';
-  const text = mergeEnvText(old, updates);
+  const old = await deps.files.readText(paths.envFile);
+  const text = mergeEnvText(old ?? ENV_FILE_HEADER, updates);
   if (text !== old) await deps.files.write(paths.envFile, text);
   if (service.installed) await applySettings(deps);
   deps.write(`${text === old ? 'unchanged' : 'wrote'} ${paths.envFile}\n`);
