@@ -94,6 +94,8 @@ function execute(cmd: Command, settings: Settings): Promise<CommandResult> {
     try {
       child = spawn(cmd.file, [...cmd.args], {
         shell: false,
+        // libuv quotes each argument for the Windows command line (system/windows-args.ts shows
+        // how), which the Microsoft C runtime of sc.exe, icacls.exe and the rest splits back.
         windowsVerbatimArguments: false,
         windowsHide: true,
         // Its own process group on POSIX, so that a timeout kills the program and its children.
