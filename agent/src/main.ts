@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     return;
   }
   if (argv[0] === SERVICE_COMMAND) {
-    process.exitCode = await serviceMain(argv.slice(1), await realServiceDeps());
+    process.exitCode = await serviceMain(argv.slice(1), realServiceDeps());
     return;
   }
   const commandLine = parseCommandLine(argv, process.env);

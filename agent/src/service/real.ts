@@ -1,3 +1,4 @@
+import { getAsset, isSea } from 'node:sea';
 import { realSystem } from '../system/system.js';
 import { realFiles } from './files.js';
 import type { ServiceDeps } from './service.js';
@@ -10,9 +11,10 @@ const POLL_EVERY_MS = 500;
  * The service commands' real dependencies. Packaged as a Node single-executable application, the
  * exe is process.execPath and carries winsw.exe as an asset; run from source, it is neither.
  */
-export async function realServiceDeps(): Promise<ServiceDeps & { writeError(text: string): void }> {
-  const sea = await import('node:sea').catch(() => undefined);
-  const packaged = sea?.isSea() ?? false;
+export function realServiceDeps(): ServiceDeps & { writeError(text: string): void } {
+  // A static import: esbuild makes it require('node:sea'), which a SEA's require serves; a dynamic
+  // import() is not available to the main script of a Node 22 SEA.
+  const packaged = isSea();
   return {
     system: realSystem(),
     files: realFiles(),
@@ -23,7 +25,7 @@ export async function realServiceDeps(): Promise<ServiceDeps & { writeError(text
       packagedExe: process.execPath,
       packagedWrapper: () => {
         try {
-          return new Uint8Array(sea!.getAsset('winsw.exe'));
+          return new Uint8Array(getAsset('winsw.exe'));
         } catch {
           return undefined; // an exe built without the asset: install asks for --wrapper
         }
