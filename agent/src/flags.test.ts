@@ -1,8 +1,10 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { CommanderError } from 'commander';
 import { formatEnrollmentToken, newTokenSecret } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from './flags.js';
 
 const TOKEN = formatEnrollmentToken({ secret: newTokenSecret(), caFingerprint: Buffer.alloc(32, 7) });
@@ -164,5 +166,66 @@ describe('command line', () => {
     const error = failure(['--insecure', '--enrol-token', 'x']);
     expect(error).toBeInstanceOf(CommanderError);
     expect((error as CommanderError).exitCode).toBe(1);
+  });
+});
+
+describe('--env-file', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-envfile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const full = path.join(dir, name);
+    writeFileSync(full, text);
+    return full;
+  };
+  const settings = file(
+    'agent.env',
+    '\uFEFF# written by service configure\r\n' +
+      'PORTWARDEN_CONTROLLER=file:7443\r\n' +
+      `PORTWARDEN_ENROLL_TOKEN=${TOKEN}\r\n` +
+      "PORTWARDEN_AGENT_NAME='web 1'\r\n" +
+      'PORTWARDEN_AGENT_LABELS=role=web,site=paris\r\n' +
+      'PORTWARDEN_SPOOL_MAX_BYTES=1MiB\r\n',
+  );
+
+  it('fills the environment the flags are read from, by flag or by PORTWARDEN_ENV_FILE', () => {
+    const expected = {
+      controllers: ['file:7443'],
+      name: 'web 1',
+      labels: { role: 'web', site: 'paris' },
+      tls: { enrollToken: TOKEN },
+      spoolMaxBytes: 1024 * 1024,
+    };
+    expect(parse(['--env-file', settings]).agent).toMatchObject(expected);
+    expect(parse([], { PORTWARDEN_ENV_FILE: settings }).agent).toMatchObject(expected);
+  });
+
+  it('lets real environment variables and then flags win over the file', () => {
+    const env = { PORTWARDEN_ENV_FILE: settings, PORTWARDEN_CONTROLLER: 'env:1', PORTWARDEN_AGENT_NAME: '' };
+    // An empty variable counts as unset, as it does without a file: the file's name is used.
+    expect(parse([], env).agent).toMatchObject({ controllers: ['env:1'], name: 'web 1' });
+    expect(parse(['--controller', 'flag:2', '--name', 'n'], env).agent).toMatchObject({
+      controllers: ['flag:2'],
+      name: 'n',
+    });
+  });
+
+  it('checks what the file says like any other setting', () => {
+    const bad = file('bad.env', 'PORTWARDEN_CONTROLLER=nohost\n');
+    expect(failure(['--env-file', bad]).message).toBe('invalid controller address "nohost"');
+  });
+
+  it('refuses a missing file with a ConfigError naming it', () => {
+    const missing = path.join(dir, 'missing.env');
+    for (const error of [failure(['--env-file', missing]), failure([], { PORTWARDEN_ENV_FILE: missing })]) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toBe(`cannot read the env file ${missing}: ENOENT`);
+      expect((error as ConfigError).hint).toMatch(/--env-file/);
+    }
+  });
+
+  it.skipIf(process.platform === 'win32' || process.getuid?.() === 0)('refuses an unreadable file', () => {
+    const locked = file('locked.env', 'PORTWARDEN_CONTROLLER=a:1\n');
+    chmodSync(locked, 0o000);
+    expect(failure(['--env-file', locked]).message).toBe(`cannot read the env file ${locked}: EACCES`);
   });
 });

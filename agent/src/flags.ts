@@ -3,6 +3,7 @@ import { Command, type OutputConfiguration } from 'commander';
 import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
+import { readEnvFile, withEnvFile } from './env-file.js';
 import type { AgentOptions } from './options.js';
 import { AGENT_VERSION } from './platform.js';
 import type { FirewallStatusOptions } from './probes/firewall/status-command.js';
@@ -27,6 +28,7 @@ interface Flags {
   spoolMaxBytes?: string;
   config?: string;
   logLevel?: string;
+  envFile?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -64,11 +66,17 @@ function command(output?: OutputConfiguration): Command {
       '--config <file>',
       "this agent's local config: what responses it allows (env PORTWARDEN_AGENT_CONFIG, default: <state-dir>/agent.yaml if it exists)",
     )
+    .option(
+      '--env-file <file>',
+      'KEY=VALUE lines (PORTWARDEN_CONTROLLER=..., the variables above) read as if set in the environment; real environment variables and flags win (env PORTWARDEN_ENV_FILE)',
+    )
     .option('--insecure', 'plaintext gRPC without certificates, for loopback only')
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
     .addHelpText(
       'after',
-      '\nCommands:\n  firewall-status [--provider P] [--profile X] [--json]  print the local firewall state once and exit',
+      '\nCommands:\n' +
+        '  firewall-status [--provider P] [--profile X] [--json]  print the local firewall state once and exit\n' +
+        '  service install|uninstall|start|stop|status|configure   the Windows service (service --help)',
     )
     .exitOverride();
   return output ? program.configureOutput(output) : program;
@@ -127,10 +135,15 @@ export function parseFirewallStatusCommandLine(
  */
 export function parseCommandLine(
   argv: string[],
-  env: NodeJS.ProcessEnv,
+  realEnv: NodeJS.ProcessEnv,
   output?: OutputConfiguration,
 ): CommandLine {
   const flags = command(output).parse(argv, { from: 'user' }).opts<Flags>();
+  // Node itself also looks for --env-file among all arguments (node_dotenv.cc stops only at `--`),
+  // SEA included: a missing file given by flag ends the process with exit 9 before this runs. The
+  // ConfigError below is what PORTWARDEN_ENV_FILE, and a file Node could read but we cannot, get.
+  const envFile = flags.envFile ?? (realEnv.PORTWARDEN_ENV_FILE || undefined);
+  const env = envFile === undefined ? realEnv : withEnvFile(realEnv, readEnvFile(envFile));
   const enrollToken = flags.enrollToken ?? (env.PORTWARDEN_ENROLL_TOKEN || undefined);
   if (flags.insecure && enrollToken)
     throw new ConfigError(
@@ -187,7 +200,8 @@ function splitList(text: string | undefined): string[] {
 
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
 
-function controllers(values: string[]): string[] {
+/** Controller addresses from flags or `a:1,b:2` lists, checked; at least one. */
+export function controllers(values: string[]): string[] {
   const addresses = values
     .flatMap((value) => value.split(','))
     .map((a) => a.trim())
@@ -210,7 +224,8 @@ function controllers(values: string[]): string[] {
   return addresses;
 }
 
-function labels(values: string[]): Record<string, string> {
+/** Labels from `k=v` flags or `k=v,k=v` lists, checked. */
+export function labels(values: string[]): Record<string, string> {
   const entries = values.flatMap((value) => value.split(',')).filter((text) => text.trim() !== '');
   try {
     return Object.fromEntries(entries.map((text) => parseLabel(text.trim())));

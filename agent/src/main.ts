@@ -5,7 +5,15 @@ import { createLogger, type Logger } from '@portwarden/common/logger';
 import { createAgent, type Agent } from './agent.js';
 import { FIREWALL_STATUS_COMMAND, parseCommandLine, parseFirewallStatusCommandLine } from './flags.js';
 import { firewallStatus } from './probes/firewall/status-command.js';
+import { SERVICE_COMMAND, serviceMain } from './service/command.js';
+import { realServiceDeps } from './service/real.js';
 import { realSystem } from './system/system.js';
+
+/**
+ * A clean stop (probes aborted, a drain of at most 2 s, spool closed) takes a few seconds; past
+ * this the agent exits anyway, well within the 15 s WinSW waits after Ctrl+C before it kills.
+ */
+const STOP_DEADLINE_MS = 10_000;
 
 /** The portwarden-agent binary: read config, build the logger, start, stop cleanly on a signal. */
 async function main(): Promise<void> {
@@ -14,6 +22,10 @@ async function main(): Promise<void> {
     const options = parseFirewallStatusCommandLine(argv.slice(1));
     const write = (text: string) => process.stdout.write(text);
     process.exitCode = await firewallStatus(options, { system: realSystem(), write });
+    return;
+  }
+  if (argv[0] === SERVICE_COMMAND) {
+    process.exitCode = await serviceMain(argv.slice(1), realServiceDeps());
     return;
   }
   const commandLine = parseCommandLine(argv, process.env);
@@ -34,7 +46,8 @@ async function main(): Promise<void> {
 
 /**
  * SIGINT or SIGTERM stops the agent cleanly (a start under way is aborted first) and exits 0; a
- * second signal exits at once with 1. Installed before the start, so a signal while starting
+ * second signal, or a stop still unfinished after STOP_DEADLINE_MS, exits at once with 1. On
+ * Windows the service wrapper's Ctrl+C arrives as SIGINT. Installed before the start, so a signal while starting
  * still ends in a clean stop.
  */
 function stopOnSignals(agent: Agent, logger: Logger): { readonly stopping: boolean } {
@@ -46,6 +59,10 @@ function stopOnSignals(agent: Agent, logger: Logger): { readonly stopping: boole
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error({ deadlineMs: STOP_DEADLINE_MS }, 'stop took too long: exiting without a clean stop');
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     agent.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,5 +52,44 @@ describe('the agent binary on SIGTERM', () => {
     });
     const [code] = await Promise.race([exited, hung]).finally(() => clearTimeout(timer));
     expect(code).toBe(0);
+  });
+});
+
+describe('the agent binary as the Windows service wrapper runs it', () => {
+  it('reads its settings from --env-file and stops on SIGINT (WinSW sends Ctrl+C) well within 15 s', async () => {
+    const nothing = await new FlakyService().start();
+    await nothing.stop();
+    const stateDir = await mkdtemp(join(tmpdir(), 'pw-service-'));
+    cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
+    const envFile = join(stateDir, 'agent.env');
+    await writeFile(
+      envFile,
+      `# as service configure writes it\r\nPORTWARDEN_CONTROLLER=127.0.0.1:${nothing.port}\r\nPORTWARDEN_AGENT_NAME='from env file'\r\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [AGENT, '--env-file', envFile, '--state-dir', stateDir, '--insecure'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'info', PORTWARDEN_CONTROLLER: '', PORTWARDEN_AGENT_NAME: '' },
+      },
+    );
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    cleanup.push(() => (child.kill('SIGKILL'), exited));
+
+    const started = JSON.parse(await lineWith(child, 'agent started')) as {
+      name: string;
+      controllers: string[];
+    };
+    expect(started).toMatchObject({ name: 'from env file', controllers: [`127.0.0.1:${nothing.port}`] });
+    const since = Date.now();
+    child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('still running 15 s after SIGINT')), 15_000);
+    });
+    const [code] = await Promise.race([exited, hung]).finally(() => clearTimeout(timer));
+    expect(code).toBe(0);
+    expect(Date.now() - since).toBeLessThan(10_000);
   });
 });

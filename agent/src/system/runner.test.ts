@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@portwarden/common/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { truncationMarker } from './capture.js';
-import { createRunner } from './runner.js';
+import { createRunner, windowsTreeKill } from './runner.js';
 import { INJECTION_CORPUS } from './testing/corpus.js';
 import { InvalidCommandError } from './validate.js';
 
@@ -145,3 +145,13 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('the Windows tree kill', () => {
+  it('is taskkill /T /F /PID by absolute path under %SystemRoot%, spaces and all', () => {
+    expect(windowsTreeKill(4242, { SystemRoot: 'D:\\My Windows' })).toEqual({
+      file: 'D:\\My Windows\\System32\\taskkill.exe',
+      args: ['/T', '/F', '/PID', '4242'],
+    });
+    expect(windowsTreeKill(7, {}).file).toBe('C:\\Windows\\System32\\taskkill.exe');
+  });
+});

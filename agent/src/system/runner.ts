@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
 import { BoundedCapture } from './capture.js';
 import { redactArgs, redactText } from './redact.js';
+import { systemRoot, windowsToolPath } from './tools.js';
 import { checkCommand } from './validate.js';
 
 /**
@@ -94,6 +94,8 @@ function execute(cmd: Command, settings: Settings): Promise<CommandResult> {
     try {
       child = spawn(cmd.file, [...cmd.args], {
         shell: false,
+        // libuv quotes each argument for the Windows command line (system/windows-args.ts shows
+        // how), which the Microsoft C runtime of sc.exe, icacls.exe and the rest splits back.
         windowsVerbatimArguments: false,
         windowsHide: true,
         // Its own process group on POSIX, so that a timeout kills the program and its children.
@@ -158,9 +160,9 @@ function killTree(child: ChildProcess, settings: Settings): void {
   const pid = child.pid;
   if (pid === undefined) return;
   if (settings.platform === 'win32') {
-    const systemRoot = settings.env.SystemRoot ?? 'C:\\Windows';
-    const taskkill = path.win32.join(systemRoot, 'System32', 'taskkill.exe');
-    const killer = spawn(taskkill, ['/pid', String(pid), '/T', '/F'], { shell: false, windowsHide: true });
+    const { file, args } = windowsTreeKill(pid, settings.env);
+    // Output ignored: nobody reads it, and under Wine a pipe the child writes to can fail (EBADF).
+    const killer = spawn(file, args, { shell: false, windowsHide: true, stdio: 'ignore' });
     killer.on('error', () => child.kill('SIGKILL'));
     return;
   }
@@ -169,6 +171,15 @@ function killTree(child: ChildProcess, settings: Settings): void {
   } catch {
     child.kill('SIGKILL');
   }
+}
+
+/**
+ * Windows has no process groups: `taskkill /T` walks the tree from the pid (children the program
+ * started, and theirs), `/F` ends them without asking. By absolute path under `%SystemRoot%`, like
+ * every system tool.
+ */
+export function windowsTreeKill(pid: number, env: NodeJS.ProcessEnv): { file: string; args: string[] } {
+  return { file: windowsToolPath('taskkill', systemRoot(env)), args: ['/T', '/F', '/PID', String(pid)] };
 }
 
 function notStarted(err: unknown, started: number): CommandResult {

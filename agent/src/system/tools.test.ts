@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeRunner } from './testing/fake-runner.js';
-import { createLocator, windowsToolPath } from './tools.js';
+import { createLocator, systemRoot, windowsToolPath } from './tools.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -32,6 +32,30 @@ describe('the tool locator', () => {
       'D:\\WINNT\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
     );
     expect(windowsToolPath('shutdown')).toBe('C:\\Windows\\System32\\shutdown.exe');
+    expect(windowsToolPath('icacls', 'D:\\My Windows')).toBe('D:\\My Windows\\System32\\icacls.exe');
+    expect(windowsToolPath('taskkill')).toBe('C:\\Windows\\System32\\taskkill.exe');
+  });
+
+  const roots: [string, NodeJS.ProcessEnv, string][] = [
+    ['the usual', { SystemRoot: 'C:\\Windows' }, 'C:\\Windows'],
+    // Windows names variables in any case; a copied process.env no longer matches case-insensitively.
+    ['upper case', { SYSTEMROOT: 'D:\\WINNT' }, 'D:\\WINNT'],
+    ['with spaces', { SystemRoot: 'D:\\My Windows' }, 'D:\\My Windows'],
+    ['unset', {}, 'C:\\Windows'],
+    // A relative, share or %-expanding value could point at a writable place: the default instead.
+    ['relative', { SystemRoot: 'Windows' }, 'C:\\Windows'],
+    ['a share', { SystemRoot: '\\\\evil\\share' }, 'C:\\Windows'],
+    ['unexpanded', { SystemRoot: 'C:\\%X%' }, 'C:\\Windows'],
+  ];
+  it.each(roots)('reads %%SystemRoot%% %s', (_, env, root) => {
+    expect(systemRoot(env)).toBe(root);
+  });
+
+  it('locates Windows tools under a %SystemRoot% with spaces, by absolute path only', async () => {
+    // On Linux nothing exists at a Windows path: the locator looks at exactly that one path.
+    const locate = createLocator({ platform: 'win32', env: { systemroot: 'D:\\My Windows' } });
+    expect(await locate('icacls')).toBeUndefined();
+    expect(await locate('nft')).toBeUndefined();
   });
 });
 

@@ -25,7 +25,7 @@ export type LinuxTool =
   | 'systemctl'
   | 'ip';
 
-export type WindowsTool = 'powershell' | 'netsh' | 'sc' | 'reg' | 'shutdown';
+export type WindowsTool = 'powershell' | 'netsh' | 'sc' | 'reg' | 'shutdown' | 'icacls' | 'taskkill';
 
 /** Searched in this order on Linux (and other POSIX systems). */
 export const POSIX_TOOL_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -37,7 +37,20 @@ export const WINDOWS_TOOLS: Record<WindowsTool, string> = {
   sc: 'System32\\sc.exe',
   reg: 'System32\\reg.exe',
   shutdown: 'System32\\shutdown.exe',
+  icacls: 'System32\\icacls.exe',
+  taskkill: 'System32\\taskkill.exe',
 };
+
+/**
+ * `%SystemRoot%` from an environment. Windows names variables case-insensitively, but a copied
+ * `process.env` (`{ ...process.env }`) is a plain object, so the name is matched in any case. A
+ * value that is not a plain drive path (unset, relative, a share) gives the default `C:\Windows`.
+ */
+export function systemRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const key = Object.keys(env).find((k) => k.toLowerCase() === 'systemroot');
+  const value = key === undefined ? undefined : env[key];
+  return value && /^[A-Za-z]:\\[^%"]*$/.test(value) ? value : 'C:\\Windows';
+}
 
 export interface LocatorOptions {
   /** @default process.platform */
@@ -55,8 +68,7 @@ export function createLocator(options: LocatorOptions = {}): Locate {
   const candidates = (tool: ToolName): string[] => {
     if (platform === 'win32') {
       const relative = WINDOWS_TOOLS[tool as WindowsTool];
-      const root = (options.env ?? process.env).SystemRoot ?? 'C:\\Windows';
-      return relative ? [path.win32.join(root, relative)] : [];
+      return relative ? [path.win32.join(systemRoot(options.env), relative)] : [];
     }
     return (options.dirs ?? POSIX_TOOL_DIRS).map((dir) => path.posix.join(dir, tool));
   };
