@@ -3,7 +3,7 @@ import { parseEnv } from 'node:util';
 import { ConfigError } from '@portwarden/common/errors';
 
 /**
- * The agent's settings file for services (`--env-file`): `KEY=VALUE` lines, read with Node's own
+ * The agent's settings file for services (`--environment-file`): `KEY=VALUE` lines, read with Node's own
  * `util.parseEnv` (the dotenv dialect: `#` comments, optional quotes, `export ` prefixes), the
  * same file a systemd unit names in `EnvironmentFile=` and `service configure` writes on Windows.
  */
@@ -17,7 +17,7 @@ export function readEnvFile(file: string): Record<string, string> {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new ConfigError(
       `cannot read the env file ${file}: ${code}`,
-      'check the --env-file path (or PORTWARDEN_ENV_FILE) and that this account may read it',
+      'check the --environment-file path (or PORTWARDEN_ENVIRONMENT_FILE) and that this account may read it',
       { cause: err },
     );
   }

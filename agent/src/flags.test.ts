@@ -169,7 +169,7 @@ describe('command line', () => {
   });
 });
 
-describe('--env-file', () => {
+describe('--environment-file', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-envfile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {
@@ -187,7 +187,7 @@ describe('--env-file', () => {
       'PORTWARDEN_SPOOL_MAX_BYTES=1MiB\r\n',
   );
 
-  it('fills the environment the flags are read from, by flag or by PORTWARDEN_ENV_FILE', () => {
+  it('fills the environment the flags are read from, by flag or by PORTWARDEN_ENVIRONMENT_FILE', () => {
     const expected = {
       controllers: ['file:7443'],
       name: 'web 1',
@@ -195,12 +195,16 @@ describe('--env-file', () => {
       tls: { enrollToken: TOKEN },
       spoolMaxBytes: 1024 * 1024,
     };
-    expect(parse(['--env-file', settings]).agent).toMatchObject(expected);
-    expect(parse([], { PORTWARDEN_ENV_FILE: settings }).agent).toMatchObject(expected);
+    expect(parse(['--environment-file', settings]).agent).toMatchObject(expected);
+    expect(parse([], { PORTWARDEN_ENVIRONMENT_FILE: settings }).agent).toMatchObject(expected);
   });
 
   it('lets real environment variables and then flags win over the file', () => {
-    const env = { PORTWARDEN_ENV_FILE: settings, PORTWARDEN_CONTROLLER: 'env:1', PORTWARDEN_AGENT_NAME: '' };
+    const env = {
+      PORTWARDEN_ENVIRONMENT_FILE: settings,
+      PORTWARDEN_CONTROLLER: 'env:1',
+      PORTWARDEN_AGENT_NAME: '',
+    };
     // An empty variable counts as unset, as it does without a file: the file's name is used.
     expect(parse([], env).agent).toMatchObject({ controllers: ['env:1'], name: 'web 1' });
     expect(parse(['--controller', 'flag:2', '--name', 'n'], env).agent).toMatchObject({
@@ -211,21 +215,26 @@ describe('--env-file', () => {
 
   it('checks what the file says like any other setting', () => {
     const bad = file('bad.env', 'PORTWARDEN_CONTROLLER=nohost\n');
-    expect(failure(['--env-file', bad]).message).toBe('invalid controller address "nohost"');
+    expect(failure(['--environment-file', bad]).message).toBe('invalid controller address "nohost"');
   });
 
   it('refuses a missing file with a ConfigError naming it', () => {
     const missing = path.join(dir, 'missing.env');
-    for (const error of [failure(['--env-file', missing]), failure([], { PORTWARDEN_ENV_FILE: missing })]) {
+    for (const error of [
+      failure(['--environment-file', missing]),
+      failure([], { PORTWARDEN_ENVIRONMENT_FILE: missing }),
+    ]) {
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toBe(`cannot read the env file ${missing}: ENOENT`);
-      expect((error as ConfigError).hint).toMatch(/--env-file/);
+      expect((error as ConfigError).hint).toMatch(/--environment-file/);
     }
   });
 
   it.skipIf(process.platform === 'win32' || process.getuid?.() === 0)('refuses an unreadable file', () => {
     const locked = file('locked.env', 'PORTWARDEN_CONTROLLER=a:1\n');
     chmodSync(locked, 0o000);
-    expect(failure(['--env-file', locked]).message).toBe(`cannot read the env file ${locked}: EACCES`);
+    expect(failure(['--environment-file', locked]).message).toBe(
+      `cannot read the env file ${locked}: EACCES`,
+    );
   });
 });

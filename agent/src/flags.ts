@@ -28,7 +28,7 @@ interface Flags {
   spoolMaxBytes?: string;
   config?: string;
   logLevel?: string;
-  envFile?: string;
+  environmentFile?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -67,8 +67,8 @@ function command(output?: OutputConfiguration): Command {
       "this agent's local config: what responses it allows (env PORTWARDEN_AGENT_CONFIG, default: <state-dir>/agent.yaml if it exists)",
     )
     .option(
-      '--env-file <file>',
-      'KEY=VALUE lines (PORTWARDEN_CONTROLLER=..., the variables above) read as if set in the environment; real environment variables and flags win (env PORTWARDEN_ENV_FILE)',
+      '--environment-file <file>',
+      'KEY=VALUE lines (PORTWARDEN_CONTROLLER=..., the variables above) read as if set in the environment; real environment variables and flags win (env PORTWARDEN_ENVIRONMENT_FILE)',
     )
     .option('--insecure', 'plaintext gRPC without certificates, for loopback only')
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
@@ -139,10 +139,9 @@ export function parseCommandLine(
   output?: OutputConfiguration,
 ): CommandLine {
   const flags = command(output).parse(argv, { from: 'user' }).opts<Flags>();
-  // Node itself also looks for --env-file among all arguments (node_dotenv.cc stops only at `--`),
-  // SEA included: a missing file given by flag ends the process with exit 9 before this runs. The
-  // ConfigError below is what PORTWARDEN_ENV_FILE, and a file Node could read but we cannot, get.
-  const envFile = flags.envFile ?? (realEnv.PORTWARDEN_ENV_FILE || undefined);
+  // Not `--env-file`: Node itself takes that one from anywhere on the command line (node_dotenv.cc
+  // stops only at `--`), SEA included, and exits 9 on a missing file before the agent runs.
+  const envFile = flags.environmentFile ?? (realEnv.PORTWARDEN_ENVIRONMENT_FILE || undefined);
   const env = envFile === undefined ? realEnv : withEnvFile(realEnv, readEnvFile(envFile));
   const enrollToken = flags.enrollToken ?? (env.PORTWARDEN_ENROLL_TOKEN || undefined);
   if (flags.insecure && enrollToken)

@@ -56,7 +56,7 @@ describe('the agent binary on SIGTERM', () => {
 });
 
 describe('the agent binary as the Windows service wrapper runs it', () => {
-  it('reads its settings from --env-file and stops on SIGINT (WinSW sends Ctrl+C) well within 15 s', async () => {
+  it('reads its settings from --environment-file and stops on SIGINT (WinSW sends Ctrl+C) well within 15 s', async () => {
     const nothing = await new FlakyService().start();
     await nothing.stop();
     const stateDir = await mkdtemp(join(tmpdir(), 'pw-service-'));
@@ -68,7 +68,7 @@ describe('the agent binary as the Windows service wrapper runs it', () => {
     );
     const child = spawn(
       process.execPath,
-      [AGENT, '--env-file', envFile, '--state-dir', stateDir, '--insecure'],
+      [AGENT, '--environment-file', envFile, '--state-dir', stateDir, '--insecure'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, LOG_LEVEL: 'info', PORTWARDEN_CONTROLLER: '', PORTWARDEN_AGENT_NAME: '' },
@@ -91,5 +91,22 @@ describe('the agent binary as the Windows service wrapper runs it', () => {
     const [code] = await Promise.race([exited, hung]).finally(() => clearTimeout(timer));
     expect(code).toBe(0);
     expect(Date.now() - since).toBeLessThan(10_000);
+  });
+});
+
+describe('the agent binary with a settings file that is missing', () => {
+  it('exits 2 with one line naming the file (Node would take --env-file itself and exit 9)', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'pw-envfile-'));
+    cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
+    const missing = join(stateDir, 'agent.env');
+    const child = spawn(process.execPath, [AGENT, '--environment-file', missing, '--state-dir', stateDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(missing);
   });
 });

@@ -111,7 +111,7 @@ describe('service install', () => {
     expect(h.files.files.get(WRAPPER)).toBe(WINSW);
     expect(await h.files.readText(XML)).toContain(`<executable>${AGENT}</executable>`);
     expect(h.files.dirs).toContain(`${STATE}\\logs`);
-    // Node exits 9 on a missing --env-file before the agent runs: the file always exists.
+    // A missing settings file would stop the service at its first start: the file always exists.
     expect(await h.files.readText(ENV_FILE)).toBe(ENV_FILE_HEADER);
     expect(h.out.join('')).toBe('PortwardenAgent installed; start it: portwarden-agent service start\n');
   });
@@ -162,7 +162,7 @@ describe('service install', () => {
     };
     expect(await runService({ command: 'install', options }, h.deps)).toBe(0);
     expect(await files.readText('D:\\Agent Files\\PortwardenAgentService.xml')).toContain(
-      '<arguments>--env-file &quot;D:\\Portwarden State\\agent.env&quot; --state-dir &quot;D:\\Portwarden State&quot;</arguments>',
+      '<arguments>--environment-file &quot;D:\\Portwarden State\\agent.env&quot; --state-dir &quot;D:\\Portwarden State&quot;</arguments>',
     );
   });
 

@@ -78,12 +78,11 @@ export interface ServiceDeps {
 }
 
 /**
- * The first line of a new agent.env. The file always exists once install or configure ran: Node
- * itself looks for `--env-file` among all arguments (even after the script, even in a SEA) and
- * exits 9 with "<exe>: <file>: not found" before the agent runs when the file is missing.
+ * The first line of a new agent.env. The file always exists once install or configure ran, so
+ * that the service's first start finds it (a missing settings file stops the agent, exit 2).
  */
 export const ENV_FILE_HEADER =
-  '# Portwarden agent settings (KEY=VALUE), read by the service with --env-file. Set them with portwarden-agent service configure.\n';
+  '# Portwarden agent settings (KEY=VALUE), read by the service with --environment-file. Set them with portwarden-agent service configure.\n';
 
 const SC_TIMEOUT_MS = 30_000;
 /** WinSW install, icacls on a state directory that may hold a large spool. */

@@ -16,7 +16,7 @@ describe('the WinSW config', () => {
     <name>Portwarden Agent</name>
     <description>Runs the Portwarden port and firewall checks on this server and streams the results to the Portwarden controller.</description>
     <executable>C:\\Program Files\\Portwarden\\portwarden-agent.exe</executable>
-    <arguments>--env-file &quot;C:\\ProgramData\\Portwarden\\agent.env&quot; --state-dir &quot;C:\\ProgramData\\Portwarden&quot;</arguments>
+    <arguments>--environment-file &quot;C:\\ProgramData\\Portwarden\\agent.env&quot; --state-dir &quot;C:\\ProgramData\\Portwarden&quot;</arguments>
     <startmode>Automatic</startmode>
     <logpath>C:\\ProgramData\\Portwarden\\logs</logpath>
     <log mode="roll-by-size">
@@ -38,14 +38,14 @@ describe('the WinSW config', () => {
     [
       'spaces',
       'D:\\Portwarden State',
-      ['--env-file', 'D:\\Portwarden State\\agent.env', '--state-dir', 'D:\\Portwarden State'],
+      ['--environment-file', 'D:\\Portwarden State\\agent.env', '--state-dir', 'D:\\Portwarden State'],
     ],
     // The root's backslash is doubled, or it would escape the closing quote.
-    ['a drive root', 'E:\\', ['--env-file', 'E:\\agent.env', '--state-dir', 'E:\\']],
+    ['a drive root', 'E:\\', ['--environment-file', 'E:\\agent.env', '--state-dir', 'E:\\']],
     [
       'a trailing backslash and forward slashes',
       'D:/pw/state\\',
-      ['--env-file', 'D:\\pw\\state\\agent.env', '--state-dir', 'D:\\pw\\state'],
+      ['--environment-file', 'D:\\pw\\state\\agent.env', '--state-dir', 'D:\\pw\\state'],
     ],
   ])('gives the agent its arguments back intact for a state directory with %s', (_, stateDir, argv) => {
     const config = renderWinswXml({ agentExe: AGENT, paths: servicePaths(stateDir) });

@@ -28,7 +28,7 @@ export const STOP_TIMEOUT_S = 15;
 
 export function renderWinswXml(options: WinswOptions): string {
   const { paths } = options;
-  const args = ['--env-file', quoted(paths.envFile), '--state-dir', quoted(paths.stateDir)].join(' ');
+  const args = ['--environment-file', quoted(paths.envFile), '--state-dir', quoted(paths.stateDir)].join(' ');
   const onFailure = `    <onfailure action="restart" delay="${RESTART_DELAY_MS / 1000} sec"/>\n`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

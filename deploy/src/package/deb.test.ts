@@ -114,7 +114,7 @@ describe.skipIf(!has('dpkg-deb'))('buildDeb', () => {
         'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW',
         'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW',
         'EnvironmentFile=-/etc/portwarden/agent.env',
-        'ExecStart=/usr/bin/portwarden-agent --env-file /etc/portwarden/agent.env --state-dir /var/lib/portwarden-agent',
+        'ExecStart=/usr/bin/portwarden-agent --environment-file /etc/portwarden/agent.env --state-dir /var/lib/portwarden-agent',
         'RestartPreventExitStatus=2',
         'WantedBy=multi-user.target',
       ]),
