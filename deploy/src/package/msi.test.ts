@@ -153,7 +153,7 @@ describe('buildMsi', () => {
     });
     expect(directories.LOGSDIR).toMatchObject({ Directory_Parent: 'STATEDIR', DefaultDir: 'logs' });
 
-    const components = Object.fromEntries((await table('Component')).map((r) => [r.Component, r]));
+    const components = Object.fromEntries((await table('Component')).map((r) => [r.Component!, r]));
     const files = await table('File');
     expect(files.map((f) => f.FileName).sort()).toEqual([
       'PortwardenAgentService.exe',
@@ -161,7 +161,7 @@ describe('buildMsi', () => {
       'PortwardenAgentService.xml',
       'portwarden-agent.exe',
     ]);
-    for (const file of files) expect(components[file.Component_]!.Directory_).toBe('INSTALLDIR');
+    for (const file of files) expect(components[file.Component_!]!.Directory_).toBe('INSTALLDIR');
     for (const component of Object.values(components)) {
       expect(Number(component.Attributes) & 256).toBe(256); // 64-bit
     }
