@@ -127,7 +127,7 @@ describe('buildMsi', () => {
     expect(sequence.PurgeStateDir!.at).toBeLessThan(sequence.InstallFinalize!.at);
   });
 
-  it('is a major upgrade that removes the old product first and refuses a downgrade', async () => {
+  it('is a major upgrade that removes the old product first, in its transaction, and refuses a downgrade', async () => {
     const upgrade = await table('Upgrade');
     const detected = upgrade.find((r) => r.ActionProperty === 'WIX_UPGRADE_DETECTED');
     expect(detected).toMatchObject({ VersionMin: '', VersionMax: '1.2.3' });
@@ -137,8 +137,9 @@ describe('buildMsi', () => {
     expect(launch!.Description).toMatch(/newer version .* already installed/);
     const sequence = await sequenceOf(msi);
     expect(sequence.FindRelatedProducts!.at).toBeLessThan(sequence.LaunchConditions!.at);
-    expect(sequence.RemoveExistingProducts!.at).toBeGreaterThan(sequence.InstallValidate!.at);
-    expect(sequence.RemoveExistingProducts!.at).toBeLessThan(sequence.InstallInitialize!.at);
+    // Right after InstallInitialize: removed first, and put back if the new version fails.
+    expect(sequence.RemoveExistingProducts!.at).toBe(sequence.InstallInitialize!.at + 1);
+    expect(sequence.RemoveExistingProducts!.at).toBeLessThan(sequence.ProcessComponents!.at);
   });
 
   it('puts the files under Program Files\\Portwarden and only creates the state folders', async () => {
