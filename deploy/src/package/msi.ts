@@ -130,8 +130,9 @@ export function msiVersion(version: string): string {
 
 /**
  * A ProductCode derived from the UpgradeCode and the version (a name-based UUID, RFC 4122 v5):
- * one per version, the same on every build of it, so a rebuilt MSI of an installed version is a
- * repair, never a second product beside the first.
+ * one per version, the same on every build of it, so Windows Installer turns away a rebuilt MSI of
+ * the version already installed ("another version of this product is already installed") instead
+ * of installing it as a second product beside the first, as a random code per build would.
  */
 export function productCodeFor(upgradeCode: string, version: string): string {
   const namespace = Buffer.from(upgradeCode.replace(/[{}-]/g, ''), 'hex');
