@@ -12,7 +12,7 @@ installed service is stopped before its exe is replaced, an existing registratio
 settings not given keep the values agent.env already has. Downloads nothing.
 
 .EXAMPLE
-.\install.ps1 -Exe .\portwarden-agent.exe -Controller ctl.example:7443 -EnrollToken pwe_... -Labels role=web
+.\install.ps1 -Exe .\portwarden-agent.exe -Controller ctl.example:7443 -EnrollToken pwt1...
 
 .EXAMPLE
 .\install.ps1    # again later, with a newer portwarden-agent.exe beside the script: upgrades in place
