@@ -1,5 +1,5 @@
 import { Command, type OutputConfiguration } from 'commander';
-import { PortwardenError } from '@portwarden/common/errors';
+import type { PortwardenError } from '@portwarden/common/errors';
 import { ServiceError } from './errors.js';
 import { runService, type ServiceCommand, type ServiceDeps } from './service.js';
 
