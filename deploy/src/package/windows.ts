@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Logger } from '@portwarden/common/logger';
 import { ConfigError } from '@portwarden/common/errors';
 import { bundleAgent, REPO_ROOT } from './bundle.js';
-import { createWinePrefix, runWine, toWindowsPath, waitWineServer } from './wine.js';
+import { createWinePrefix, runWine, toWindowsPath } from './wine.js';
 
 /** deploy/windows/toolchain: node.exe and winsw.exe from npm, installed for win32/x64. */
 export const TOOLCHAIN_DIR = path.join(REPO_ROOT, 'deploy/windows/toolchain');
@@ -81,8 +81,10 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
     seaConfig,
     `${JSON.stringify(
       {
-        main: toWindowsPath(bundle),
-        output: toWindowsPath(blob),
+        // Relative to the work dir (node's cwd below): node keeps the main's path in the blob, and
+        // an absolute one would make the exe differ with the checkout's or the output's location.
+        main: path.basename(bundle),
+        output: path.basename(blob),
         disableExperimentalSEAWarning: true,
         // Both would tie the blob to this exact node.exe and to V8 state made under Wine; the
         // agent starts fast enough without, and the blob stays reproducible.
@@ -157,8 +159,6 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
   await rename(exe, agentExe);
   await copyFile(WINSW_EXE, serviceExe);
   await copyFile(WINSW_CONFIG, `${serviceExe}.config`);
-  // The prefix's wineserver lingers a few seconds after its last process; let it go now.
-  await waitWineServer(prefix);
 
   const bytes = (await stat(agentExe)).size;
   const sha256 = createHash('sha256')

@@ -19,9 +19,9 @@ export interface WinePrefix {
 const READY = 'portwarden-prefix-ready';
 
 /** Throws a ConfigError with the hint to install Wine when `wine` is not on the PATH. */
-export function requireWine(): void {
+export function requireWine(env: NodeJS.ProcessEnv = process.env): void {
   for (const command of ['wine', 'wineserver']) {
-    const found = spawnSync(command, ['--version'], { stdio: 'ignore' });
+    const found = spawnSync(command, ['--version'], { stdio: 'ignore', env });
     if (found.error)
       throw new ConfigError(
         `${command} is not installed: the Windows build and its test run node.exe under Wine`,
