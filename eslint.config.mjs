@@ -24,8 +24,9 @@ const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', '
 
 /**
  * Each package imports only what its own package.json declares. Tests and test helpers may also
- * use devDependencies; the root's devDependencies (vitest, typescript) are hoisted, so they count as
- * every package's devDependencies.
+ * use devDependencies, and so may the packaging code (deploy/src/package: esbuild, postject), which
+ * runs at build time only; the root's devDependencies (vitest, typescript) are hoisted, so they
+ * count as every package's devDependencies.
  */
 const declaredDependencies = (name) => ({
   files: [`${name}/**`],
@@ -34,7 +35,13 @@ const declaredDependencies = (name) => ({
       'error',
       {
         packageDir: [path.join(root, name), root],
-        devDependencies: ['**/*.test.ts', '**/testing/**', '**/vitest.config.ts', 'test/**'],
+        devDependencies: [
+          '**/*.test.ts',
+          '**/testing/**',
+          '**/vitest.config.ts',
+          'test/**',
+          'deploy/src/package/**',
+        ],
         optionalDependencies: false,
         includeTypes: true,
         peerDependencies: false,
