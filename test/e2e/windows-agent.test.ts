@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import { until } from '@portwarden/common/testing';
-import { buildWindowsAgent, type WindowsBuild } from '@portwarden/deploy/package/windows';
+import { buildWindowsAgent, makeSeaBlob, type WindowsBuild } from '@portwarden/deploy/package/windows';
 import {
   createWinePrefix,
   driveCPath,
@@ -166,6 +166,15 @@ checks: [{ name: port, port: ${service.port}, interval: 300ms, timeout: 500ms, a
     expect(run.stdout).toMatch(/^firewall: unknown/m);
     expect(run.stdout).toMatch(/^detail: +\S/m);
     expect(run.stderr).not.toMatch(/TypeError|ReferenceError|at .*\(/);
+  });
+
+  it('fails the build with what node.exe said when it cannot make the blob', async () => {
+    const work = join(dir, 'no-main');
+    await mkdir(work);
+    // The main script is missing: node.exe exits non-zero, and its message reaches the error.
+    await expect(makeSeaBlob(prefix, join(work, 'missing.cjs'))).rejects.toThrow(
+      /--experimental-sea-config under Wine exited 1: .*missing\.cjs/s,
+    );
   });
 
   it(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Logger } from '@portwarden/common/logger';
 import { ConfigError } from '@portwarden/common/errors';
 import { bundleAgent, REPO_ROOT } from './bundle.js';
-import { createWinePrefix, runWine, toWindowsPath } from './wine.js';
+import { createWinePrefix, runWine, toWindowsPath, type WinePrefix } from './wine.js';
 
 /** deploy/windows/toolchain: node.exe and winsw.exe from npm, installed for win32/x64. */
 export const TOOLCHAIN_DIR = path.join(REPO_ROOT, 'deploy/windows/toolchain');
@@ -74,37 +74,7 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
   const { version } = await bundleAgent({ outFile: bundle, nodeMajor: NODE_MAJOR });
   logger.info({ version, bundle }, 'agent bundled');
 
-  const blob = path.join(workDir, 'portwarden-agent.blob');
-  const seaConfig = path.join(workDir, 'sea-config.json');
-  await rm(blob, { force: true });
-  await writeFile(
-    seaConfig,
-    `${JSON.stringify(
-      {
-        // Relative to the work dir (node's cwd below): node keeps the main's path in the blob, and
-        // an absolute one would make the exe differ with the checkout's or the output's location.
-        main: path.basename(bundle),
-        output: path.basename(blob),
-        disableExperimentalSEAWarning: true,
-        // Both would tie the blob to this exact node.exe and to V8 state made under Wine; the
-        // agent starts fast enough without, and the blob stays reproducible.
-        useCodeCache: false,
-        useSnapshot: false,
-        assets: { 'winsw.exe': toWindowsPath(WINSW_EXE), 'winsw.exe.config': toWindowsPath(WINSW_CONFIG) },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  const seaRun = await runWine(prefix, [NODE_EXE, '--experimental-sea-config', toWindowsPath(seaConfig)], {
-    outBase: path.join(workDir, 'sea-config'),
-    cwd: workDir,
-    timeoutMs: 120_000,
-  });
-  if (seaRun.code !== 0 || !(await exists(blob)))
-    throw new Error(
-      `node.exe --experimental-sea-config under Wine exited ${seaRun.code ?? seaRun.signal}: ${(seaRun.stderr || seaRun.stdout).trim().slice(0, 2000)}`,
-    );
+  const blob = await makeSeaBlob(prefix, bundle);
   logger.info({ blob, bytes: (await stat(blob)).size }, 'SEA blob made under Wine');
 
   // The exe is made in the work dir and moved into place at the end: never a half-made exe in dist.
@@ -167,6 +137,46 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
   const ms = Math.round(performance.now() - started);
   logger.info({ agentExe, bytes, sha256, signed, ms }, 'portwarden-agent.exe built');
   return { version, agentExe, serviceExe, sha256, bytes, signed, ms };
+}
+
+/**
+ * The single-executable-application blob of `main` (beside it, `<name>.blob`), made by the Windows
+ * node.exe itself under Wine: a blob must come from the Node version that runs it.
+ */
+export async function makeSeaBlob(prefix: WinePrefix, main: string): Promise<string> {
+  const workDir = path.dirname(main);
+  const blob = path.join(workDir, `${path.basename(main, path.extname(main))}.blob`);
+  const seaConfig = path.join(workDir, 'sea-config.json');
+  await rm(blob, { force: true });
+  await writeFile(
+    seaConfig,
+    `${JSON.stringify(
+      {
+        // Relative to the work dir (node's cwd below): node keeps the main's path in the blob, and
+        // an absolute one would make the exe differ with the checkout's or the output's location.
+        main: path.basename(main),
+        output: path.basename(blob),
+        disableExperimentalSEAWarning: true,
+        // Both would tie the blob to this exact node.exe and to V8 state made under Wine; the
+        // agent starts fast enough without, and the blob stays reproducible.
+        useCodeCache: false,
+        useSnapshot: false,
+        assets: { 'winsw.exe': toWindowsPath(WINSW_EXE), 'winsw.exe.config': toWindowsPath(WINSW_CONFIG) },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const seaRun = await runWine(prefix, [NODE_EXE, '--experimental-sea-config', toWindowsPath(seaConfig)], {
+    outBase: path.join(workDir, 'sea-config'),
+    cwd: workDir,
+    timeoutMs: 120_000,
+  });
+  if (seaRun.code !== 0 || !(await exists(blob)))
+    throw new Error(
+      `node.exe --experimental-sea-config under Wine exited ${seaRun.code ?? seaRun.signal}: ${(seaRun.stderr || seaRun.stdout).trim().slice(0, 2000)}`,
+    );
+  return blob;
 }
 
 /**
