@@ -24,8 +24,9 @@ const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', '
 
 /**
  * Each package imports only what its own package.json declares. Tests and test helpers may also
- * use devDependencies; the root's devDependencies (vitest, typescript) are hoisted, so they count as
- * every package's devDependencies.
+ * use devDependencies, and so may the packaging code (deploy/src/package: esbuild, postject), which
+ * runs at build time only; the root's devDependencies (vitest, typescript) are hoisted, so they
+ * count as every package's devDependencies.
  */
 const declaredDependencies = (name) => ({
   files: [`${name}/**`],
@@ -34,13 +35,20 @@ const declaredDependencies = (name) => ({
       'error',
       {
         packageDir: [path.join(root, name), root],
+<<<<<<< HEAD
         // deploy/src/package/ builds the packages (esbuild): build-time code, like the tests.
+=======
+>>>>>>> sea
         devDependencies: [
           '**/*.test.ts',
           '**/testing/**',
           '**/vitest.config.ts',
           'test/**',
+<<<<<<< HEAD
           '**/deploy/src/package/**',
+=======
+          'deploy/src/package/**',
+>>>>>>> sea
         ],
         optionalDependencies: false,
         includeTypes: true,

@@ -28,6 +28,8 @@ export async function bundleAgent(options: BundleOptions): Promise<{ version: st
   const version = await agentVersion();
   await build({
     entryPoints: [path.join(REPO_ROOT, 'agent/dist/main.js')],
+    // The bundle's `// path` comments are relative to this: the same bytes from any cwd.
+    absWorkingDir: REPO_ROOT,
     outfile: options.outFile,
     bundle: true,
     // The path comments esbuild writes are relative to this: the same bytes from any working directory.
