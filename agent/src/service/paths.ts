@@ -6,6 +6,7 @@ import { ConfigError } from '@portwarden/common/errors';
 /** The WinSW wrapper and its config, beside portwarden-agent.exe: WinSW finds its XML by its own name. */
 export const WRAPPER_EXE = 'PortwardenAgentService.exe';
 export const WRAPPER_XML = 'PortwardenAgentService.xml';
+export const WRAPPER_CONFIG = 'PortwardenAgentService.exe.config';
 
 export interface ServicePaths {
   stateDir: string;

@@ -24,6 +24,7 @@ const DIR = 'C:\\Program Files\\Portwarden';
 const AGENT = `${DIR}\\portwarden-agent.exe`;
 const WRAPPER = `${DIR}\\PortwardenAgentService.exe`;
 const XML = `${DIR}\\PortwardenAgentService.xml`;
+const WRAPPER_CONFIG = `${DIR}\\PortwardenAgentService.exe.config`;
 const STATE = 'C:\\ProgramData\\Portwarden';
 const ENV_FILE = `${STATE}\\agent.env`;
 const WINSW = Buffer.from('MZ winsw 1.17');
@@ -110,6 +111,7 @@ describe('service install', () => {
     ]);
     expect(h.files.files.get(WRAPPER)).toBe(WINSW);
     expect(await h.files.readText(XML)).toContain(`<executable>${AGENT}</executable>`);
+    expect(await h.files.readText(WRAPPER_CONFIG)).toContain('<supportedRuntime version="v4.0" />');
     expect(h.files.dirs).toContain(`${STATE}\\logs`);
     // A missing settings file would stop the service at its first start: the file always exists.
     expect(await h.files.readText(ENV_FILE)).toBe(ENV_FILE_HEADER);
@@ -124,7 +126,7 @@ describe('service install', () => {
     h.fake.on(SC, ['config', 'PortwardenAgent', 'obj=', 'LocalSystem']);
     expect(await runService({ command: 'install', options: {} }, h.deps)).toBe(0);
     expect(h.fake.argv()).not.toContainEqual([WRAPPER, 'install']);
-    expect(h.files.writes).toEqual([XML]);
+    expect(h.files.writes).toEqual([XML, WRAPPER_CONFIG]);
     expect(h.out.join('')).toMatch(/^PortwardenAgent was installed: reconfigured; restart it to apply/);
   });
 
@@ -212,7 +214,13 @@ describe('service install', () => {
 
 describe('service uninstall', () => {
   it('stops a running service, uninstalls through the wrapper, removes the wrapper, keeps the state', async () => {
-    const files = memoryFiles({ [AGENT]: 'exe', [WRAPPER]: WINSW, [XML]: '<service/>', [ENV_FILE]: 'X=1' });
+    const files = memoryFiles({
+      [AGENT]: 'exe',
+      [WRAPPER]: WINSW,
+      [XML]: '<service/>',
+      [WRAPPER_CONFIG]: '<configuration/>',
+      [ENV_FILE]: 'X=1',
+    });
     const h = harness([RUNNING, STOP_PENDING, STOPPED], files);
     h.fake.on(SC, ['stop', 'PortwardenAgent']).on(WRAPPER, ['uninstall']);
     expect(await runService({ command: 'uninstall', options: {} }, h.deps)).toBe(0);

@@ -12,6 +12,7 @@ import {
   defaultStateDir,
   servicePaths,
   windowsDir,
+  WRAPPER_CONFIG,
   WRAPPER_EXE,
   WRAPPER_XML,
   type ServicePaths,
@@ -30,7 +31,7 @@ import {
   type ServiceQuery,
   type ServiceStateName,
 } from './sc.js';
-import { parseAccount, renderWinswXml, type ServiceAccount } from './winsw.js';
+import { parseAccount, renderWinswXml, WINSW_EXE_CONFIG, type ServiceAccount } from './winsw.js';
 
 /** `portwarden-agent service install|uninstall|start|stop|status|configure`, Windows only. */
 
@@ -147,6 +148,7 @@ async function install(options: InstallOptions, deps: ServiceDeps): Promise<numb
     renderWinswXml({ agentExe, paths, ...(account && { account }) }),
   );
   await writeIfChanged(wrapperExe, wrapper, deps);
+  await deps.files.write(path.win32.join(dir, WRAPPER_CONFIG), WINSW_EXE_CONFIG);
   const before = await query(deps);
   if (!before.installed) await runChecked(wrapperExe, ['install'], `${WRAPPER_EXE} install`, deps);
   await sc(scAccountCommand(account && scAccountName(account), password), deps, {
@@ -174,6 +176,7 @@ async function uninstall(options: Pick<InstallOptions, 'agentExe'>, deps: Servic
   if (wrapperExe) {
     await deps.files.remove(wrapperExe);
     await deps.files.remove(path.win32.join(path.win32.dirname(wrapperExe), WRAPPER_XML));
+    await deps.files.remove(path.win32.join(path.win32.dirname(wrapperExe), WRAPPER_CONFIG));
   }
   deps.write(
     before.installed

@@ -10,7 +10,7 @@ describe('the WinSW config', () => {
   it('runs the agent with the env file and state directory, rolls logs, restarts on failure', () => {
     expect(renderWinswXml({ agentExe: AGENT, paths: servicePaths('C:\\ProgramData\\Portwarden') })).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by portwarden-agent service install; rewritten on every install. -->
+<!-- Written by portwarden-agent service install and by the MSI (agent/src/service/winsw.ts). -->
 <service>
     <id>PortwardenAgent</id>
     <name>Portwarden Agent</name>

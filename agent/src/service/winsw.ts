@@ -26,13 +26,32 @@ export interface WinswOptions {
 /** The agent exits within about 3 s of Ctrl+C (a 2 s drain); 15 s leaves room, within the SCM's 20 s. */
 export const STOP_TIMEOUT_S = 15;
 
+/**
+ * WinSW 1.17 is a .NET 2 program: this file beside it lets it run on a Windows that has only
+ * .NET 4. Written by `service install` and packaged in the MSI.
+ */
+export const WINSW_EXE_CONFIG = `<configuration>
+  <runtime>
+    <generatePublisherEvidence enabled="false" />
+  </runtime>
+  <startup>
+    <supportedRuntime version="v2.0.50727" />
+    <supportedRuntime version="v4.0" />
+  </startup>
+</configuration>
+`;
+
+/**
+ * The service's WinSW config, for `service install` and for the MSI. WinSW expands `%VAR%` in it
+ * (`%BASE%` is the wrapper's own folder), which the MSI uses; install writes full paths.
+ */
 export function renderWinswXml(options: WinswOptions): string {
   const { paths } = options;
   const args = ['--environment-file', quoted(paths.envFile), '--state-dir', quoted(paths.stateDir)].join(' ');
   const onFailure = `    <onfailure action="restart" delay="${RESTART_DELAY_MS / 1000} sec"/>\n`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    '<!-- Written by portwarden-agent service install; rewritten on every install. -->\n' +
+    '<!-- Written by portwarden-agent service install and by the MSI (agent/src/service/winsw.ts). -->\n' +
     '<service>\n' +
     `    <id>${SERVICE_NAME}</id>\n` +
     '    <name>Portwarden Agent</name>\n' +

@@ -32,8 +32,6 @@ export async function bundleAgent(options: BundleOptions): Promise<{ version: st
     absWorkingDir: REPO_ROOT,
     outfile: options.outFile,
     bundle: true,
-    // The path comments esbuild writes are relative to this: the same bytes from any working directory.
-    absWorkingDir: REPO_ROOT,
     platform: 'node',
     format: 'cjs',
     target: `node${options.nodeMajor}`,

@@ -10,6 +10,7 @@ import {
   buildMsi,
   exportTable,
   MSI_PUBLIC_PROPERTIES,
+  msiServiceXml,
   msiVersion,
   productCodeFor,
   ToolFailedError,
@@ -223,6 +224,17 @@ describe('buildMsi failures', () => {
     expect((err as ConfigError).message).toBe('version "1.2.3-rc.1" cannot be an MSI ProductVersion');
     expect((err as ConfigError).hint).toMatch(/MAJOR\.MINOR\.PATCH/);
     expect(existsSync(outFile)).toBe(false);
+  });
+});
+
+describe('msiServiceXml', () => {
+  it('runs the installed agent through %BASE% and keeps its state under %ProgramData%, as WinSW expands them', () => {
+    const xml = msiServiceXml();
+    expect(xml).toContain('<executable>%BASE%\\portwarden-agent.exe</executable>');
+    expect(xml).toContain(
+      '<arguments>--environment-file &quot;%ProgramData%\\Portwarden\\agent.env&quot; --state-dir &quot;%ProgramData%\\Portwarden&quot;</arguments>',
+    );
+    expect(xml).toContain('<logpath>%ProgramData%\\Portwarden\\logs</logpath>');
   });
 });
 

@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, PortwardenError } from '@portwarden/common/errors';
+import { renderWinswXml, WINSW_EXE_CONFIG } from '@portwarden/agent/service/winsw';
 import { REPO_ROOT } from './bundle.js';
 
 /**
@@ -41,8 +42,8 @@ export interface MsiOptions {
   agentExe: string;
   /** WinSW's executable; installed as `PortwardenAgentService.exe`, the service's binary. */
   serviceExe: string;
-  /** WinSW's configuration (`renderWinswXml(...)`); installed as `PortwardenAgentService.xml`. */
-  serviceConfigXml: string;
+  /** WinSW's configuration; installed as `PortwardenAgentService.xml`. @default msiServiceXml() */
+  serviceConfigXml?: string;
   /** Where the MSI goes; written only once the build has succeeded. */
   outFile: string;
   /** The agent's version, `MAJOR.MINOR.PATCH`: the MSI's ProductVersion. */
@@ -79,17 +80,18 @@ export class ToolFailedError extends PortwardenError {
   }
 }
 
-/** WinSW 1.17 is a .NET 2 program: this lets it run on a machine that has only .NET 4. */
-export const WINSW_EXE_CONFIG = `<configuration>
-  <runtime>
-    <generatePublisherEvidence enabled="false" />
-  </runtime>
-  <startup>
-    <supportedRuntime version="v2.0.50727" />
-    <supportedRuntime version="v4.0" />
-  </startup>
-</configuration>
-`;
+/**
+ * The service's WinSW config as the MSI installs it: paths through `%BASE%` (the wrapper's folder,
+ * wherever INSTALLDIR put it) and `%ProgramData%`, which WinSW expands, as the MSI's configure
+ * action writes `[CommonAppDataFolder]Portwarden`.
+ */
+export function msiServiceXml(): string {
+  const stateDir = '%ProgramData%\\Portwarden';
+  return renderWinswXml({
+    agentExe: '%BASE%\\portwarden-agent.exe',
+    paths: { stateDir, envFile: `${stateDir}\\agent.env`, logDir: `${stateDir}\\logs` },
+  });
+}
 
 /** Builds the agent's MSI from the two executables and WinSW's configuration. */
 export async function buildMsi(options: MsiOptions): Promise<void> {
@@ -153,7 +155,7 @@ function upgradeCodeOf(wxs: string): string {
 async function layOut(dir: string, options: MsiOptions, wxs: string): Promise<void> {
   await copyFile(options.agentExe, path.join(dir, 'portwarden-agent.exe'));
   await copyFile(options.serviceExe, path.join(dir, 'PortwardenAgentService.exe'));
-  await writeFile(path.join(dir, 'PortwardenAgentService.xml'), options.serviceConfigXml);
+  await writeFile(path.join(dir, 'PortwardenAgentService.xml'), options.serviceConfigXml ?? msiServiceXml());
   await writeFile(path.join(dir, 'PortwardenAgentService.exe.config'), WINSW_EXE_CONFIG);
   await writeFile(path.join(dir, 'portwarden-agent.wxs'), wxs);
 }

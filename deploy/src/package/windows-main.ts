@@ -28,8 +28,7 @@ async function main(): Promise<void> {
     signCert: values['sign-cert'] ?? (process.env.PORTWARDEN_SIGN_CERT || undefined),
     signKey: values['sign-key'] ?? (process.env.PORTWARDEN_SIGN_KEY || undefined),
   });
-  // MSI HOOK (see the end of windows.ts): the lead builds the MSI here from `build`.
-  process.stdout.write(`${build.agentExe} (${build.bytes} bytes, sha256 ${build.sha256})\n`);
+  process.stdout.write(`${build.agentExe} (${build.bytes} bytes, sha256 ${build.sha256})\n${build.msi}\n`);
 }
 
 main().catch((err: unknown) => {

