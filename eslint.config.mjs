@@ -35,20 +35,12 @@ const declaredDependencies = (name) => ({
       'error',
       {
         packageDir: [path.join(root, name), root],
-<<<<<<< HEAD
-        // deploy/src/package/ builds the packages (esbuild): build-time code, like the tests.
-=======
->>>>>>> sea
         devDependencies: [
           '**/*.test.ts',
           '**/testing/**',
           '**/vitest.config.ts',
           'test/**',
-<<<<<<< HEAD
           '**/deploy/src/package/**',
-=======
-          'deploy/src/package/**',
->>>>>>> sea
         ],
         optionalDependencies: false,
         includeTypes: true,
