@@ -22,7 +22,7 @@ export function controlText(fields: ControlFields): string {
     'Architecture: all',
     `Maintainer: ${MAINTAINER}`,
     `Installed-Size: ${fields.installedSizeKib}`,
-    'Depends: adduser, nodejs (>= 20)',
+    'Depends: adduser, nodejs (>= 20.19)',
     'Section: admin',
     'Priority: optional',
     'Description: Portwarden agent: port and firewall checks for this server',

@@ -42,12 +42,12 @@ describe.skipIf(!has('dpkg-deb'))('buildDeb', () => {
     expect(path.basename(deb.file)).toBe(`portwarden-agent_${version}_all.deb`);
   });
 
-  it('declares the package, version, Debian nodejs (>= 20) and all architectures', async () => {
+  it('declares the package, version, Debian nodejs (>= 20.19) and all architectures', async () => {
     const info = await dpkgDeb('--info', deb.file);
     expect(info).toMatch(/^ Package: portwarden-agent$/m);
     expect(info).toMatch(new RegExp(`^ Version: ${deb.version.replaceAll('.', '\\.')}$`, 'm'));
     expect(info).toMatch(/^ Architecture: all$/m);
-    expect(info).toMatch(/^ Depends: adduser, nodejs \(>= 20\)$/m);
+    expect(info).toMatch(/^ Depends: adduser, nodejs \(>= 20\.19\)$/m);
     expect(info).toMatch(/^ Section: admin$/m);
     expect(info).toMatch(/^ Priority: optional$/m);
     expect(info).toMatch(/^ Maintainer: .+ <.+@.+>$/m);
