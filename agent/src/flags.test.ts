@@ -152,6 +152,22 @@ describe('command line', () => {
       ['--insecure', '--controller', 'a:1', '--log-level', 'loud'],
       /^unknown log level "loud"$/,
     ],
+    // the controller would refuse it at enrollment and in the hello, for ever
+    [
+      'a name with a space',
+      ['--insecure', '--controller', 'a:1', '--name', 'web 1'],
+      /^invalid agent name "web 1"$/,
+    ],
+    [
+      'a name starting with a dot',
+      ['--insecure', '--controller', 'a:1', '--name', '.web'],
+      /^invalid agent name/,
+    ],
+    [
+      'a name too long',
+      ['--insecure', '--controller', 'a:1', '--name', 'a'.repeat(129)],
+      /^invalid agent name/,
+    ],
   ];
 
   it.each(invalid)('refuses %s with a ConfigError and a hint', (_, argv, message) => {
@@ -182,7 +198,7 @@ describe('--environment-file', () => {
     '\uFEFF# written by service configure\r\n' +
       'PORTWARDEN_CONTROLLER=file:7443\r\n' +
       `PORTWARDEN_ENROLL_TOKEN=${TOKEN}\r\n` +
-      "PORTWARDEN_AGENT_NAME='web 1'\r\n" +
+      "PORTWARDEN_AGENT_NAME='web-1'\r\n" +
       'PORTWARDEN_AGENT_LABELS=role=web,site=paris\r\n' +
       'PORTWARDEN_SPOOL_MAX_BYTES=1MiB\r\n',
   );
@@ -190,7 +206,7 @@ describe('--environment-file', () => {
   it('fills the environment the flags are read from, by flag or by PORTWARDEN_ENVIRONMENT_FILE', () => {
     const expected = {
       controllers: ['file:7443'],
-      name: 'web 1',
+      name: 'web-1',
       labels: { role: 'web', site: 'paris' },
       tls: { enrollToken: TOKEN },
       spoolMaxBytes: 1024 * 1024,
@@ -206,7 +222,7 @@ describe('--environment-file', () => {
       PORTWARDEN_AGENT_NAME: '',
     };
     // An empty variable counts as unset, as it does without a file: the file's name is used.
-    expect(parse([], env).agent).toMatchObject({ controllers: ['env:1'], name: 'web 1' });
+    expect(parse([], env).agent).toMatchObject({ controllers: ['env:1'], name: 'web-1' });
     expect(parse(['--controller', 'flag:2', '--name', 'n'], env).agent).toMatchObject({
       controllers: ['flag:2'],
       name: 'n',

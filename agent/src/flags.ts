@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Command, type OutputConfiguration } from 'commander';
+import { AGENT_NAME_RULE, isAgentName } from '@portwarden/common/agent-name';
 import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
@@ -160,7 +161,7 @@ export function parseCommandLine(
   return {
     agent: {
       controllers: controllers(flags.controller ?? splitList(env.PORTWARDEN_CONTROLLER)),
-      name: flags.name ?? (env.PORTWARDEN_AGENT_NAME || os.hostname()),
+      name: agentName(flags.name ?? (env.PORTWARDEN_AGENT_NAME || os.hostname())),
       labels: labels(flags.label ?? splitList(env.PORTWARDEN_AGENT_LABELS)),
       stateDir: flags.stateDir ?? (env.PORTWARDEN_STATE_DIR || './.portwarden/agent'),
       ...(!flags.insecure && { tls: enrollToken ? { enrollToken } : {} }),
@@ -191,6 +192,19 @@ function byteSize(text: string): number {
       'write a number of bytes, optionally with KiB, MiB or GiB: 256MiB',
     );
   return bytes;
+}
+
+/**
+ * The controller refuses any other name at enrollment and in the hello: refused here, a service
+ * installed with a bad name stops at its first start instead of retrying for ever.
+ */
+export function agentName(name: string): string {
+  if (!isAgentName(name))
+    throw new ConfigError(
+      `invalid agent name "${name.slice(0, 64)}"`,
+      `use ${AGENT_NAME_RULE}: web-1, not "web 1"; set it with --name or PORTWARDEN_AGENT_NAME`,
+    );
+  return name;
 }
 
 function splitList(text: string | undefined): string[] {

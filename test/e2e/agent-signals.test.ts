@@ -64,7 +64,7 @@ describe('the agent binary as the Windows service wrapper runs it', () => {
     const envFile = join(stateDir, 'agent.env');
     await writeFile(
       envFile,
-      `# as service configure writes it\r\nPORTWARDEN_CONTROLLER=127.0.0.1:${nothing.port}\r\nPORTWARDEN_AGENT_NAME='from env file'\r\n`,
+      `# as service configure writes it\r\nPORTWARDEN_CONTROLLER=127.0.0.1:${nothing.port}\r\nPORTWARDEN_AGENT_NAME='from-env-file'\r\n`,
     );
     const child = spawn(
       process.execPath,
@@ -81,7 +81,7 @@ describe('the agent binary as the Windows service wrapper runs it', () => {
       name: string;
       controllers: string[];
     };
-    expect(started).toMatchObject({ name: 'from env file', controllers: [`127.0.0.1:${nothing.port}`] });
+    expect(started).toMatchObject({ name: 'from-env-file', controllers: [`127.0.0.1:${nothing.port}`] });
     const since = Date.now();
     child.kill('SIGINT');
     let timer: NodeJS.Timeout | undefined;

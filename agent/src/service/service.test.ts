@@ -338,14 +338,19 @@ describe('service status', () => {
 });
 
 describe('service configure', () => {
-  const values = { controller: 'ctl.example:7443', enrollToken: TOKEN, name: 'web 1', labels: 'role=web' };
+  const values = {
+    controller: 'ctl.example:7443',
+    enrollToken: TOKEN,
+    name: 'web-1',
+    labels: 'role=web, tier=db',
+  };
 
   it('creates the state, locks it before writing the token, writes agent.env; no SCM settings without a service', async () => {
     const h = harness([NOT_INSTALLED], memoryFiles());
     expect(await runService({ command: 'configure', options: values }, h.deps)).toBe(0);
     expect(h.fake.argv()).toEqual([sc('query', 'PortwardenAgent'), [ICACLS, ...LOCK]]);
     expect(await h.files.readText(ENV_FILE)).toBe(
-      `${ENV_FILE_HEADER}PORTWARDEN_CONTROLLER=ctl.example:7443\nPORTWARDEN_ENROLL_TOKEN=${TOKEN}\nPORTWARDEN_AGENT_NAME='web 1'\nPORTWARDEN_AGENT_LABELS=role=web\n`,
+      `${ENV_FILE_HEADER}PORTWARDEN_CONTROLLER=ctl.example:7443\nPORTWARDEN_ENROLL_TOKEN=${TOKEN}\nPORTWARDEN_AGENT_NAME=web-1\nPORTWARDEN_AGENT_LABELS='role=web, tier=db'\n`,
     );
     expect(h.out).toEqual([`wrote ${ENV_FILE}\n`]);
   });
@@ -390,7 +395,9 @@ describe('service configure', () => {
     ['a controller without a port', { controller: 'ctl' }, /invalid controller address "ctl"/],
     ['a label without =', { labels: 'web' }, /invalid label "web"/],
     ['a malformed token', { enrollToken: 'pwt1.nope' }, /token/],
-    ['a name with a line break', { name: 'a\nb' }, /line break/],
+    ['a name with a line break', { name: 'a\nb' }, /invalid agent name/],
+    // as an MSI's NAME="win agent 1" would be: the controller would never enroll it
+    ['a name with spaces', { name: 'win agent 1' }, /^invalid agent name "win agent 1"$/],
   ])('refuses %s before changing anything', async (_, options, message) => {
     const h = harness([NOT_INSTALLED], memoryFiles());
     const error = await failure({ command: 'configure', options }, h.deps);

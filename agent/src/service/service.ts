@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { envLine, mergeEnvText, parseEnvText } from '../env-file.js';
-import { controllers, labels } from '../flags.js';
+import { agentName, controllers, labels } from '../flags.js';
 import { excerpt, type CommandResult } from '../system/runner.js';
 import type { SystemDeps } from '../system/system.js';
 import type { WindowsTool } from '../system/tools.js';
@@ -256,6 +256,7 @@ export function envUpdates(options: ConfigureOptions): Record<string, string | u
   const token = options.enrollToken?.trim();
   if (token) parseEnrollmentToken(token);
   const name = options.name?.trim();
+  if (name) agentName(name);
   const updates = {
     PORTWARDEN_CONTROLLER: controller,
     PORTWARDEN_ENROLL_TOKEN: token,

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, X509Certificate as NodeCertificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ALGORITHM, importPrivateKey, newKeys, privateKeyPem, webcrypto, x509 } from './x509.js';
-import { agentUri, isAgentName } from './identity.js';
+import { AGENT_NAME_RULE, isAgentName } from '@portwarden/common/agent-name';
+import { agentUri } from './identity.js';
 
 const DAY = 86_400_000;
 /** The CA outlives every certificate it signs by far; replacing it means enrolling every agent again. */
@@ -119,7 +120,7 @@ export class CertificateAuthority {
     const agent = requested[0] ?? '';
     if (requested.length !== 1 || !isAgentName(agent))
       throw new CsrError(
-        'the certificate request must name the agent in its subject CN (letters, digits, _ . -)',
+        `the certificate request must name the agent in its subject CN (${AGENT_NAME_RULE})`,
       );
     if (name !== undefined && agent !== name)
       throw new CsrError(`the certificate request names "${agent}", but this agent is "${name}"`);

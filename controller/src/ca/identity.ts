@@ -1,8 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
-import { LIMITS, NAME_PATTERN } from '../grpc/validate.js';
-
-/** What an agent may be called: the same rule as a hello's name. */
-export const isAgentName = (name: string) => NAME_PATTERN.test(name) && name.length <= LIMITS.nameLength;
+import { isAgentName } from '@portwarden/common/agent-name';
 
 const URI_PREFIX = 'urn:portwarden:agent:';
 

@@ -1,3 +1,4 @@
+import { AGENT_NAME_MAX_LENGTH, AGENT_NAME_RULE, isAgentName } from '@portwarden/common/agent-name';
 import { LABEL_KEY_PATTERN, type Labels } from '@portwarden/common/labels';
 import { TRANSCRIPT_LIMITS, type Transcript } from '@portwarden/common/transcript';
 import type { Hello, Result, Transcript as WireTranscript } from '@portwarden/proto/agent/v1';
@@ -12,7 +13,7 @@ export { InvalidMessageError } from './invalid-message.js';
 
 /** Bounds on what an agent may send; anything outside them is refused with INVALID_ARGUMENT. */
 export const LIMITS = {
-  nameLength: 128,
+  nameLength: AGENT_NAME_MAX_LENGTH,
   labels: 32,
   labelValueLength: 200,
   batchSize: 1000,
@@ -20,12 +21,10 @@ export const LIMITS = {
   checkIdLength: 63,
 } as const;
 
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
 export function validateHello(hello: Hello): AgentHello {
-  if (!NAME_PATTERN.test(hello.name) || hello.name.length > LIMITS.nameLength) {
+  if (!isAgentName(hello.name)) {
     throw new InvalidMessageError(
-      `hello.name "${hello.name.slice(0, 64)}" is not a valid agent name (letters, digits, _ . -)`,
+      `hello.name "${hello.name.slice(0, 64)}" is not a valid agent name (${AGENT_NAME_RULE})`,
     );
   }
   return {
