@@ -24,6 +24,7 @@ import {
 import { portwarden } from '../../support/cli.js';
 import { Fleet } from '../../support/fleet.js';
 import { FlakyService } from '../../support/tcp-server.js';
+import { resident } from '../proc.js';
 import { NODE_EXE, type Built } from './build.js';
 import { prefixProcesses, sampleWindow, type Window } from './sample.js';
 
@@ -142,7 +143,12 @@ async function enrollToken(fleet: Fleet, os: string): Promise<string> {
 }
 
 /** Results stored for the agent of that name with a start in [from, to) (ms since the epoch). */
-async function storedResults(sql: postgres.Sql, name: string, from = 0, to = 8.64e15): Promise<number> {
+async function storedResults(
+  sql: postgres.Sql,
+  name: string,
+  from = 0,
+  to = Date.UTC(9999, 0, 1),
+): Promise<number> {
   const [row] = await sql<{ count: number }[]>`
     SELECT count(*)::int AS count FROM results r JOIN agents a ON a.id = r.agent_id
     WHERE a.name = ${name} AND r.started_at >= ${new Date(from)} AND r.started_at < ${new Date(to)}`;
@@ -213,8 +219,11 @@ async function wineWindow(
   const child = await spawnWine(prefix, withMarker, { outBase, env: { LOG_LEVEL: 'info' } });
   try {
     await ready(context, child, outBase, agentName);
-    // The Windows process is a Unix process of its own (Wine's loader), found by its command line.
-    const [pid] = prefixProcesses(prefix.dir, exeName);
+    // The Windows process is a Unix process of its own (Wine's loader), found by its command line;
+    // of several matches (a launcher still there), the one holding the memory.
+    const [pid] = prefixProcesses(prefix.dir, exeName).sort(
+      (a, b) => resident(b).rssKiB - resident(a).rssKiB,
+    );
     if (pid === undefined) throw new Error(`no process of ${exeName} in the Wine prefix ${prefix.dir}`);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     return await measured(context, agentName, () =>

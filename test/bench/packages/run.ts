@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         idle = await measureIdle(built, prefix, dir, seconds);
       } catch (err) {
         log(`idle part failed: ${(err as Error).message}`);
-        idle = `failed: ${(err as Error).message.split('\n')[0]} (it needs PostgreSQL at PORTWARDEN_TEST_PG_URL, default 127.0.0.1:5432)`;
+        idle = `failed: ${(err as Error).message.split('\n')[0]}`;
       }
     }
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
