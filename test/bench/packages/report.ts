@@ -14,6 +14,8 @@ export interface PackagesReport {
   nodeVersion: string;
   wineVersion: string;
   checkInterval: string;
+  /** os.loadavg()[0] at the start and the end: other work on the machine moves CPU and build times. */
+  load: { start: number; end: number };
   built: Built;
   /** The measurement, or why there is none. */
   idle: IdleResults | string;
@@ -103,7 +105,8 @@ export function formatPackagesReport(report: PackagesReport): string {
     `## Packages (issue 10): ${report.date}, commit ${report.commit}${report.uncommitted ? ` + ${report.uncommitted} changed files` : ''}`,
     '',
     `\`${report.command}\` on ${report.machine}; agent ${built.version}, node.exe ${built.nodeExeVersion} (Windows), ` +
-      `node ${report.nodeVersion} (Linux), ${report.wineVersion}.`,
+      `node ${report.nodeVersion} (Linux), ${report.wineVersion}; load average ${report.load.start.toFixed(2)} at the start, ` +
+      `${report.load.end.toFixed(2)} at the end.`,
     '',
     '| figure | Portwarden | baseline (same run) | baseline figure | Portwarden − baseline |',
     '| --- | ---: | --- | ---: | ---: |',

@@ -46,6 +46,7 @@ function command(): string {
 
 async function main(): Promise<void> {
   const seconds = idleSeconds(process.env);
+  const loadAtStart = os.loadavg()[0]!;
   requireWine();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pw-bench-packages-'));
   let prefix: WinePrefix | undefined;
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
         nodeVersion: process.version,
         wineVersion: output('wine', ['--version']) || 'wine',
         checkInterval: CHECK_INTERVAL,
+        load: { start: loadAtStart, end: os.loadavg()[0]! },
         built,
         idle,
       }),
