@@ -102,7 +102,7 @@ export function formatPackagesReport(report: PackagesReport): string {
   const { built } = report;
   const b = built.bytes;
   const lines = [
-    `## Packages (issue 10): ${report.date}, commit ${report.commit}${report.uncommitted ? ` + ${report.uncommitted} changed files` : ''}`,
+    `### Packages (issue 10): run of ${report.date}, commit ${report.commit}${report.uncommitted ? ` + ${report.uncommitted} changed files` : ''}`,
     '',
     `\`${report.command}\` on ${report.machine}; agent ${built.version}, node.exe ${built.nodeExeVersion} (Windows), ` +
       `node ${report.nodeVersion} (Linux), ${report.wineVersion}; load average ${report.load.start.toFixed(2)} at the start, ` +
