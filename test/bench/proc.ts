@@ -65,6 +65,27 @@ export function memory(pid: number | 'self'): Memory {
   return { rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM') };
 }
 
+export interface Resident {
+  /** VmRSS, KiB. */
+  rssKiB: number;
+  /** RssAnon: heap, stacks, native allocations (and, under Wine, the copied PE image), KiB. */
+  anonKiB: number;
+  /** RssFile: pages of mapped files (executables, shared libraries), KiB. */
+  fileKiB: number;
+}
+
+/** The resident set of a process split as the kernel counts it; zeros once the process is gone. */
+export function resident(pid: number): Resident {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // exited
+  }
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rssKiB: kib('VmRSS'), anonKiB: kib('RssAnon'), fileKiB: kib('RssFile') };
+}
+
 /** Direct children of a process, found by scanning /proc (no CONFIG_PROC_CHILDREN needed). */
 export function childPids(parent: number): number[] {
   const found: number[] = [];
