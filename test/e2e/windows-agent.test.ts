@@ -1,5 +1,6 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +8,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import { until } from '@portwarden/common/testing';
+import { ENV_FILE_HEADER } from '@portwarden/agent/service/service';
+import { buildMsi, msiServiceXml } from '@portwarden/deploy/package/msi';
 import { buildWindowsAgent, makeSeaBlob, type WindowsBuild } from '@portwarden/deploy/package/windows';
 import {
   createWinePrefix,
@@ -16,6 +19,7 @@ import {
   requireWine,
   runWine,
   spawnWine,
+  toWindowsPath,
   type WinePrefix,
 } from '@portwarden/deploy/package/wine';
 import { portwarden } from '../support/cli.js';
@@ -214,6 +218,201 @@ checks: [{ name: port, port: ${service.port}, interval: 300ms, timeout: 500ms, a
       expect({ code: run.code, stdout: run.stdout.trim() }).toEqual({ code: 0, stdout: build.version });
     },
   );
+
+  /**
+   * The real exe's service commands against Wine's own sc.exe, icacls.exe and service manager, in a
+   * fresh prefix, with Wine's wuauserv.exe standing in for WinSW (a .NET program, which this Wine
+   * cannot run). Wine 8's sc.exe has no `qc`, `config` or `failureflag` ("fixme:sc:wmain command
+   * not supported", exit 1, nothing printed) and answers a query for a missing service with exit 1
+   * and nothing printed where Windows says `FAILED 1060`; its icacls is a stub that changes nothing
+   * and exits 0. `service configure` reads the installed service's account with `sc qc` and stops on
+   * its failure, as it must on Windows, so under Wine the MSI's configure action fails and the
+   * install rolls back: that, and the commands Wine does answer, are what is proven here. The
+   * upgrade and PURGE paths are proven with stand-ins for both programs in msi.wine.test.ts.
+   */
+  describe('with the MSI and service commands in a fresh prefix', () => {
+    const WINE_PE_DIR = '/usr/lib/x86_64-linux-gnu/wine/x86_64-windows';
+    const INSTALL_DIR = 'C:\\Program Files\\Portwarden';
+    // Not "win agent 1": the controller refuses a name with spaces at enrollment (letters, digits,
+    // _ . - only), and neither the agent nor its configure command checks that before.
+    const AGENT_NAME = 'win-agent-1';
+    let fresh: WinePrefix;
+    let msi: string;
+    let token: string;
+    let installed: ChildProcess | undefined;
+
+    beforeAll(async () => {
+      msi = join(dir, 'portwarden-agent-real.msi');
+      [fresh] = await Promise.all([
+        createWinePrefix(join(dir, 'msi-prefix')),
+        buildMsi({
+          agentExe: build.agentExe,
+          serviceExe: join(WINE_PE_DIR, 'wuauserv.exe'),
+          outFile: msi,
+          version: '0.1.0',
+        }),
+      ]);
+      const created = await portwarden(
+        ['--url', fleet.httpUrl, 'token', 'create', '--label', 'os=windows', '--ttl', '10m'],
+        { PORTWARDEN_TOKEN: fleet.admin.token },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      token = created.stdout.trim();
+    }, 120_000);
+
+    afterAll(async () => {
+      if (installed) await killWineProcess(installed);
+      if (fresh) await killWineServer(fresh);
+    });
+
+    const inFresh = (args: string[], name: string, env?: NodeJS.ProcessEnv) =>
+      runWine(fresh, args, { outBase: join(dir, name), timeoutMs: 60_000, ...(env && { env }) });
+    const agentExe = `${INSTALL_DIR}\\portwarden-agent.exe`;
+    const service = async (args: string[], name: string) => {
+      const run = await inFresh([agentExe, 'service', ...args], name);
+      return { code: run.code, stdout: run.stdout, stderr: run.stderr.trim() };
+    };
+
+    it("runs the real service configure from msiexec, which fails on Wine's sc qc and rolls the install back", async () => {
+      const run = await inFresh(
+        [
+          'msiexec',
+          '/i',
+          toWindowsPath(msi),
+          '/qn',
+          `CONTROLLER=${fleet.grpcAddress}`,
+          `ENROLLTOKEN=${token}`,
+          `NAME=${AGENT_NAME}`,
+        ],
+        'msiexec-install',
+        { WINEDEBUG: '-all,trace+msi' },
+      );
+      // Wine's msiexec exits 1627 (ERROR_FUNCTION_FAILED; 91 after Unix truncates it), Windows 1603.
+      expect(run.code).not.toBe(0);
+      // The deferred action ran the installed real exe with the properties...
+      const action = /HANDLE_CustomType18 exe L"([^"]*)" arg L"((?:[^"\\]|\\.)*)"/.exec(run.stderr);
+      expect(action?.[1]?.replace(/\\(.)/g, '$1')).toBe(agentExe);
+      expect(action?.[2]?.replace(/\\(.)/g, '$1')).toBe(
+        `service configure --state-dir="C:\\ProgramData\\Portwarden" --controller="${fleet.grpcAddress}" ` +
+          `--enroll-token="${token}" --name="${AGENT_NAME}" --labels=""`,
+      );
+      // ...which said why it stopped (its stderr is msiexec's under Wine) and exited 1, failing the install.
+      expect(run.stderr).toContain(
+        'portwarden-agent: sc.exe qc PortwardenAgent failed with error 1: (nothing)',
+      );
+      expect(run.stderr).toMatch(/custom_get_process_return exit code is 1\b/);
+      // Rolled back: no program, no service, and no settings written (configure failed before).
+      expect(existsSync(driveCPath(fresh, INSTALL_DIR))).toBe(false);
+      expect(existsSync(driveCPath(fresh, 'C:\\ProgramData\\Portwarden\\agent.env'))).toBe(false);
+      const key = await inFresh(
+        ['reg', 'query', 'HKLM\\System\\CurrentControlSet\\Services\\PortwardenAgent'],
+        'reg-service',
+      );
+      expect(key.code).not.toBe(0);
+    });
+
+    it("answers status, stop, start and uninstall through Wine's sc.exe; configure and a missing service fail", async () => {
+      // Laid out as the MSI does, without the wrapper beside it: uninstall then deletes with sc.exe.
+      await mkdir(driveCPath(fresh, INSTALL_DIR), { recursive: true });
+      await copyFile(build.agentExe, driveCPath(fresh, agentExe));
+      const binPath = 'C:\\windows\\system32\\wuauserv.exe';
+      for (const args of [
+        ['create', 'PortwardenAgent', 'binPath=', binPath, 'start=', 'auto'],
+        ['start', 'PortwardenAgent'],
+      ]) {
+        expect((await inFresh(['sc', ...args], `sc-${args[0]}`)).code).toBe(0);
+      }
+
+      const said = (code: number, stdout: string) => ({ code, stdout, stderr: '' });
+      expect(await service(['status'], 'status-running')).toEqual(said(0, 'PortwardenAgent: running\n'));
+      expect(await service(['stop'], 'stop')).toEqual(said(0, 'PortwardenAgent: stopped\n'));
+      expect(await service(['status'], 'status-stopped')).toEqual(said(3, 'PortwardenAgent: stopped\n'));
+      expect(await service(['start'], 'start')).toEqual(said(0, 'PortwardenAgent: running\n'));
+
+      // Windows' sc qc prints the account; Wine's does not know the command.
+      expect(await service(['configure', '--controller', fleet.grpcAddress], 'configure')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'portwarden-agent: sc.exe qc PortwardenAgent failed with error 1: (nothing); see the error above; sc.exe shows it too',
+      });
+
+      expect(await service(['uninstall'], 'uninstall')).toEqual(
+        said(0, 'PortwardenAgent uninstalled; its state directory is kept\n'),
+      );
+      // Windows answers 1060 here, read as "not installed", exit 4 (sc-query.not-installed.rc1060.txt);
+      // Wine's sc exits 1 and prints nothing, which the agent does not take for "not installed".
+      expect(await service(['status'], 'status-gone')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'portwarden-agent: sc.exe query PortwardenAgent failed with error 1: (nothing); see the error above; sc.exe shows it too',
+      });
+    });
+
+    it(
+      "runs as the MSI's WinSW configuration says: settings from agent.env, enrolled, results stored",
+      { timeout: 90_000 },
+      async () => {
+        // What configure writes on Windows (Wine's sc.exe stopped it above), with the token.
+        const stateDir = 'C:\\ProgramData\\Portwarden';
+        await mkdir(driveCPath(fresh, stateDir), { recursive: true });
+        await writeFile(
+          driveCPath(fresh, `${stateDir}\\agent.env`),
+          `${ENV_FILE_HEADER}PORTWARDEN_CONTROLLER=${fleet.grpcAddress}\nPORTWARDEN_ENROLL_TOKEN=${token}\n` +
+            `PORTWARDEN_AGENT_NAME=${AGENT_NAME}\n`,
+        );
+        // The command line WinSW would start, from the XML the MSI installs, its variables expanded.
+        const xml = msiServiceXml();
+        const expand = (text: string) =>
+          text
+            .replaceAll('&quot;', '"')
+            .replaceAll('%BASE%', INSTALL_DIR)
+            .replaceAll('%ProgramData%', 'C:\\ProgramData');
+        const exe = expand(/<executable>(.*)<\/executable>/.exec(xml)![1]!);
+        const args = [
+          ...expand(/<arguments>(.*)<\/arguments>/.exec(xml)![1]!).matchAll(/"([^"]*)"|(\S+)/g),
+        ].map((m) => m[1] ?? m[2]!);
+        expect([exe, ...args]).toEqual([
+          agentExe,
+          '--environment-file',
+          `${stateDir}\\agent.env`,
+          '--state-dir',
+          stateDir,
+        ]);
+        installed = await spawnWine(fresh, [exe, ...args], {
+          outBase: join(dir, 'installed-agent'),
+          env: { LOG_LEVEL: 'info' },
+        });
+        try {
+          await until(
+            'results from the agent configured by agent.env',
+            async () => {
+              if (installed!.exitCode !== null) throw new Error(`the agent exited ${installed!.exitCode}`);
+              const [row] = await sql<{ rows: number }[]>`
+                SELECT count(*)::int AS rows FROM results r JOIN agents a ON a.id = r.agent_id
+                WHERE a.name = ${AGENT_NAME}`;
+              return row!.rows > 0;
+            },
+            60_000,
+            100,
+          );
+        } catch (err) {
+          const log = await readFile(join(dir, 'installed-agent.err'), 'utf8').catch(() => '');
+          throw new Error(
+            `${(err as Error).message}; the agent's log ends:\n${log.split('\n').slice(-20).join('\n')}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        expect((await readdir(driveCPath(fresh, `${stateDir}\\tls`))).sort()).toEqual(
+          expect.arrayContaining(['cert.pem', 'key.pem']),
+        );
+        await killWineProcess(installed);
+      },
+    );
+  });
 });
 
 /**

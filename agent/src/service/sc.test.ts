@@ -26,6 +26,8 @@ describe('sc.exe query', () => {
     ['sc-query.stopped.txt', 0, { installed: true, state: 'STOPPED' }],
     ['sc-query.start-pending.txt', 0, { installed: true, state: 'START_PENDING' }],
     ['sc-query.stop-pending.txt', 0, { installed: true, state: 'STOP_PENDING' }],
+    // Recorded from Wine 8's sc.exe (the e2e test runs the agent's status against it).
+    ['sc-query.running.wine8.txt', 0, { installed: true, state: 'RUNNING' }],
     // sc.exe exits with the Win32 error; the text says it too.
     ['sc-query.not-installed.rc1060.txt', 1060, { installed: false }],
     // The exit code alone is enough (a wrapper that lost it would still print FAILED 1060).
@@ -52,6 +54,11 @@ describe('sc.exe query', () => {
     expect(() =>
       parseServiceQuery({ exitCode: 0, stdout: Buffer.from('hello'), stderr: Buffer.alloc(0) }),
     ).toThrow(ScError);
+    // Wine 8's sc.exe on a missing service: exit 1, nothing printed. Windows says 1060; an error
+    // without a number is not taken for "not installed".
+    expect(() =>
+      parseServiceQuery({ exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }),
+    ).toThrow('sc.exe query PortwardenAgent failed with error 1: (nothing)');
   });
 
   it('finds the error in the exit code, else in FAILED n', () => {
