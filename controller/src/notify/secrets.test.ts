@@ -25,6 +25,16 @@ describe('resolveChannelSecrets', () => {
     );
   });
 
+  it('replaces references in any string of any kind, at any depth', async () => {
+    // As an e-mail channel's SMTP password or a PagerDuty routing key will be written.
+    const channel = {
+      email: { to: ['ops@example.test'], smtp: { host: 'mx', port: 25, password: 'pw=${secret:smtp}' } },
+    } as unknown as ChannelDocument;
+    expect(await resolveChannelSecrets(channel, secrets({ smtp: 's3' }))).toEqual({
+      email: { to: ['ops@example.test'], smtp: { host: 'mx', port: 25, password: 'pw=s3' } },
+    });
+  });
+
   it('leaves a channel without references as it is', async () => {
     const channel = webhook('http://127.0.0.1/h');
     expect(await resolveChannelSecrets(channel, secrets({}))).toBe(channel);

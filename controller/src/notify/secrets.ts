@@ -9,32 +9,37 @@ export interface SecretResolver {
 }
 
 /**
- * The channel with each `${secret:NAME}` replaced by its value, in memory only. A secret gone
- * since the policy was applied fails the delivery for good: retrying cannot bring it back.
+ * The channel with each `${secret:NAME}` replaced by its value, in memory only: in any string of
+ * any channel kind (URLs, headers, passwords, routing keys). A secret gone since the policy was
+ * applied fails the delivery for good: retrying cannot bring it back.
  */
 export async function resolveChannelSecrets(
   channel: ChannelDocument,
   secrets: SecretResolver,
 ): Promise<ChannelDocument> {
-  if (!('webhook' in channel)) return channel;
-  const { url, headers } = channel.webhook;
-  const texts = [url, ...Object.values(headers ?? {})];
+  const names = new Set(strings(channel).flatMap(secretReferences));
+  if (names.size === 0) return channel;
   const values = new Map<string, string>();
-  for (const name of new Set(texts.flatMap(secretReferences))) {
-    const value = await openOrFail(secrets, name);
-    values.set(name, value);
-  }
-  if (values.size === 0) return channel;
-  const resolve = (text: string) => replaceSecretReferences(text, (name) => values.get(name)!);
-  return {
-    webhook: {
-      ...channel.webhook,
-      url: resolve(url),
-      ...(headers && {
-        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, resolve(v)])),
-      }),
-    },
-  };
+  for (const name of names) values.set(name, await openOrFail(secrets, name));
+  return replaceStrings(channel, (text) => replaceSecretReferences(text, (name) => values.get(name)!));
+}
+
+/** Every string value in a channel document, at any depth (keys are not values). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+function replaceStrings<T>(value: T, replace: (text: string) => string): T {
+  if (typeof value === 'string') return replace(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => replaceStrings(item, replace)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceStrings(item, replace)]),
+    ) as T;
+  return value;
 }
 
 async function openOrFail(secrets: SecretResolver, name: string): Promise<string> {
