@@ -23,6 +23,11 @@ describe('isLiteralCredential', () => {
     [{ url: true, value: 'https://hooks.example/x?api_key=abc' }, true],
     [{ url: true, value: 'https://hooks.example/x?token=${secret:t}' }, false],
     [{ url: true, value: 'https://hooks.example/x?team=ops' }, false],
+    // a field that is a credential as a whole (a password, a routing key, a token URL)
+    [{ secret: true, value: 'hunter2' }, true],
+    [{ secret: true, value: '${secret:smtp}' }, false],
+    [{ secret: true, value: ' ${secret:a}${secret:b} ' }, false],
+    [{ secret: true, value: 'https://hooks.example/services/${secret:t}' }, true],
     [{ value: 'Bearer abc' }, false],
   ])('%j -> %s', (field, expected) => {
     expect(isLiteralCredential(field)).toBe(expected);

@@ -16,24 +16,54 @@ export interface ChannelText {
   path: Path;
   /** The header's name, for a header value. */
   header?: string;
-  /** True for a webhook's url. */
+  /** True for a URL that may carry a password or a token in its query. */
   url?: boolean;
+  /** True for a field that is a credential as a whole (a password, a routing key, a token URL). */
+  secret?: boolean;
   value: string;
 }
+
+/** How a channel field is judged for literal credentials: see isLiteralCredential. */
+type FieldRule = 'url' | 'header' | 'secret';
+
+/**
+ * Per channel kind, which of its text fields may hold credentials, by path inside the kind's
+ * object (`*` is any key). A new channel kind adds its line here; a field not listed is plain text.
+ */
+export const CREDENTIAL_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldRule>>>> = {
+  webhook: { url: 'url', 'headers.*': 'header' },
+};
 
 /** Every text field of every channel of every alert group, in document order. */
 export function channelTexts(policy: Pick<ResolvedPolicy, 'alertGroups'>): ChannelText[] {
   const out: ChannelText[] = [];
   for (const [id, group] of Object.entries(policy.alertGroups)) {
     group.channels.forEach((channel, index) => {
-      if (!('webhook' in channel)) return;
-      const at: Path = ['alertGroups', id, 'channels', index, 'webhook'];
-      out.push({ path: [...at, 'url'], url: true, value: channel.webhook.url });
-      for (const [header, value] of Object.entries(channel.webhook.headers ?? {}))
-        out.push({ path: [...at, 'headers', header], header, value });
+      for (const [kind, config] of Object.entries(channel)) {
+        const rules = CREDENTIAL_FIELDS[kind] ?? {};
+        for (const [inner, value] of textFields(config)) {
+          const rule = rules[inner.join('.')] ?? rules[[...inner.slice(0, -1), '*'].join('.')];
+          out.push({
+            path: ['alertGroups', id, 'channels', index, kind, ...inner],
+            value,
+            ...(rule === 'url' && { url: true }),
+            ...(rule === 'secret' && { secret: true }),
+            ...(rule === 'header' && { header: String(inner.at(-1)) }),
+          });
+        }
+      }
     });
   }
   return out;
+}
+
+/** Each string in a channel's config with its path, at any depth. */
+function textFields(value: unknown, at: (string | number)[] = []): [(string | number)[], string][] {
+  if (typeof value === 'string') return [[at, value]];
+  if (Array.isArray(value)) return value.flatMap((item, i) => textFields(item, [...at, i]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => textFields(item, [...at, key]));
+  return [];
 }
 
 /** The secret names a text refers to, in order, repeats kept. */
@@ -51,10 +81,14 @@ const CREDENTIAL_HEADER =
 const CREDENTIAL_QUERY = /token|secret|password|passwd|api[-_]?key|^key$|^sig(nature)?$|^auth/i;
 
 /**
- * Whether a channel's text is a literal credential: a credential-looking header whose value is not
- * made of `${secret:…}` references, or a URL with a password or a token-ish query parameter.
+ * Whether a channel's text is a literal credential: a credential field not made of `${secret:…}`
+ * references alone, a credential-looking header whose value is not made of references, or a URL
+ * with a password or a token-ish query parameter.
  */
-export function isLiteralCredential(field: Pick<ChannelText, 'header' | 'url' | 'value'>): boolean {
+export function isLiteralCredential(
+  field: Pick<ChannelText, 'header' | 'url' | 'secret' | 'value'>,
+): boolean {
+  if (field.secret) return field.value.replace(REFERENCE, '').trim() !== '';
   if (field.header !== undefined)
     return CREDENTIAL_HEADER.test(field.header) && !literalIsOnlyScheme(field.value);
   if (!field.url) return false;
@@ -113,34 +147,34 @@ export function literalCredentials(policy: Pick<ResolvedPolicy, 'alertGroups'>):
 
 /** The policy with each literal credential of its channels replaced by REDACTED. */
 export function redactPolicy<T extends Pick<ResolvedPolicy, 'alertGroups'>>(policy: T): T {
+  const literal = new Set(
+    channelTexts(policy)
+      .filter(isLiteralCredential)
+      .map((field) => formatPath(field.path)),
+  );
   const alertGroups = Object.fromEntries(
     Object.entries(policy.alertGroups).map(([id, group]) => [
       id,
-      { ...group, channels: group.channels.map((channel) => redactChannel(channel)) },
+      {
+        ...group,
+        channels: group.channels.map((channel, index) =>
+          redactAt(channel, ['alertGroups', id, 'channels', index], literal),
+        ),
+      },
     ]),
   );
   return { ...policy, alertGroups };
 }
 
-function redactChannel<C extends ResolvedPolicy['alertGroups'][string]['channels'][number]>(channel: C): C {
-  if (!('webhook' in channel)) return channel;
-  const { url, headers } = channel.webhook;
-  const redactedHeaders =
-    headers &&
-    Object.fromEntries(
-      Object.entries(headers).map(([header, value]) => [
-        header,
-        isLiteralCredential({ header, value }) ? REDACTED : value,
-      ]),
-    );
-  return {
-    ...channel,
-    webhook: {
-      ...channel.webhook,
-      url: isLiteralCredential({ url: true, value: url }) ? REDACTED : url,
-      ...(redactedHeaders && { headers: redactedHeaders }),
-    },
-  };
+/** A copy of `value` with the strings at the paths in `literal` replaced by REDACTED. */
+function redactAt<V>(value: V, at: Path, literal: ReadonlySet<string>): V {
+  if (typeof value === 'string') return (literal.has(formatPath(at)) ? REDACTED : value) as V;
+  if (Array.isArray(value)) return value.map((item: unknown, i) => redactAt(item, [...at, i], literal)) as V;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactAt(item, [...at, key], literal)]),
+    ) as V;
+  return value;
 }
 
 /** The policy's source text with each literal credential replaced by REDACTED. */
