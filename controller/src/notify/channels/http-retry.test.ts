@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@portwarden/common/logger';
+import type { IncidentEvent } from '../../state/event.js';
+import { DeliveryTimeoutError, RejectedStatusError, RetryableStatusError } from '../retry.js';
+import { startReceiver, type Receiver } from '../testing/receiver.js';
+import type { Channel } from './channel.js';
+import { webhookChannel } from './webhook.js';
+
+/**
+ * The retry matrix, the same for every HTTP channel: each sends through `postJson`, so each must
+ * be retried on 5xx until it succeeds, wait for Retry-After on 429, give up at once on 400, and
+ * time out on a receiver that never answers. A channel joins with its config for a receiver URL.
+ */
+const HTTP_CHANNELS: [string, Channel, (url: string) => Record<string, unknown>][] = [
+  ['webhook', webhookChannel, (url) => ({ url })],
+];
+
+const event: IncidentEvent = {
+  outboxId: 7,
+  event: 'opened',
+  incidentId: 11,
+  check: { id: 'web', name: 'Web', host: 'www.example', port: 443 },
+  agent: { name: 'web-1', hostname: 'web-1', labels: {} },
+  alertGroup: { id: 'ops', name: 'Ops' },
+  policyRevision: 1,
+  reason: 'refused',
+  detail: 'connection refused',
+  consecutiveFailures: 3,
+  startsAt: '2026-12-07T10:00:00.000Z',
+};
+const context = { logger: silentLogger(), externalUrl: 'http://ui.example' };
+
+let receiver: Receiver;
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+describe.each(HTTP_CHANNELS)('the %s channel under the retry matrix', (kind, channel, configFor) => {
+  const send = (path: string, attempt: number, extra: Record<string, unknown> = {}) =>
+    channel.send(
+      { event, channelKey: `ops#0:${kind}`, attempt },
+      channel.parseConfig({ ...configFor(`${receiver.url}/${kind}${path}`), ...extra }),
+      context,
+    );
+  const failure = (promise: Promise<void>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+  it('is retried on 500, three times, and sent on the fourth attempt', async () => {
+    receiver.script(`/${kind}/flaky`, [{ status: 500 }, { status: 500 }, { status: 500 }]);
+    for (const attempt of [1, 2, 3]) {
+      const error = await failure(send('/flaky', attempt));
+      expect(error).toBeInstanceOf(RetryableStatusError);
+      expect((error as RetryableStatusError).retryable).toBe(true);
+    }
+    await send('/flaky', 4);
+    expect(receiver.on(`/${kind}/flaky`)).toHaveLength(4);
+  });
+
+  it('waits as long as Retry-After says on 429', async () => {
+    receiver.script(`/${kind}/busy`, [{ status: 429, headers: { 'retry-after': '30' } }]);
+    const error = await failure(send('/busy', 1));
+    expect(error).toBeInstanceOf(RetryableStatusError);
+    expect((error as RetryableStatusError).retryAfterMs).toBe(30_000);
+  });
+
+  it('gives up at once on 400', async () => {
+    receiver.script(`/${kind}/bad`, [{ status: 400, body: 'invalid payload' }]);
+    const error = await failure(send('/bad', 1));
+    expect(error).toBeInstanceOf(RejectedStatusError);
+    expect((error as RejectedStatusError).retryable).toBe(false);
+    expect((error as RejectedStatusError).bodyStart).toBe('invalid payload');
+  });
+
+  it('times out on a receiver that never answers, and is retried', async () => {
+    receiver.hang(`/${kind}/hang`);
+    const error = await failure(send('/hang', 1, { timeout: '200ms' }));
+    expect(error).toBeInstanceOf(DeliveryTimeoutError);
+    expect((error as DeliveryTimeoutError).retryable).toBe(true);
+  });
+});
