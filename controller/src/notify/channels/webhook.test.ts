@@ -1,4 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../../state/event.js';
@@ -101,13 +104,14 @@ describe('webhook channel', () => {
   });
 });
 
-/** What docs/policy.md tells a receiver to do, line for line. */
-function verify(secret: string, headers: Record<string, unknown>, rawBody: string, nowMs: number): boolean {
-  const ts = String(headers['x-portwarden-timestamp'] ?? '');
-  const sig = String(headers['x-portwarden-signature'] ?? '');
-  if (!/^\d+$/.test(ts) || Math.abs(nowMs / 1000 - Number(ts)) > 300) return false;
-  const expected = 'sha256=' + createHmac('sha256', secret).update(`${ts}.${rawBody}`).digest('hex');
-  return sig.length === expected.length && timingSafeEqual(Buffer.from(sig), Buffer.from(expected));
+/** The receiver's check as docs/policy.md shows it, run as written. */
+const verify = docsVerifyExample();
+
+function docsVerifyExample(): (secret: string, headers: object, rawBody: string, now: number) => boolean {
+  const docs = readFileSync(fileURLToPath(new URL('../../../../docs/policy.md', import.meta.url)), 'utf8');
+  const section = docs.slice(docs.indexOf('### Signed webhooks'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+  return new Function('require', `${code}\nreturn verify;`)(createRequire(import.meta.url));
 }
 
 describe('webhook signature', () => {
