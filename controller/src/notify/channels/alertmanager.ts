@@ -34,6 +34,7 @@ export interface PostableAlert {
   generatorURL: string;
 }
 
+/** `endsAt` of a firing alert posted at `now`. */
 export function firingAlertEndsAt(now: number, horizonMs = FIRING_HORIZON_MS): string {
   return new Date(now + horizonMs).toISOString();
 }
@@ -52,13 +53,14 @@ export function buildPostableAlerts(
 ): PostableAlert[] {
   const base = externalUrl.replace(/\/+$/, '');
   const resolved = event.event === 'resolved';
-  const firingEnd = Math.max(now, Date.parse(event.startsAt)) + horizonMs;
   return [
     {
       labels: alertLabels(event),
       annotations: alertAnnotations(event),
       startsAt: event.startsAt,
-      endsAt: resolved ? (event.endsAt ?? new Date(now).toISOString()) : new Date(firingEnd).toISOString(),
+      endsAt: resolved
+        ? (event.endsAt ?? new Date(now).toISOString())
+        : firingAlertEndsAt(Math.max(now, Date.parse(event.startsAt)), horizonMs),
       generatorURL: `${base}/incidents/${event.incidentId}`,
     },
   ];
