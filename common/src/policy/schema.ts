@@ -20,15 +20,46 @@ export const webhookChannelSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   /** @default 10s */
   timeout: duration.optional(),
+  /**
+   * HMAC-SHA256 key: each request carries `X-Portwarden-Signature: sha256=<hex>` over
+   * `<X-Portwarden-Timestamp>.<body>`. A credential: write it as `${secret:NAME}`.
+   */
+  signingSecret: z.string().min(1, 'must not be empty').optional(),
+});
+
+/** PagerDuty Events API v2: a trigger when an incident opens, a resolve when it resolves. */
+export const pagerdutyChannelSchema = z.strictObject({
+  /** The Events API v2 integration key of a PagerDuty service. A credential. */
+  routingKey: z.string().min(1, 'must not be empty'),
+  /** @default https://events.pagerduty.com/v2/enqueue (EU: https://events.eu.pagerduty.com/v2/enqueue) */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** @default 10s */
+  timeout: duration.optional(),
+});
+
+/** Pushes the alert into a Prometheus Alertmanager through its API v2 (`POST <url>/api/v2/alerts`). */
+export const alertmanagerChannelSchema = z.strictObject({
+  /** The Alertmanager's base URL, for example http://alertmanager:9093. */
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  /** @default 10s */
+  timeout: duration.optional(),
 });
 
 /** Writes notifications to the controller's log; handy for the quick start. */
 export const logChannelSchema = z.strictObject({});
 
 export const channelSchema = z.union(
-  [z.strictObject({ webhook: webhookChannelSchema }), z.strictObject({ log: logChannelSchema })],
+  [
+    z.strictObject({ webhook: webhookChannelSchema }),
+    z.strictObject({ log: logChannelSchema }),
+    z.strictObject({ pagerduty: pagerdutyChannelSchema }),
+    z.strictObject({ alertmanager: alertmanagerChannelSchema }),
+  ],
   {
-    error: (i) => (i.code === 'invalid_union' ? 'a channel is webhook: { url: ... } or log: {}' : undefined),
+    error: (i) =>
+      i.code === 'invalid_union'
+        ? 'a channel is webhook: { url: ... }, log: {}, pagerduty: { routingKey: ... } or alertmanager: { url: ... }'
+        : undefined,
   },
 );
 
@@ -213,3 +244,5 @@ export type FirewallDocument = z.infer<typeof firewallSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
+export type PagerdutyChannelConfig = z.infer<typeof pagerdutyChannelSchema>;
+export type AlertmanagerChannelConfig = z.infer<typeof alertmanagerChannelSchema>;

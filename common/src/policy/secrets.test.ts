@@ -95,3 +95,46 @@ describe('checkPolicy with secret names', () => {
     expect(redacted).toContain('Authorization: "[redacted]"');
   });
 });
+
+describe('credential fields of the pagerduty, alertmanager and signed webhook channels', () => {
+  const text = `
+alertGroups:
+  ops:
+    channels:
+      - pagerduty: { routingKey: R0UT1NGKEY-literal, url: 'https://events.eu.pagerduty.com/v2/enqueue' }
+      - pagerduty: { routingKey: '\${secret:pd}' }
+      - alertmanager: { url: 'http://am:pw-am@127.0.0.1:9093' }
+      - alertmanager: { url: 'http://127.0.0.1:9093' }
+      - webhook: { url: 'http://127.0.0.1:9/hook', signingSecret: whsec-literal }
+      - webhook: { url: 'http://127.0.0.1:9/hook', signingSecret: '\${secret:hook}' }
+checks: []
+`;
+
+  it('warns of literal routing keys, signing secrets and URL passwords, and redacts them', () => {
+    const { policy, warnings } = checkPolicy(text, new Set(['pd', 'hook']));
+    expect(warnings.map((w) => [w.path, w.line])).toEqual([
+      ['alertGroups.ops.channels[0].pagerduty.routingKey', 5],
+      ['alertGroups.ops.channels[2].alertmanager.url', 7],
+      ['alertGroups.ops.channels[4].webhook.signingSecret', 9],
+    ]);
+    const redacted = redactSource(text, policy);
+    for (const literal of ['R0UT1NGKEY-literal', 'pw-am', 'whsec-literal']) {
+      expect(redacted).not.toContain(literal);
+    }
+    expect(redacted).toContain('${secret:pd}');
+    expect(redacted).toContain('events.eu.pagerduty.com');
+  });
+
+  it('refuses an unknown secret in a routing key with its path', () => {
+    const error = (() => {
+      try {
+        checkPolicy(text, new Set(['hook']));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect((error as PolicyError).issues).toEqual([
+      expect.objectContaining({ path: 'alertGroups.ops.channels[1].pagerduty.routingKey', line: 6 }),
+    ]);
+  });
+});

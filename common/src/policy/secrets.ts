@@ -31,7 +31,9 @@ type FieldRule = 'url' | 'header' | 'secret';
  * object (`*` is any key). A new channel kind adds its line here; a field not listed is plain text.
  */
 export const CREDENTIAL_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldRule>>>> = {
-  webhook: { url: 'url', 'headers.*': 'header' },
+  webhook: { url: 'url', 'headers.*': 'header', signingSecret: 'secret' },
+  pagerduty: { routingKey: 'secret', url: 'url' },
+  alertmanager: { url: 'url' },
 };
 
 /** Every text field of every channel of every alert group, in document order. */

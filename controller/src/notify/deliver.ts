@@ -61,7 +61,7 @@ export interface DeliverOptions {
   /** Base URL of the controller's web UI: `externalURL` and `generatorURL` in webhooks. */
   externalUrl: string;
   logger: Logger;
-  /** @default createChannelRegistry() (webhook and log) */
+  /** @default createChannelRegistry() (every builtin kind) */
   channels?: ChannelRegistry;
   /** Run in order before sending. @default [dedupGate(log)] */
   gates?: readonly Gate[];

@@ -3,6 +3,11 @@ import { BODY_START_BYTES, classifyError, classifyStatus } from '../retry.js';
 export interface PostOptions {
   /** Extra request headers (for example Authorization). Their values are never logged. */
   headers?: Record<string, string>;
+  /**
+   * Headers computed from the exact serialized body that is sent, for example a signature over it.
+   * Their values are never logged.
+   */
+  bodyHeaders?: (body: string) => Record<string, string>;
   timeoutMs: number;
 }
 
@@ -21,10 +26,11 @@ export async function postJson(
 ): Promise<string> {
   const where = `POST ${new URL(url).origin}`;
   try {
+    const text = JSON.stringify(body);
     const response = await fetch(url, {
       method: 'POST',
-      headers: { ...options.headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      headers: { ...options.headers, ...options.bodyHeaders?.(text), 'content-type': 'application/json' },
+      body: text,
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),
     });

@@ -4,11 +4,18 @@ import { ChannelConfigError } from '../retry.js';
 import type { Channel, Notification, SendContext } from './channel.js';
 import { logChannel } from './log.js';
 import { webhookChannel } from './webhook.js';
+import { pagerdutyChannel } from './pagerduty.js';
+import { alertmanagerChannel } from './alertmanager.js';
 
 export type { Channel, Notification, SendContext } from './channel.js';
 
 /** Every channel kind the controller can send to. A new kind is one file and one line here. */
-export const BUILTIN_CHANNELS: readonly Channel[] = [webhookChannel, logChannel];
+export const BUILTIN_CHANNELS: readonly Channel[] = [
+  webhookChannel,
+  logChannel,
+  pagerdutyChannel,
+  alertmanagerChannel,
+];
 
 /** A channel document bound to its implementation, its config parsed. */
 export interface ResolvedChannel {

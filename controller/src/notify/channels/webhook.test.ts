@@ -1,3 +1,7 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../../state/event.js';
@@ -9,7 +13,7 @@ import {
   RetryableStatusError,
 } from '../retry.js';
 import { startReceiver, type Receiver } from '../testing/receiver.js';
-import { webhookChannel } from './webhook.js';
+import { signatureHeaders, webhookChannel } from './webhook.js';
 
 const event: IncidentEvent = {
   outboxId: 3,
@@ -96,6 +100,72 @@ describe('webhook channel', () => {
   it('rejects unknown options, as the policy does', () => {
     expect(() => webhookChannel.parseConfig({ url: 'http://x.example', method: 'PUT' })).toThrow(
       ChannelConfigError,
+    );
+  });
+});
+
+/** The receiver's check as docs/policy.md shows it, run as written. */
+const verify = docsVerifyExample();
+
+function docsVerifyExample(): (secret: string, headers: object, rawBody: string, now: number) => boolean {
+  const docs = readFileSync(fileURLToPath(new URL('../../../../docs/policy.md', import.meta.url)), 'utf8');
+  const section = docs.slice(docs.indexOf('### Signed webhooks'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+  return new Function('require', `${code}\nreturn verify;`)(createRequire(import.meta.url));
+}
+
+describe('webhook signature', () => {
+  it('signs the exact body sent: the receiver verifies it, a wrong secret does not', async () => {
+    const secret = 'whsec-0123456789';
+    const before = Date.now();
+    await send('/signed', { signingSecret: secret });
+    const [request] = receiver.on('/signed');
+    const timestamp = Number(request!.headers['x-portwarden-timestamp']);
+    expect(timestamp).toBeGreaterThanOrEqual(Math.floor(before / 1000));
+    expect(request!.headers['x-portwarden-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(verify(secret, request!.headers, request!.body, Date.now())).toBe(true);
+    expect(verify('whsec-wrong', request!.headers, request!.body, Date.now())).toBe(false);
+    // A changed body, or the same request replayed later, does not verify either.
+    expect(verify(secret, request!.headers, request!.body.replace('firing', 'resolved'), Date.now())).toBe(
+      false,
+    );
+    expect(verify(secret, request!.headers, request!.body, Date.now() + 10 * 60_000)).toBe(false);
+    // The signature covers the message that was built, byte for byte.
+    expect(JSON.parse(request!.body)).toEqual(buildAlertmanagerMessage(event, 'http://ui.example'));
+  });
+
+  it('signs the resolved notification too, and a body with non-ASCII text as UTF-8', async () => {
+    const secret = 'whsec-ü';
+    const config = webhookChannel.parseConfig({ url: `${receiver.url}/signed-utf8`, signingSecret: secret });
+    const resolved: IncidentEvent = {
+      ...event,
+      event: 'resolved',
+      detail: '554 geht nicht — zurück',
+      endsAt: '2026-11-21T10:02:00.000Z',
+    };
+    await webhookChannel.send({ ...notification, event: resolved }, config, context);
+    const [request] = receiver.on('/signed-utf8');
+    expect(JSON.parse(request!.body).status).toBe('resolved');
+    expect(verify(secret, request!.headers, request!.body, Date.now())).toBe(true);
+  });
+
+  it('sends no signature headers without a signingSecret', async () => {
+    await send('/unsigned');
+    const [request] = receiver.on('/unsigned');
+    expect(request!.headers).not.toHaveProperty('x-portwarden-signature');
+    expect(request!.headers).not.toHaveProperty('x-portwarden-timestamp');
+  });
+
+  it('is a pure function of secret, body and time', () => {
+    expect(signatureHeaders('k', '{}', 1_700_000_000_999)).toEqual({
+      'X-Portwarden-Timestamp': '1700000000',
+      'X-Portwarden-Signature': `sha256=${createHmac('sha256', 'k').update('1700000000.{}').digest('hex')}`,
+    });
+  });
+
+  it('rejects an empty signingSecret', () => {
+    expect(() => webhookChannel.parseConfig({ url: 'http://x.example', signingSecret: '' })).toThrow(
+      /signingSecret/,
     );
   });
 });
