@@ -4,6 +4,8 @@ import type { IncidentEvent } from '../../state/event.js';
 import { DeliveryTimeoutError, RejectedStatusError, RetryableStatusError } from '../retry.js';
 import { startReceiver, type Receiver } from '../testing/receiver.js';
 import type { Channel } from './channel.js';
+import { alertmanagerChannel } from './alertmanager.js';
+import { pagerdutyChannel } from './pagerduty.js';
 import { webhookChannel } from './webhook.js';
 
 /**
@@ -11,8 +13,11 @@ import { webhookChannel } from './webhook.js';
  * be retried on 5xx until it succeeds, wait for Retry-After on 429, give up at once on 400, and
  * time out on a receiver that never answers. A channel joins with its config for a receiver URL.
  */
-const HTTP_CHANNELS: [string, Channel, (url: string) => Record<string, unknown>][] = [
-  ['webhook', webhookChannel, (url) => ({ url })],
+const HTTP_CHANNELS: [string, Channel, (url: string) => Record<string, unknown>, string][] = [
+  ['webhook', webhookChannel, (url) => ({ url }), ''],
+  ['pagerduty', pagerdutyChannel, (url) => ({ url, routingKey: 'R0UTINGKEY0000000000000000000000' }), ''],
+  // The base URL; the channel posts to its API path.
+  ['alertmanager', alertmanagerChannel, (url) => ({ url }), '/api/v2/alerts'],
 ];
 
 const event: IncidentEvent = {
@@ -38,13 +43,14 @@ afterAll(async () => {
   await receiver.close();
 });
 
-describe.each(HTTP_CHANNELS)('the %s channel under the retry matrix', (kind, channel, configFor) => {
+describe.each(HTTP_CHANNELS)('the %s channel under the retry matrix', (kind, channel, configFor, suffix) => {
   const send = (path: string, attempt: number, extra: Record<string, unknown> = {}) =>
     channel.send(
       { event, channelKey: `ops#0:${kind}`, attempt },
       channel.parseConfig({ ...configFor(`${receiver.url}/${kind}${path}`), ...extra }),
       context,
     );
+  const at = (path: string) => `/${kind}${path}${suffix}`;
   const failure = (promise: Promise<void>) =>
     promise.then(
       () => undefined,
@@ -52,25 +58,25 @@ describe.each(HTTP_CHANNELS)('the %s channel under the retry matrix', (kind, cha
     );
 
   it('is retried on 500, three times, and sent on the fourth attempt', async () => {
-    receiver.script(`/${kind}/flaky`, [{ status: 500 }, { status: 500 }, { status: 500 }]);
+    receiver.script(at('/flaky'), [{ status: 500 }, { status: 500 }, { status: 500 }]);
     for (const attempt of [1, 2, 3]) {
       const error = await failure(send('/flaky', attempt));
       expect(error).toBeInstanceOf(RetryableStatusError);
       expect((error as RetryableStatusError).retryable).toBe(true);
     }
     await send('/flaky', 4);
-    expect(receiver.on(`/${kind}/flaky`)).toHaveLength(4);
+    expect(receiver.on(at('/flaky'))).toHaveLength(4);
   });
 
   it('waits as long as Retry-After says on 429', async () => {
-    receiver.script(`/${kind}/busy`, [{ status: 429, headers: { 'retry-after': '30' } }]);
+    receiver.script(at('/busy'), [{ status: 429, headers: { 'retry-after': '30' } }]);
     const error = await failure(send('/busy', 1));
     expect(error).toBeInstanceOf(RetryableStatusError);
     expect((error as RetryableStatusError).retryAfterMs).toBe(30_000);
   });
 
   it('gives up at once on 400', async () => {
-    receiver.script(`/${kind}/bad`, [{ status: 400, body: 'invalid payload' }]);
+    receiver.script(at('/bad'), [{ status: 400, body: 'invalid payload' }]);
     const error = await failure(send('/bad', 1));
     expect(error).toBeInstanceOf(RejectedStatusError);
     expect((error as RejectedStatusError).retryable).toBe(false);
@@ -78,7 +84,7 @@ describe.each(HTTP_CHANNELS)('the %s channel under the retry matrix', (kind, cha
   });
 
   it('times out on a receiver that never answers, and is retried', async () => {
-    receiver.hang(`/${kind}/hang`);
+    receiver.hang(at('/hang'));
     const error = await failure(send('/hang', 1, { timeout: '200ms' }));
     expect(error).toBeInstanceOf(DeliveryTimeoutError);
     expect((error as DeliveryTimeoutError).retryable).toBe(true);
