@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../../state/event.js';
-import { ChannelConfigError, RejectedStatusError, RetryableStatusError } from '../retry.js';
+import {
+  ChannelConfigError,
+  DeliveryTimeoutError,
+  RejectedStatusError,
+  RetryableStatusError,
+} from '../retry.js';
 import { expectBlockKit, firingEvent, resolvedEvent } from '../testing/chat-shapes.js';
 import { startReceiver, type Receiver } from '../testing/receiver.js';
 import type { SlackMessage } from './slack-message.js';
@@ -121,6 +126,15 @@ describe('slack channel', () => {
       expect(reason).toBeInstanceOf(RetryableStatusError);
       expect(reason.retryAfterMs).toBe(3000);
     }
+  });
+
+  it('gives up on a silent webhook after the configured timeout', async () => {
+    receiver.hang('/services/T0/B0/hang');
+    const channel = fast();
+    const config = channel.parseConfig({ url: `${receiver.url}/services/T0/B0/hang`, timeout: '150ms' });
+    const error = await channel.send(notification(firingEvent), config, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryTimeoutError);
+    expect((error as DeliveryTimeoutError).timeoutMs).toBe(150);
   });
 
   it.each([
