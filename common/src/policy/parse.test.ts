@@ -76,7 +76,7 @@ describe('parsePolicy', () => {
         path: 'alertGroups.pager.channels[0]',
         line: 7,
         message:
-          'a channel is webhook: { url: ... }, log: {}, pagerduty: { routingKey: ... } or alertmanager: { url: ... }',
+          'a channel is webhook: { url: ... }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}',
       },
       { path: 'checks[0].tlsVerify', line: 9, message: 'needs tls: true or starttls' },
       { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },

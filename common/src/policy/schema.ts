@@ -45,20 +45,50 @@ export const alertmanagerChannelSchema = z.strictObject({
   timeout: duration.optional(),
 });
 
+/**
+ * A URL that is a credential as a whole (a Slack or Teams webhook): `${secret:NAME}`, or an http(s)
+ * URL in which references may stand for parts. Checked again, resolved, when sending.
+ */
+const credentialUrl = z.string().refine((value) => {
+  try {
+    return /^https?:$/.test(new URL(value.replace(/\$\{secret:[^}]*\}/g, 'x')).protocol);
+  } catch {
+    return /^\$\{secret:[^}]*\}$/.test(value.trim());
+  }
+}, 'expected an http:// or https:// URL, or ${secret:NAME}');
+
+/** A Slack incoming webhook; gets a Block Kit message, at most one a second per webhook. */
+export const slackChannelSchema = z.strictObject({
+  /** `https://hooks.slack.com/services/...`: a credential, best `${secret:NAME}`. */
+  url: credentialUrl,
+  /** @default 10s */
+  timeout: duration.optional(),
+});
+
+/** A Microsoft Teams Workflows webhook ("When a Teams webhook request is received"); gets an Adaptive Card. */
+export const teamsChannelSchema = z.strictObject({
+  /** The workflow's URL, which carries its `sig=`: a credential, best `${secret:NAME}`. */
+  url: credentialUrl,
+  /** @default 10s */
+  timeout: duration.optional(),
+});
+
 /** Writes notifications to the controller's log; handy for the quick start. */
 export const logChannelSchema = z.strictObject({});
 
 export const channelSchema = z.union(
   [
     z.strictObject({ webhook: webhookChannelSchema }),
-    z.strictObject({ log: logChannelSchema }),
+    z.strictObject({ slack: slackChannelSchema }),
+    z.strictObject({ teams: teamsChannelSchema }),
     z.strictObject({ pagerduty: pagerdutyChannelSchema }),
     z.strictObject({ alertmanager: alertmanagerChannelSchema }),
+    z.strictObject({ log: logChannelSchema }),
   ],
   {
     error: (i) =>
       i.code === 'invalid_union'
-        ? 'a channel is webhook: { url: ... }, log: {}, pagerduty: { routingKey: ... } or alertmanager: { url: ... }'
+        ? 'a channel is webhook: { url: ... }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}'
         : undefined,
   },
 );
@@ -244,5 +274,7 @@ export type FirewallDocument = z.infer<typeof firewallSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
+export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;
+export type TeamsChannelConfig = z.infer<typeof teamsChannelSchema>;
 export type PagerdutyChannelConfig = z.infer<typeof pagerdutyChannelSchema>;
 export type AlertmanagerChannelConfig = z.infer<typeof alertmanagerChannelSchema>;

@@ -138,3 +138,51 @@ checks: []
     ]);
   });
 });
+
+const chatPolicy = (kind: 'slack' | 'teams', url: string) => `
+alertGroups:
+  ops:
+    channels:
+      - ${kind}:
+          url: '${url}'
+checks: []
+`;
+
+describe('slack and teams URLs are credentials as a whole', () => {
+  it.each([
+    ['slack', 'https://hooks.slack.com/services/T0/B0/XXXX'],
+    ['teams', 'https://prod.example.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=XXXX'],
+  ] as const)('%s: a literal URL warns and is redacted', (kind, url) => {
+    const text = chatPolicy(kind, url);
+    const { policy: resolved, warnings } = checkPolicy(text, new Set());
+    expect(warnings.map((w) => [w.path, w.line])).toEqual([[`alertGroups.ops.channels[0].${kind}.url`, 6]]);
+    expect(redactSource(text, resolved)).not.toContain('XXXX');
+  });
+
+  it.each(['slack', 'teams'] as const)(
+    '%s: ${secret:NAME} is accepted, checked and not a warning',
+    (kind) => {
+      const text = chatPolicy(kind, '${secret:hook}');
+      expect(checkPolicy(text, new Set(['hook'])).warnings).toEqual([]);
+      expect(() => checkPolicy(text, new Set())).toThrow(PolicyError);
+    },
+  );
+
+  it.each(['slack', 'teams'] as const)(
+    '%s: anything but an http(s) URL or a reference is an error',
+    (kind) => {
+      const error = (() => {
+        try {
+          checkPolicy(chatPolicy(kind, 'hooks.slack.com/services/x'));
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(error).toBeInstanceOf(PolicyError);
+      expect((error as PolicyError).issues[0]).toMatchObject({
+        path: `alertGroups.ops.channels[0].${kind}.url`,
+        message: 'expected an http:// or https:// URL, or ${secret:NAME}',
+      });
+    },
+  );
+});

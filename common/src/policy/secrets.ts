@@ -34,6 +34,8 @@ export const CREDENTIAL_FIELDS: Readonly<Record<string, Readonly<Record<string, 
   webhook: { url: 'url', 'headers.*': 'header', signingSecret: 'secret' },
   pagerduty: { routingKey: 'secret', url: 'url' },
   alertmanager: { url: 'url' },
+  slack: { url: 'secret' },
+  teams: { url: 'secret' },
 };
 
 /** Every text field of every channel of every alert group, in document order. */

@@ -6,6 +6,8 @@ import { startReceiver, type Receiver } from '../testing/receiver.js';
 import type { Channel } from './channel.js';
 import { alertmanagerChannel } from './alertmanager.js';
 import { pagerdutyChannel } from './pagerduty.js';
+import { createSlackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 
 /**
@@ -15,6 +17,9 @@ import { webhookChannel } from './webhook.js';
  */
 const HTTP_CHANNELS: [string, Channel, (url: string) => Record<string, unknown>, string][] = [
   ['webhook', webhookChannel, (url) => ({ url }), ''],
+  // Slack's pacing (one message a second per URL) is its own test's; here every send goes at once.
+  ['slack', createSlackChannel({ pacing: { intervalMs: 0, gatherMs: 0 } }), (url) => ({ url }), ''],
+  ['teams', teamsChannel, (url) => ({ url }), ''],
   ['pagerduty', pagerdutyChannel, (url) => ({ url, routingKey: 'R0UTINGKEY0000000000000000000000' }), ''],
   // The base URL; the channel posts to its API path.
   ['alertmanager', alertmanagerChannel, (url) => ({ url }), '/api/v2/alerts'],

@@ -3,6 +3,8 @@ import { channelKind } from '../keys.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel, Notification, SendContext } from './channel.js';
 import { logChannel } from './log.js';
+import { slackChannel } from './slack.js';
+import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 import { pagerdutyChannel } from './pagerduty.js';
 import { alertmanagerChannel } from './alertmanager.js';
@@ -12,9 +14,11 @@ export type { Channel, Notification, SendContext } from './channel.js';
 /** Every channel kind the controller can send to. A new kind is one file and one line here. */
 export const BUILTIN_CHANNELS: readonly Channel[] = [
   webhookChannel,
-  logChannel,
+  slackChannel,
+  teamsChannel,
   pagerdutyChannel,
   alertmanagerChannel,
+  logChannel,
 ];
 
 /** A channel document bound to its implementation, its config parsed. */
