@@ -75,7 +75,7 @@ describe('parsePolicy', () => {
       {
         path: 'alertGroups.pager.channels[0]',
         line: 7,
-        message: 'a channel is webhook: { url: ... } or log: {}',
+        message: 'a channel is webhook: { url: ... }, email: { to, from, smtp: { host } } or log: {}',
       },
       { path: 'checks[0].tlsVerify', line: 9, message: 'needs tls: true or starttls' },
       { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },

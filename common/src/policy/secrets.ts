@@ -32,6 +32,7 @@ type FieldRule = 'url' | 'header' | 'secret';
  */
 export const CREDENTIAL_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldRule>>>> = {
   webhook: { url: 'url', 'headers.*': 'header' },
+  email: { 'smtp.password': 'secret' },
 };
 
 /** Every text field of every channel of every alert group, in document order. */
