@@ -2,13 +2,14 @@ import type { ChannelDocument } from '@portwarden/common/policy/schema';
 import { channelKind } from '../keys.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel, Notification, SendContext } from './channel.js';
+import { emailChannel } from './email.js';
 import { logChannel } from './log.js';
 import { webhookChannel } from './webhook.js';
 
 export type { Channel, Notification, SendContext } from './channel.js';
 
 /** Every channel kind the controller can send to. A new kind is one file and one line here. */
-export const BUILTIN_CHANNELS: readonly Channel[] = [webhookChannel, logChannel];
+export const BUILTIN_CHANNELS: readonly Channel[] = [webhookChannel, emailChannel, logChannel];
 
 /** A channel document bound to its implementation, its config parsed. */
 export interface ResolvedChannel {
