@@ -329,6 +329,9 @@ export function classifySmtpError(error: unknown, where: string, timeoutMs = 0):
   }
   if (code !== undefined && code >= 400 && code < 500) return new SmtpDeferredError(code, reply, where);
   if (code !== undefined && code >= 500) return new SmtpRejectedError(code, reply, where);
+  // Refused before a word to the server: an invalid address, a message over the announced size.
+  if (failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE')
+    return new SmtpRejectedError(0, failure.message.slice(0, BODY_START_BYTES), where);
   const network = failure.originalCode ?? failure.code;
   if (network !== undefined && (TRANSIENT_CODES.has(network) || SMTP_CONNECTION_CODES.has(network)))
     return new ConnectionError(network, where, { cause: error });
@@ -347,12 +350,15 @@ function smtpTlsError(failure: SmtpFailure, reply: string, where: string): SmtpT
       'the server does not offer STARTTLS here: use security: tls (port 465) or, for a trusted local relay, none',
       options,
     );
-  const detail = failure.message.replace(/^Error initiating TLS - /, '').slice(0, BODY_START_BYTES);
+  const message = failure.message.replace(/^Error initiating TLS - /, '');
+  const detail = NOT_TLS.test(message)
+    ? 'the server did not answer in TLS (a plain-text or STARTTLS port?)'
+    : message.slice(0, BODY_START_BYTES);
   if (/certificate|CERT_|SELF_SIGNED|UNABLE_TO_/i.test(`${detail} ${failure.originalCode ?? ''}`))
     return new SmtpTlsError(
       detail,
       where,
-      "the server's certificate is not trusted for this host name: fix it, or name its CA in smtp.ca",
+      "the server's certificate is not trusted (or not for this host name): fix it, or name its CA in smtp.ca",
       options,
     );
   return new SmtpTlsError(
@@ -363,10 +369,11 @@ function smtpTlsError(failure: SmtpFailure, reply: string, where: string): SmtpT
   );
 }
 
+/** OpenSSL's words for bytes that are not TLS records: a plain server's greeting. */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request/i;
+
 function isTlsMessage(failure: SmtpFailure): boolean {
-  return /wrong version number|packet length too long|SSL routines|before secure TLS connection/i.test(
-    failure.message,
-  );
+  return NOT_TLS.test(failure.message) || /SSL routines|before secure TLS connection/i.test(failure.message);
 }
 
 /** One line, at most 200 characters: a reply can span lines (`250-`). */

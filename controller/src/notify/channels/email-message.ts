@@ -104,8 +104,7 @@ function factRows(event: IncidentEvent, externalUrl: string, print: string): Row
     ['Reason', event.reason],
   ];
   if (event.detail) rows.push(['Detail', event.detail]);
-  if (annotations.response)
-    rows.push(['Response', `${annotations.response_verdict}: ${annotations.response}`]);
+  if (annotations.response) rows.push(['Response', annotations.response]);
   rows.push(['Started', event.startsAt]);
   if (event.endsAt) rows.push(['Resolved', event.endsAt]);
   if (annotations.probed_at) rows.push(['Probed at', annotations.probed_at]);
