@@ -125,6 +125,18 @@ describe('parsePolicy', () => {
       /unknown escape/,
     ],
     [
+      'email with a port out of range',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, smtp: {host: h, port: 0}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.smtp.port',
+      /a port is 1-65535/,
+    ],
+    [
+      'email with a username and no password',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, smtp: {host: h, username: u}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.smtp.password',
+      /username and password go together/,
+    ],
+    [
       'webhook without URL',
       'alertGroups: {g: {channels: [{webhook: {url: "ftp://x"}}]}}\nchecks: []',
       'alertGroups.g.channels[0]',
