@@ -1,11 +1,12 @@
 import { once } from 'node:events';
+import { inspect } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '@portwarden/common/logger';
+import { createLogger, silentLogger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../../state/event.js';
 import { testHttpsCertificate } from '../../testing/https-certificate.js';
 import {
@@ -250,7 +251,28 @@ describe('email channel: failures', () => {
       `SMTP 127.0.0.1:${port}: authentication failed: 535 Invalid username or password`,
     );
     expect(error.hint).toMatch(/smtp\.password/);
-    expect(JSON.stringify({ message: error.message, hint: error.hint })).not.toContain('wrong-pw-9');
+    // Nor anywhere in what a log line would show, the cause included.
+    expect(inspect(error, { depth: 10 })).not.toContain('wrong-pw-9');
+  });
+
+  it('counts a mail some recipients refused as sent, and warns with their addresses', async () => {
+    const { port, mails } = await smtpServer({
+      onRcptTo(address, _session, callback) {
+        const gone = address.address.startsWith('gone');
+        callback(gone ? Object.assign(new Error('No such user'), { responseCode: 550 }) : null);
+      },
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'test', destination: { write: (line: string) => lines.push(line) } });
+    const cfg = config(port, {}, { to: ['ops@example.com', 'gone@example.com'] });
+    await emailChannel.send({ event: opened, channelKey: 'ops#0:email', attempt: 1 }, cfg, {
+      ...context,
+      logger,
+    });
+    expect(mails.map((m) => m.to)).toEqual([['ops@example.com']]);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 40, rejected: ['gone@example.com'], channel: 'ops#0:email' }),
+    ]);
   });
 
   it('fails for good when credentials are set and the server offers no AUTH', async () => {

@@ -105,7 +105,11 @@ export const emailChannel: Channel<EmailConfig> = {
       // Some recipients refused, others took it: sending again would duplicate it for those.
       if (info.rejected.length > 0) {
         context.logger.warn(
-          { channel: notification.channelKey, rejected: info.rejected.map(String), where },
+          {
+            channel: notification.channelKey,
+            rejected: info.rejected.map(String),
+            where,
+          },
           'email: the server refused some recipients; the others got the mail',
         );
       }
@@ -117,17 +121,20 @@ export const emailChannel: Channel<EmailConfig> = {
   },
 };
 
-async function transportOptions(smtp: EmailConfig['smtp']): Promise<SMTPTransport.Options> {
-  const where = 'invalid email channel: smtp.ca';
-  let ca: string | undefined;
-  if (smtp.ca && 'pem' in smtp.ca) ca = smtp.ca.pem;
-  else if (smtp.ca) {
-    ca = await readFile(smtp.ca.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ChannelConfigError(
-        `${where}: cannot read ${smtp.ca && 'file' in smtp.ca ? smtp.ca.file : ''} (${error.code})`,
-      );
-    });
+/** The PEM text of `smtp.ca`, read from its file at each send (a renewed CA needs no restart). */
+async function readCa(ca: EmailConfig['smtp']['ca']): Promise<string | undefined> {
+  if (!ca) return undefined;
+  if ('pem' in ca) return ca.pem;
+  try {
+    return await readFile(ca.file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ChannelConfigError(`invalid email channel: smtp.ca: cannot read ${ca.file} (${code})`);
   }
+}
+
+async function transportOptions(smtp: EmailConfig['smtp']): Promise<SMTPTransport.Options> {
+  const ca = await readCa(smtp.ca);
   return {
     host: smtp.host,
     port: smtp.port,
