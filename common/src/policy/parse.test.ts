@@ -137,6 +137,12 @@ describe('parsePolicy', () => {
       /username and password go together/,
     ],
     [
+      'email subject with an unknown placeholder',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, subject: "{severity}", smtp: {host: h}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.subject',
+      /unknown placeholder; known: \{status\} \{check\} \{agent\} \{reason\} \{group\}/,
+    ],
+    [
       'webhook without URL',
       'alertGroups: {g: {channels: [{webhook: {url: "ftp://x"}}]}}\nchecks: []',
       'alertGroups.g.channels[0]',

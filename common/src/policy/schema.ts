@@ -31,6 +31,8 @@ const emailAddress = z
   );
 
 export const EMAIL_SECURITY = ['starttls', 'tls', 'none'] as const;
+/** What an email channel's `subject` may name, as `{status}` (FIRING or RESOLVED) and so on. */
+export const EMAIL_SUBJECT_PLACEHOLDERS: readonly string[] = ['status', 'check', 'agent', 'reason', 'group'];
 
 /** Mail through an SMTP server: one thread per incident (the resolved mail replies to the opened one). */
 export const emailChannelSchema = z.strictObject({
@@ -38,7 +40,16 @@ export const emailChannelSchema = z.strictObject({
   to: z.union([emailAddress, z.array(emailAddress).min(1, 'needs at least one address')]),
   from: emailAddress,
   /** Subject template; placeholders {status} {check} {agent} {reason} {group}. @default "[{status}] {check} on {agent}: {reason}" */
-  subject: z.string().trim().min(1, 'must not be empty').max(300).optional(),
+  subject: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300)
+    .refine(
+      (text) => [...text.matchAll(/\{([^{}]*)\}/g)].every((m) => EMAIL_SUBJECT_PLACEHOLDERS.includes(m[1]!)),
+      `unknown placeholder; known: ${EMAIL_SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+    )
+    .optional(),
   smtp: z
     .strictObject({
       /** Host name or IP address of the SMTP server (the submission server or a relay). */

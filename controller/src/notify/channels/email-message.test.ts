@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent } from '../../state/event.js';
 import { alertLabels, fingerprint } from '../alertmanager.js';
-import { buildEmailMessage, escapeHtml, renderSubject, unknownPlaceholders } from './email-message.js';
+import { buildEmailMessage, escapeHtml, renderSubject } from './email-message.js';
 
 const opened: IncidentEvent = {
   outboxId: 1,
@@ -74,10 +74,6 @@ describe('subject', () => {
       '[FIRING] Web Bcc: x@evil.example on web-1: refused (Critical Errors)',
     );
     expect(renderSubject('{status}', resolved)).toBe('RESOLVED');
-  });
-
-  it('names the unknown placeholders', () => {
-    expect(unknownPlaceholders('{status} {severity} {check} {}')).toEqual(['severity', '']);
   });
 });
 

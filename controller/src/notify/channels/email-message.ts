@@ -11,9 +11,6 @@ import { alertAnnotations, alertLabels, fingerprint, incidentUrl } from '../aler
 /** `{status}` is FIRING or RESOLVED. */
 export const DEFAULT_EMAIL_SUBJECT = '[{status}] {check} on {agent}: {reason}';
 
-/** The placeholders a subject template may use. */
-export const SUBJECT_PLACEHOLDERS = ['status', 'check', 'agent', 'reason', 'group'] as const;
-
 export interface EmailMessage {
   subject: string;
   text: string;
@@ -52,15 +49,10 @@ export function buildEmailMessage(
   };
 }
 
-/** The unknown placeholders of a subject template, for parseConfig. */
-export function unknownPlaceholders(template: string): string[] {
-  const known: readonly string[] = SUBJECT_PLACEHOLDERS;
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((name) => !known.includes(name));
-}
-
 /** One line: newlines and runs of blanks in names or reasons become one space. */
 export function renderSubject(template: string, event: IncidentEvent): string {
-  const values: Record<(typeof SUBJECT_PLACEHOLDERS)[number], string> = {
+  // The names are EMAIL_SUBJECT_PLACEHOLDERS, checked by the policy schema.
+  const values: Record<string, string> = {
     status: event.event === 'resolved' ? 'RESOLVED' : 'FIRING',
     check: event.check.name,
     agent: event.agent.name,
@@ -68,7 +60,7 @@ export function renderSubject(template: string, event: IncidentEvent): string {
     group: event.alertGroup.name,
   };
   const text = template.replace(/\{([^{}]*)\}/g, (all, name: string) =>
-    name in values ? values[name as keyof typeof values] : all,
+    Object.hasOwn(values, name) ? values[name]! : all,
   );
   return text.replace(/\s+/g, ' ').trim();
 }

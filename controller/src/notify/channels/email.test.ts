@@ -402,7 +402,10 @@ describe('email channel: parseConfig', () => {
       /smtp\.password username and password go together/,
     ],
     [{ ...base, smtp: { host: 'h', username: 'u' } }, /username and password go together/],
-    [{ ...base, subject: '{status} {severity}', smtp: { host: 'h' } }, /unknown placeholder \{severity\}/],
+    [
+      { ...base, subject: '{status} {severity}', smtp: { host: 'h' } },
+      /subject unknown placeholder; known: \{status\} \{check\}/,
+    ],
     [{ ...base, smtp: { host: 'h', tlsInsecure: true } }, /unrecognized|unknown/i],
   ])('rejects %j', (raw, message) => {
     const error = (() => {

@@ -6,12 +6,7 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { ChannelConfigError, classifySmtpError } from '../retry.js';
 import type { Channel } from './channel.js';
-import {
-  buildEmailMessage,
-  DEFAULT_EMAIL_SUBJECT,
-  SUBJECT_PLACEHOLDERS,
-  unknownPlaceholders,
-} from './email-message.js';
+import { buildEmailMessage, DEFAULT_EMAIL_SUBJECT } from './email-message.js';
 
 export type EmailSecurity = 'starttls' | 'tls' | 'none';
 
@@ -58,12 +53,6 @@ export const emailChannel: Channel<EmailConfig> = {
       throw new ChannelConfigError(`invalid email channel: ${issue?.path.join('.') ?? ''} ${issue?.message}`);
     }
     const { to, from, subject = DEFAULT_EMAIL_SUBJECT, smtp } = parsed.data;
-    const unknown = unknownPlaceholders(subject);
-    if (unknown.length > 0) {
-      throw new ChannelConfigError(
-        `invalid email channel: subject has unknown placeholder {${unknown[0]}}; known: ${SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
-      );
-    }
     const security = smtp.security ?? 'starttls';
     const ca = smtp.ca?.startsWith('-----BEGIN') ? { pem: smtp.ca } : smtp.ca ? { file: smtp.ca } : undefined;
     return {
