@@ -76,7 +76,7 @@ describe('parsePolicy', () => {
         path: 'alertGroups.pager.channels[0]',
         line: 7,
         message:
-          'a channel is webhook: { url: ... }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}',
+          'a channel is webhook: { url: ... }, email: { to, from, smtp: { host } }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}',
       },
       { path: 'checks[0].tlsVerify', line: 9, message: 'needs tls: true or starttls' },
       { path: 'checks[1].port', line: 10, message: 'a port is 1-65535' },
@@ -124,6 +124,24 @@ describe('parsePolicy', () => {
       'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, send: "x\\\\q"}]',
       'checks[0].send',
       /unknown escape/,
+    ],
+    [
+      'email with a port out of range',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, smtp: {host: h, port: 0}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.smtp.port',
+      /a port is 1-65535/,
+    ],
+    [
+      'email with a username and no password',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, smtp: {host: h, username: u}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.smtp.password',
+      /username and password go together/,
+    ],
+    [
+      'email subject with an unknown placeholder',
+      'alertGroups: {g: {channels: [{email: {to: x@y.example, from: a@b.example, subject: "{severity}", smtp: {host: h}}}]}}\nchecks: []',
+      'alertGroups.g.channels[0].email.subject',
+      /unknown placeholder; known: \{status\} \{check\} \{agent\} \{reason\} \{group\}/,
     ],
     [
       'webhook without URL',

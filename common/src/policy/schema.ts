@@ -73,12 +73,63 @@ export const teamsChannelSchema = z.strictObject({
   timeout: duration.optional(),
 });
 
+/** `alerts@example.com` or `Portwarden <alerts@example.com>`, one address. */
+const emailAddress = z
+  .string()
+  .regex(
+    /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+    'expected an email address such as alerts@example.com or "Portwarden <alerts@example.com>"',
+  );
+
+export const EMAIL_SECURITY = ['starttls', 'tls', 'none'] as const;
+/** What an email channel's `subject` may name, as `{status}` (FIRING or RESOLVED) and so on. */
+export const EMAIL_SUBJECT_PLACEHOLDERS: readonly string[] = ['status', 'check', 'agent', 'reason', 'group'];
+
+/** Mail through an SMTP server: one thread per incident (the resolved mail replies to the opened one). */
+export const emailChannelSchema = z.strictObject({
+  /** One address or a list. */
+  to: z.union([emailAddress, z.array(emailAddress).min(1, 'needs at least one address')]),
+  from: emailAddress,
+  /** Subject template; placeholders {status} {check} {agent} {reason} {group}. @default "[{status}] {check} on {agent}: {reason}" */
+  subject: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300)
+    .refine(
+      (text) => [...text.matchAll(/\{([^{}]*)\}/g)].every((m) => EMAIL_SUBJECT_PLACEHOLDERS.includes(m[1]!)),
+      `unknown placeholder; known: ${EMAIL_SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+    )
+    .optional(),
+  smtp: z
+    .strictObject({
+      /** Host name or IP address of the SMTP server (the submission server or a relay). */
+      host: z.string().trim().min(1, 'must not be empty'),
+      /** @default 587 for starttls, 465 for tls, 25 for none */
+      port: z.number().int().min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535').optional(),
+      /** starttls: the upgrade is required; tls: TLS from the first byte; none: plain text. @default starttls */
+      security: z.enum(EMAIL_SECURITY).optional(),
+      username: z.string().min(1, 'must not be empty').optional(),
+      /** A secret: write it as ${secret:NAME}. */
+      password: z.string().min(1, 'must not be empty').optional(),
+      /** The whole delivery: connect, TLS, AUTH, message. @default 30s */
+      timeout: duration.optional(),
+      /** CA certificate(s) trusted instead of the system's: a PEM file path or the PEM text. */
+      ca: z.string().trim().min(1, 'must not be empty').optional(),
+    })
+    .refine((smtp) => (smtp.username === undefined) === (smtp.password === undefined), {
+      message: 'username and password go together',
+      path: ['password'],
+    }),
+});
+
 /** Writes notifications to the controller's log; handy for the quick start. */
 export const logChannelSchema = z.strictObject({});
 
 export const channelSchema = z.union(
   [
     z.strictObject({ webhook: webhookChannelSchema }),
+    z.strictObject({ email: emailChannelSchema }),
     z.strictObject({ slack: slackChannelSchema }),
     z.strictObject({ teams: teamsChannelSchema }),
     z.strictObject({ pagerduty: pagerdutyChannelSchema }),
@@ -88,7 +139,7 @@ export const channelSchema = z.union(
   {
     error: (i) =>
       i.code === 'invalid_union'
-        ? 'a channel is webhook: { url: ... }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}'
+        ? 'a channel is webhook: { url: ... }, email: { to, from, smtp: { host } }, slack: { url: ... }, teams: { url: ... }, pagerduty: { routingKey: ... }, alertmanager: { url: ... } or log: {}'
         : undefined,
   },
 );
@@ -274,6 +325,7 @@ export type FirewallDocument = z.infer<typeof firewallSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
+export type EmailChannelConfig = z.infer<typeof emailChannelSchema>;
 export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;
 export type TeamsChannelConfig = z.infer<typeof teamsChannelSchema>;
 export type PagerdutyChannelConfig = z.infer<typeof pagerdutyChannelSchema>;

@@ -186,3 +186,34 @@ describe('slack and teams URLs are credentials as a whole', () => {
     },
   );
 });
+
+describe('email channel credentials', () => {
+  const email = (password: string) => `
+alertGroups:
+  ops:
+    channels:
+      - email:
+          to: ops@example.com
+          from: Portwarden <alerts@example.com>
+          smtp:
+            host: mail.example.com
+            username: alerts
+            password: "${password}"
+checks: []
+`;
+
+  it('takes smtp.password as a secret: a reference is fine, a literal is warned of and redacted', () => {
+    expect(checkPolicy(email('${secret:smtp}'), new Set(['smtp'])).warnings).toEqual([]);
+    const text = email('hunter2-smtp');
+    const { policy: resolved, warnings } = checkPolicy(text, new Set());
+    expect(warnings.map((w) => [w.path, w.line])).toEqual([
+      ['alertGroups.ops.channels[0].email.smtp.password', 11],
+    ]);
+    expect(redactSource(text, resolved)).not.toContain('hunter2-smtp');
+  });
+
+  it('leaves the other fields (the username, the addresses) as plain text', () => {
+    const { policy: resolved } = checkPolicy(email('${secret:smtp}'));
+    expect(redactSource(email('${secret:smtp}'), resolved)).toContain('username: alerts');
+  });
+});

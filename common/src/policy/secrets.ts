@@ -36,6 +36,7 @@ export const CREDENTIAL_FIELDS: Readonly<Record<string, Readonly<Record<string, 
   alertmanager: { url: 'url' },
   slack: { url: 'secret' },
   teams: { url: 'secret' },
+  email: { 'smtp.password': 'secret' },
 };
 
 /** Every text field of every channel of every alert group, in document order. */

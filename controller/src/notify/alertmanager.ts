@@ -63,7 +63,7 @@ export function buildAlertmanagerMessage(event: IncidentEvent, externalUrl: stri
         annotations,
         startsAt: event.startsAt,
         endsAt: status === 'resolved' ? (event.endsAt ?? ZERO_TIME) : ZERO_TIME,
-        generatorURL: `${base}/incidents/${event.incidentId}`,
+        generatorURL: incidentUrl(event, base),
         fingerprint: fingerprint(labels),
       },
     ],
@@ -75,6 +75,11 @@ export function buildAlertmanagerMessage(event: IncidentEvent, externalUrl: stri
     groupKey: `{}/${formatLabelSet({ alertgroup: event.alertGroup.id })}:${formatLabelSet(groupLabels)}`,
     truncatedAlerts: 0,
   };
+}
+
+/** The incident's page in the web UI (`generatorURL`). */
+export function incidentUrl(event: Pick<IncidentEvent, 'incidentId'>, externalUrl: string): string {
+  return `${externalUrl.replace(/\/+$/, '')}/incidents/${event.incidentId}`;
 }
 
 /**

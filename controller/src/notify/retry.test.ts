@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ChannelConfigError,
   classifyError,
+  classifySmtpError,
   classifyStatus,
   ConnectionError,
   DEFAULT_RETRY_POLICY,
@@ -13,6 +14,10 @@ import {
   retryDelay,
   SendFailedError,
   shouldRetry,
+  SmtpAuthError,
+  SmtpDeferredError,
+  SmtpRejectedError,
+  SmtpTlsError,
   TlsError,
 } from './retry.js';
 
@@ -149,5 +154,58 @@ describe('shouldRetry and the policy', () => {
     expect(resolveRetryPolicy({ attempts: 3 })).toEqual({ ...DEFAULT_RETRY_POLICY, attempts: 3 });
     expect(() => resolveRetryPolicy({ attempts: 0 })).toThrow(/attempts/);
     expect(() => resolveRetryPolicy({ baseDelayMs: 10, maxDelayMs: 5 })).toThrow(/delays/);
+  });
+});
+
+describe('classifySmtpError', () => {
+  const smtp = 'SMTP mail.example:587';
+  /** What nodemailer throws: an Error with its code, the reply and the command. */
+  const nm = (code: string, fields: Record<string, unknown> = {}, message = 'x') =>
+    Object.assign(new Error(message), { code, ...fields });
+  const reply = (text: string) => ({ response: text, responseCode: Number(text.slice(0, 3)) });
+
+  // Each: what nodemailer threw, the class, whether it is retried; the comment says why.
+  it.each([
+    // Greylisting, a full mailbox queue: the server says try later.
+    [nm('EENVELOPE', { ...reply('451 4.7.1 Greylisted'), command: 'RCPT TO' }), SmtpDeferredError, true],
+    // Unknown recipient, relaying denied: final, the reply kept.
+    [nm('EENVELOPE', { ...reply('550 5.1.1 No such user'), command: 'RCPT TO' }), SmtpRejectedError, false],
+    [nm('EMESSAGE', { ...reply('554 5.7.1 Spam'), command: 'DATA' }), SmtpRejectedError, false],
+    // An address nodemailer refuses before sending: retrying will not change it.
+    [nm('EENVELOPE', { command: 'API' }, 'Invalid recipient "x"'), SmtpRejectedError, false],
+    // 421 at any point: the server is closing, try again later.
+    [nm('ECONNECTION', { ...reply('421 4.3.2 Shutting down'), command: 'EHLO' }), SmtpDeferredError, true],
+    [nm('EAUTH', { ...reply('535 5.7.8 Bad credentials'), command: 'AUTH PLAIN' }), SmtpAuthError, false],
+    // 454: temporary authentication failure (the server's backend is down).
+    [nm('EAUTH', { ...reply('454 4.7.0 Try later'), command: 'AUTH PLAIN' }), SmtpDeferredError, true],
+    [nm('EAUTH', { command: 'API' }, 'Missing credentials for "PLAIN"'), SmtpAuthError, false],
+    [nm('ETLS', { ...reply('454 4.7.0 TLS not available'), command: 'STARTTLS' }), SmtpDeferredError, true],
+    [nm('ETLS', { ...reply('502 5.5.1 Unrecognized'), command: 'STARTTLS' }), SmtpTlsError, false],
+    [
+      nm('ETLS', { command: 'STARTTLS' }, 'Error initiating TLS - self-signed certificate'),
+      SmtpTlsError,
+      false,
+    ],
+    [nm('ESOCKET', { originalCode: 'CERT_HAS_EXPIRED', command: 'CONN' }), SmtpTlsError, false],
+    [nm('ESOCKET', { originalCode: 'ECONNREFUSED', command: 'CONN' }), ConnectionError, true],
+    [nm('ESOCKET', { originalCode: 'ECONNRESET', command: 'CONN' }), ConnectionError, true],
+    [nm('ECONNECTION', { command: 'CONN' }, 'Connection closed unexpectedly'), ConnectionError, true],
+    [nm('EDNS', { originalCode: 'ENOTFOUND', command: 'CONN' }), ConnectionError, true],
+    [nm('ETIMEDOUT', { command: 'CONN' }), DeliveryTimeoutError, true],
+    [Object.assign(new Error('aborted'), { name: 'AbortError', code: 'EABORT' }), DeliveryTimeoutError, true],
+    // Anything else: retried, bounded by the attempts.
+    [nm('EPROTOCOL', { command: 'CONN' }, 'Invalid greeting'), SendFailedError, true],
+  ])('%s', (error, kind, retryable) => {
+    const classified = classifySmtpError(error, smtp, 30_000);
+    expect(classified).toBeInstanceOf(kind);
+    expect(classified.retryable).toBe(retryable);
+    expect(classified.message.startsWith(smtp)).toBe(true);
+  });
+
+  it('keeps one line of the reply, at most 200 characters', () => {
+    const long = `550-5.7.1 first line\r\n550 5.7.1 ${'y'.repeat(300)}`;
+    const error = classifySmtpError(nm('EMESSAGE', reply(long)), smtp) as SmtpRejectedError;
+    expect(error.reply).toBe(`550-5.7.1 first line 550 5.7.1 ${'y'.repeat(169)}`);
+    expect(error.replyCode).toBe(550);
   });
 });

@@ -147,6 +147,58 @@ export class SendFailedError extends DeliveryError {
   }
 }
 
+/** The SMTP server answered 4xx: a temporary failure (greylisting, a full queue), worth another try. */
+export class SmtpDeferredError extends DeliveryError {
+  readonly retryable = true;
+  constructor(
+    readonly replyCode: number,
+    readonly reply: string,
+    where: string,
+  ) {
+    super(
+      'notify-smtp-deferred',
+      `${where} deferred the mail: ${reply}`,
+      'the server asked to try later; it is retried',
+    );
+  }
+}
+
+/** The SMTP server answered 5xx: it will not take this mail (unknown recipient, policy, relaying). */
+export class SmtpRejectedError extends DeliveryError {
+  readonly retryable = false;
+  constructor(
+    readonly replyCode: number,
+    readonly reply: string,
+    where: string,
+  ) {
+    super(
+      'notify-smtp-rejected',
+      `${where} rejected the mail: ${reply}`,
+      "check the channel's to and from addresses and whether the server relays for them",
+    );
+  }
+}
+
+/** The SMTP server refused the login (or offered none): the same credentials will not work later. */
+export class SmtpAuthError extends DeliveryError {
+  readonly retryable = false;
+  constructor(detail: string, where: string) {
+    super(
+      'notify-smtp-auth',
+      `${where}: authentication failed${detail ? `: ${detail}` : ''}`,
+      'check smtp.username and the secret behind smtp.password (many providers want an app password, or SMTP AUTH enabled for the mailbox)',
+    );
+  }
+}
+
+/** The SMTP session failed at TLS: wrong `security` for the port, no STARTTLS, or a certificate not trusted. */
+export class SmtpTlsError extends DeliveryError {
+  readonly retryable = false;
+  constructor(detail: string, where: string, hint: string, options?: ErrorOptions) {
+    super('notify-tls', `${where}: TLS failed: ${detail}`, hint, options);
+  }
+}
+
 /** Network error codes (Node and undici) after which the same request may succeed. */
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
@@ -243,4 +295,88 @@ function errorCode(error: unknown): string | undefined {
 
 function bodySuffix(bodyStart: string): string {
   return bodyStart ? `: ${bodyStart}` : '';
+}
+
+/** Fields nodemailer puts on its errors. */
+interface SmtpFailure extends Error {
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+}
+
+/**
+ * The error for anything an SMTP send threw (nodemailer's errors, an abort). Replies keep the
+ * server's text (its first 200 characters), which never holds the password: nodemailer's own
+ * messages are not used, and AUTH commands are never echoed.
+ */
+export function classifySmtpError(error: unknown, where: string, timeoutMs = 0): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (isTimeout(error) || (error as SmtpFailure | undefined)?.code === 'ETIMEDOUT')
+    return new DeliveryTimeoutError(timeoutMs, where, { cause: error });
+  if (!(error instanceof Error)) return new SendFailedError(where, { cause: error });
+  const failure = error as SmtpFailure;
+  const reply = failure.response ? smtpReply(failure.response) : '';
+  const code = failure.responseCode;
+  if (failure.code === 'EAUTH') {
+    if (code !== undefined && code < 500) return new SmtpDeferredError(code, reply, where);
+    return new SmtpAuthError(reply || (failure.command === 'API' ? 'no usable AUTH method' : ''), where);
+  }
+  if (failure.code === 'ETLS' || TLS_CODES.test(failure.originalCode ?? '') || isTlsMessage(failure)) {
+    if (code !== undefined && code < 500) return new SmtpDeferredError(code, reply, where);
+    return smtpTlsError(failure, reply, where);
+  }
+  if (code !== undefined && code >= 400 && code < 500) return new SmtpDeferredError(code, reply, where);
+  if (code !== undefined && code >= 500) return new SmtpRejectedError(code, reply, where);
+  // Refused before a word to the server: an invalid address, a message over the announced size.
+  if (failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE')
+    return new SmtpRejectedError(0, failure.message.slice(0, BODY_START_BYTES), where);
+  const network = failure.originalCode ?? failure.code;
+  if (network !== undefined && (TRANSIENT_CODES.has(network) || SMTP_CONNECTION_CODES.has(network)))
+    return new ConnectionError(network, where, { cause: error });
+  return new SendFailedError(where, { cause: error });
+}
+
+/** nodemailer's codes for a connection that failed or closed before the mail was taken. */
+const SMTP_CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS']);
+
+function smtpTlsError(failure: SmtpFailure, reply: string, where: string): SmtpTlsError {
+  const options = { cause: failure };
+  if (failure.command === 'STARTTLS' && reply)
+    return new SmtpTlsError(
+      `the server refused STARTTLS: ${reply}`,
+      where,
+      'the server does not offer STARTTLS here: use security: tls (port 465) or, for a trusted local relay, none',
+      options,
+    );
+  const message = failure.message.replace(/^Error initiating TLS - /, '');
+  const detail = NOT_TLS.test(message)
+    ? 'the server did not answer in TLS (a plain-text or STARTTLS port?)'
+    : message.slice(0, BODY_START_BYTES);
+  if (/certificate|CERT_|SELF_SIGNED|UNABLE_TO_/i.test(`${detail} ${failure.originalCode ?? ''}`))
+    return new SmtpTlsError(
+      detail,
+      where,
+      "the server's certificate is not trusted (or not for this host name): fix it, or name its CA in smtp.ca",
+      options,
+    );
+  return new SmtpTlsError(
+    detail,
+    where,
+    'is the port right for the security mode? security: tls speaks TLS from the first byte (465), starttls upgrades a plain session (587, 25)',
+    options,
+  );
+}
+
+/** OpenSSL's words for bytes that are not TLS records: a plain server's greeting. */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request/i;
+
+function isTlsMessage(failure: SmtpFailure): boolean {
+  return NOT_TLS.test(failure.message) || /SSL routines|before secure TLS connection/i.test(failure.message);
+}
+
+/** One line, at most 200 characters: a reply can span lines (`250-`). */
+function smtpReply(response: string): string {
+  return response.replace(/\s+/g, ' ').trim().slice(0, BODY_START_BYTES);
 }

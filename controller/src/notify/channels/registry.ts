@@ -2,6 +2,7 @@ import type { ChannelDocument } from '@portwarden/common/policy/schema';
 import { channelKind } from '../keys.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel, Notification, SendContext } from './channel.js';
+import { emailChannel } from './email.js';
 import { logChannel } from './log.js';
 import { slackChannel } from './slack.js';
 import { teamsChannel } from './teams.js';
@@ -14,6 +15,7 @@ export type { Channel, Notification, SendContext } from './channel.js';
 /** Every channel kind the controller can send to. A new kind is one file and one line here. */
 export const BUILTIN_CHANNELS: readonly Channel[] = [
   webhookChannel,
+  emailChannel,
   slackChannel,
   teamsChannel,
   pagerdutyChannel,
