@@ -109,10 +109,13 @@ export function alertLabels(event: IncidentEvent): Labels {
 export function alertAnnotations(event: IncidentEvent): Labels {
   const { check, agent, reason, detail } = event;
   if (check.id === LIVENESS_CHECK_ID) {
-    return {
-      summary: `agent ${agent.name} unreachable`,
-      description: `Agent ${agent.name} on ${agent.hostname || check.host} stopped sending heartbeats: ${detail}.`,
-    };
+    return withNotice(
+      {
+        summary: `agent ${agent.name} unreachable`,
+        description: `Agent ${agent.name} on ${agent.hostname || check.host} stopped sending heartbeats: ${detail}.`,
+      },
+      event,
+    );
   }
   const why = isReason(reason) ? `${reason} (${REASON_TEXT[reason]})` : reason;
   const what =
@@ -132,7 +135,13 @@ export function alertAnnotations(event: IncidentEvent): Labels {
   }
   // The agent's clock disagrees with the controller's, which booked the incident: show both.
   if (event.probedAt) annotations.probed_at = `${event.probedAt} (agent clock)`;
-  return annotations;
+  return withNotice(annotations, event);
+}
+
+/** A repeat, escalation or acknowledgement says so in `notice` (and `acknowledged_by`). */
+function withNotice(annotations: Labels, { notice }: IncidentEvent): Labels {
+  if (!notice) return annotations;
+  return { ...annotations, notice: notice.text, ...(notice.by && { acknowledged_by: notice.by }) };
 }
 
 /**

@@ -86,6 +86,11 @@ describe('decideDedup', () => {
     [{ status: 'sent' }, 'already-sent'],
     // why: a final failure is final; re-sending would contradict the log.
     [{ status: 'failed' }, 'already-failed'],
+    // why: a held notification (silence, inhibition) is final for its event; a release is a new event.
+    [{ status: 'held' }, 'already-held'],
+    [{ status: 'inhibited' }, 'already-held'],
+    // why: a retrying row is progress, not an outcome: the next attempt goes ahead.
+    [{ status: 'retrying' }, undefined],
   ] as const)('%j -> %s', (prior, expected) => {
     const record = prior && { outboxId: 1, channelKey: 'k', attempts: 1, ...prior };
     expect(decideDedup(record)).toBe(expected);
@@ -149,10 +154,30 @@ describe('createDeliver', () => {
   });
 
   it('runs extra gates first and stops at the first reason', async () => {
-    const hold: Gate = { name: 'hold', check: async () => 'already-failed' };
+    const hold: Gate = { name: 'hold', check: async () => ({ skip: 'already-failed' }) };
     const { channel, deliver } = setup([], [hold]);
     const outcome = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 1 });
     expect(outcome).toMatchObject({ status: 'skipped', reason: 'already-failed' });
     expect(channel.sent).toBe(0);
+  });
+
+  it('records an event the state stage holds (inhibited) without sending it, once', async () => {
+    const { channel, log, deliver } = setup();
+    const inhibited: IncidentEvent = { ...event, hold: 'inhibited' };
+    const outcome = await deliver({ event: inhibited, channelIndex: 0, attempt: 1, maxAttempts: 3 });
+    expect(outcome).toEqual({ status: 'held', channelKey: 'ops#0:test', hold: 'inhibited' });
+    expect(channel.sent).toBe(0);
+    expect(log.rows).toEqual([{ outboxId: 1, channelKey: 'ops#0:test', status: 'inhibited', attempts: 0 }]);
+    const again = await deliver({ event: inhibited, channelIndex: 0, attempt: 1, maxAttempts: 3 });
+    expect(again).toMatchObject({ status: 'skipped', reason: 'already-held' });
+  });
+
+  it('records a gate hold with its note (a silence)', async () => {
+    const silence: Gate = { name: 'silence', check: async () => ({ hold: 'held', note: 'silence 7' }) };
+    const { channel, log, deliver } = setup([], [silence]);
+    const outcome = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 3 });
+    expect(outcome).toMatchObject({ status: 'held', hold: 'held' });
+    expect(channel.sent).toBe(0);
+    expect(log.rows[0]).toMatchObject({ status: 'held', error: 'silence 7' });
   });
 });

@@ -4,7 +4,7 @@ import type { IncidentEvent } from '../state/event.js';
 import type { SendContext } from './channels/channel.js';
 import { createChannelRegistry, type ChannelRegistry } from './channels/registry.js';
 import { channelKey, channelKind } from './keys.js';
-import type { NotificationLog, NotificationRecord } from './nflog.js';
+import { isFinal, type HoldStatus, type NotificationLog, type NotificationRecord } from './nflog.js';
 import type { ChannelRoutes } from './routes.js';
 import { ChannelConfigError, classifyError, shouldRetry, type DeliveryError } from './retry.js';
 import { resolveChannelSecrets, type SecretResolver } from './secrets.js';
@@ -12,9 +12,10 @@ import { resolveChannelSecrets, type SecretResolver } from './secrets.js';
 /**
  * The notification pipeline for one attempt at one (event, channel):
  *
- *   gates (dedup against the notification log; silences will go first) -> send -> record
+ *   gates (dedup against the notification log, the event's own hold, silences, ...) -> send -> record
  *
- * A gate holds a delivery back with a named reason. Send turns whatever the channel throws into a
+ * A gate ends a delivery before sending: `skip` with a named reason records nothing (dedup), `hold`
+ * records the notification with that status and sends nothing (an inhibited incident, a silence). Send turns whatever the channel throws into a
  * classified `DeliveryError`. Record writes the final outcome (sent, or failed for good) to the
  * notification log; an outcome of `retry` is not recorded: the transport (BullMQ or in-process)
  * tries again later with `retryDelay`.
@@ -38,20 +39,24 @@ export interface Delivery extends DeliveryRequest {
   channelKey: string;
 }
 
-export type SkipReason = 'already-sent' | 'already-failed';
+export type SkipReason = 'already-sent' | 'already-failed' | 'already-held';
 
 export type DeliveryOutcome =
   | { status: 'skipped'; channelKey: string; reason: SkipReason }
+  | { status: 'held'; channelKey: string; hold: HoldStatus }
   | { status: 'sent'; channelKey: string; attempts: number }
   | { status: 'failed'; channelKey: string; attempts: number; error: DeliveryError }
   | { status: 'retry'; channelKey: string; attempts: number; error: DeliveryError };
 
 export type Deliver = (request: DeliveryRequest) => Promise<DeliveryOutcome>;
 
-/** A stage that may hold a delivery back; it returns the reason, or undefined to let it pass. */
+/** How a gate ends a delivery. */
+export type GateVerdict = { skip: SkipReason } | { hold: HoldStatus; note?: string };
+
+/** A stage that may end a delivery before sending; undefined lets it pass. */
 export interface Gate {
   readonly name: string;
-  check(delivery: Delivery): Promise<SkipReason | undefined>;
+  check(delivery: Delivery): Promise<GateVerdict | undefined>;
 }
 
 export interface DeliverOptions {
@@ -63,7 +68,7 @@ export interface DeliverOptions {
   logger: Logger;
   /** @default createChannelRegistry() (every builtin kind) */
   channels?: ChannelRegistry;
-  /** Run in order before sending. @default [dedupGate(log)] */
+  /** Run in order before sending. @default [dedupGate(log), eventHoldGate] */
   gates?: readonly Gate[];
   /** Opens `${secret:NAME}` references at the moment of sending. @default none: a reference fails */
   secrets?: SecretResolver;
@@ -74,14 +79,13 @@ const NO_SECRETS: SecretResolver = { open: async () => undefined };
 export function createDeliver(options: DeliverOptions): Deliver {
   const logger = options.logger.child({ component: 'notify' });
   const channels = options.channels ?? createChannelRegistry();
-  const gates = options.gates ?? [dedupGate(options.log)];
+  const gates = options.gates ?? [dedupGate(options.log), eventHoldGate];
   const context: SendContext = { logger, externalUrl: options.externalUrl };
   return async (request) => {
     const delivery = await describe(request, options.routes);
     for (const gate of gates) {
-      const reason = await gate.check(delivery);
-      if (reason)
-        return report(logger, delivery, { status: 'skipped', channelKey: delivery.channelKey, reason });
+      const verdict = await gate.check(delivery);
+      if (verdict) return report(logger, delivery, await endAtGate(options.log, delivery, verdict));
     }
     const outcome = await send(delivery, channels, context, options.secrets ?? NO_SECRETS);
     await record(options.log, delivery, outcome, logger);
@@ -93,14 +97,42 @@ export function createDeliver(options: DeliverOptions): Deliver {
 export function dedupGate(log: NotificationLog): Gate {
   return {
     name: 'dedup',
-    check: async (delivery) => decideDedup(await log.find(delivery.event.outboxId, delivery.channelKey)),
+    check: async (delivery) => {
+      const reason = decideDedup(await log.find(delivery.event.outboxId, delivery.channelKey));
+      return reason && { skip: reason };
+    },
   };
 }
 
-/** The dedup decision, pure: sent or failed for good both mean "never again". */
+/** The dedup decision, pure: any final status means "never again"; `retrying` lets it go on. */
 export function decideDedup(prior: NotificationRecord | undefined): SkipReason | undefined {
-  if (!prior) return undefined;
-  return prior.status === 'sent' ? 'already-sent' : 'already-failed';
+  if (!prior || !isFinal(prior.status)) return undefined;
+  if (prior.status === 'sent') return 'already-sent';
+  return prior.status === 'failed' ? 'already-failed' : 'already-held';
+}
+
+/** The state stage decided the event is recorded, not sent (`IncidentEvent.hold`). */
+export const eventHoldGate: Gate = {
+  name: 'event-hold',
+  check: async ({ event }) => event.hold && { hold: event.hold },
+};
+
+/** A gate's verdict as an outcome; a hold is recorded like a final outcome. */
+async function endAtGate(
+  log: NotificationLog,
+  delivery: Delivery,
+  verdict: GateVerdict,
+): Promise<DeliveryOutcome> {
+  const { channelKey: key } = delivery;
+  if ('skip' in verdict) return { status: 'skipped', channelKey: key, reason: verdict.skip };
+  await log.record({
+    outboxId: delivery.event.outboxId,
+    channelKey: key,
+    status: verdict.hold,
+    attempts: 0,
+    ...(verdict.note && { error: verdict.note }),
+  });
+  return { status: 'held', channelKey: key, hold: verdict.hold };
 }
 
 async function describe(request: DeliveryRequest, routes: ChannelRoutes): Promise<Delivery> {
@@ -161,6 +193,9 @@ function report(logger: Logger, delivery: Delivery, outcome: DeliveryOutcome): D
       break;
     case 'skipped':
       logger.info({ ...at, reason: outcome.reason }, 'notification skipped');
+      break;
+    case 'held':
+      logger.info({ ...at, hold: outcome.hold }, 'notification held back');
       break;
     case 'retry':
       logger.warn({ ...at, err: outcome.error }, 'notification attempt failed; it will be retried');

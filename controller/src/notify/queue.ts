@@ -209,6 +209,7 @@ async function processJob(
   }
   if (outcome.status === 'retry') throw outcome.error;
   if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error.message);
+  if (outcome.status === 'held') return outcome.hold;
   return outcome.status === 'sent' ? 'sent' : outcome.reason;
 }
 

@@ -37,7 +37,45 @@ export interface IncidentEvent {
   probedAt?: string;
   /** What the agent tried before the incident opened, and how it ended; absent when nothing was tried. */
   response?: IncidentResponse;
+  /**
+   * Set on an event that is not the plain opening or resolve of the incident (a repeat, an
+   * escalation, an acknowledgement, ...): channels show its headline and text.
+   */
+  notice?: Notice;
+  /**
+   * The event is recorded in the notification log with this status and not sent (an incident
+   * inhibited by its agent's unreachability, a flapping check). Set by the state stage.
+   */
+  hold?: HoldReason;
 }
+
+/** Why the state stage records an event without sending it; the notification's status. */
+export type HoldReason = 'inhibited' | 'flapping';
+
+export type NoticeKind = 'repeat' | 'escalated' | 'acknowledged' | 'flapping' | 'released';
+
+/** What makes an event more than "opened" or "resolved". */
+export interface Notice {
+  kind: NoticeKind;
+  /** One sentence for people, e.g. `Not acknowledged within 15m; escalated from Ops.` */
+  text: string;
+  /** Who did it (an API token's name), for acknowledgements. */
+  by?: string;
+}
+
+/** The headline word(s) of an event, e.g. `FIRING`, `RESOLVED`, `ACKNOWLEDGED`. */
+export function eventHeadline(event: Pick<IncidentEvent, 'event' | 'notice'>): string {
+  if (event.event === 'resolved') return 'RESOLVED';
+  return event.notice ? NOTICE_HEADLINES[event.notice.kind] : 'FIRING';
+}
+
+const NOTICE_HEADLINES: Record<NoticeKind, string> = {
+  repeat: 'STILL FIRING',
+  escalated: 'ESCALATED',
+  acknowledged: 'ACKNOWLEDGED',
+  flapping: 'FLAPPING',
+  released: 'FIRING',
+};
 
 export interface EventGroup {
   id: string;

@@ -1,5 +1,5 @@
 import type { Labels } from '@portwarden/common/labels';
-import type { IncidentEvent } from '../../state/event.js';
+import { eventHeadline, type IncidentEvent } from '../../state/event.js';
 import { alertAnnotations, alertLabels, fingerprint, incidentUrl } from '../alertmanager.js';
 
 /**
@@ -8,7 +8,7 @@ import { alertAnnotations, alertLabels, fingerprint, incidentUrl } from '../aler
  * Pure: the channel only adds the envelope and the transport.
  */
 
-/** `{status}` is FIRING or RESOLVED. */
+/** `{status}` is FIRING, RESOLVED, or a notice's headline (`eventHeadline`). */
 export const DEFAULT_EMAIL_SUBJECT = '[{status}] {check} on {agent}: {reason}';
 
 export interface EmailMessage {
@@ -53,7 +53,7 @@ export function buildEmailMessage(
 export function renderSubject(template: string, event: IncidentEvent): string {
   // The names are EMAIL_SUBJECT_PLACEHOLDERS, checked by the policy schema.
   const values: Record<string, string> = {
-    status: event.event === 'resolved' ? 'RESOLVED' : 'FIRING',
+    status: eventHeadline(event),
     check: event.check.name,
     agent: event.agent.name,
     reason: event.reason,
@@ -95,6 +95,7 @@ function factRows(event: IncidentEvent, externalUrl: string, print: string): Row
     ['Agent', event.agent.hostname ? `${event.agent.name} (${event.agent.hostname})` : event.agent.name],
     ['Reason', event.reason],
   ];
+  if (annotations.notice) rows.push(['Notice', annotations.notice]);
   if (event.detail) rows.push(['Detail', event.detail]);
   if (annotations.response) rows.push(['Response', annotations.response]);
   rows.push(['Started', event.startsAt]);
@@ -107,7 +108,7 @@ function factRows(event: IncidentEvent, externalUrl: string, print: string): Row
 }
 
 function heading(event: IncidentEvent): string {
-  return `${event.event === 'resolved' ? 'RESOLVED' : 'FIRING'}: ${alertAnnotations(event).summary}`;
+  return `${eventHeadline(event)}: ${alertAnnotations(event).summary}`;
 }
 
 function plainText(event: IncidentEvent, rows: Row[], labels: Labels): string {

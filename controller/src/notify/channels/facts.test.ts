@@ -26,6 +26,7 @@ describe('incidentFacts', () => {
   it('states, times and the incident link', () => {
     expect(incidentFacts(firingEvent, 'http://ui.example//')).toMatchObject({
       state: 'FIRING',
+      firing: true,
       title: 'Mail on mx-1',
       summary: 'Mail on mx-1 failed: expect-mismatch',
       url: 'http://ui.example/incidents/5',
@@ -33,7 +34,22 @@ describe('incidentFacts', () => {
     expect(incidentFacts(firingEvent, 'http://ui.example').endsAt).toBeUndefined();
     expect(incidentFacts(resolvedEvent, 'http://ui.example')).toMatchObject({
       state: 'RESOLVED',
+      firing: false,
       endsAt: '2026-11-21T10:05:00.000Z',
+    });
+  });
+
+  it.each([
+    // why: an acknowledgement is news about a firing incident: headline and text, still firing.
+    [{ kind: 'acknowledged', text: 'Acknowledged by alice: on it.', by: 'alice' }, 'ACKNOWLEDGED'],
+    // why: a repeat says the incident is still open.
+    [{ kind: 'repeat', text: 'Still failing after 4h.' }, 'STILL FIRING'],
+    [{ kind: 'escalated', text: 'Not acknowledged within 15m.' }, 'ESCALATED'],
+  ] as const)('notice %j -> %s', (notice, state) => {
+    expect(incidentFacts({ ...firingEvent, notice }, 'http://ui.example')).toMatchObject({
+      state,
+      firing: true,
+      notice: notice.text,
     });
   });
 });

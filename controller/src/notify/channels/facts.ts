@@ -1,13 +1,18 @@
 import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
 import { alertAnnotations, alertLabels } from '../alertmanager.js';
-import type { IncidentEvent } from '../../state/event.js';
+import { eventHeadline, type IncidentEvent } from '../../state/event.js';
 
 /**
  * What a chat message (Slack, Teams) shows of one incident event, as plain text: each channel
  * escapes it for its own markup. Same wording as the Alertmanager annotations.
  */
 export interface IncidentFacts {
-  state: 'FIRING' | 'RESOLVED';
+  /** FIRING, RESOLVED, or a notice's headline such as ACKNOWLEDGED (`eventHeadline`). */
+  state: string;
+  /** Whether the incident is still open: chat messages colour by it. */
+  firing: boolean;
+  /** What a repeat, escalation or acknowledgement adds. */
+  notice?: string;
   /** `Mail on mx-1` */
   title: string;
   /** `Mail on mx-1 failed: refused` (the Alertmanager `summary`). */
@@ -32,7 +37,9 @@ export function incidentFacts(event: IncidentEvent, externalUrl: string): Incide
   const annotations = alertAnnotations(event);
   const resolved = event.event === 'resolved';
   return {
-    state: resolved ? 'RESOLVED' : 'FIRING',
+    state: eventHeadline(event),
+    firing: !resolved,
+    ...(event.notice && { notice: event.notice.text }),
     title: `${event.check.name} on ${event.agent.name}`,
     summary: annotations.summary ?? '',
     check: event.check.name,

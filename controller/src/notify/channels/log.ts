@@ -2,6 +2,7 @@ import { logChannelSchema } from '@portwarden/common/policy/schema';
 import { alertAnnotations, fingerprint, alertLabels } from '../alertmanager.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel } from './channel.js';
+import { eventHeadline } from '../../state/event.js';
 
 /**
  * Writes each notification as one structured line in the controller's log: the quick start's
@@ -36,10 +37,11 @@ export const logChannel: Channel<Record<string, never>> = {
           startsAt: event.startsAt,
           endsAt: event.endsAt,
           ...(event.probedAt && { probedAt: event.probedAt }),
+          ...(event.notice && { notice: event.notice }),
           fingerprint: fingerprint(labels),
         },
       },
-      `${event.event === 'resolved' ? 'RESOLVED' : 'FIRING'}: ${alertAnnotations(event).summary}`,
+      `${eventHeadline(event)}: ${alertAnnotations(event).summary}`,
     );
   },
 };

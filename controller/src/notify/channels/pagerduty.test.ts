@@ -9,6 +9,7 @@ import {
   buildPagerdutyEvent,
   DEDUP_KEY_MAX_CHARS,
   DEFAULT_PAGERDUTY_URL,
+  pagerdutyAction,
   pagerdutyChannel,
   pagerdutySeverity,
   SUMMARY_MAX_CHARS,
@@ -95,6 +96,18 @@ describe('buildPagerdutyEvent', () => {
     const ack = buildPagerdutyEvent(opened, ROUTING_KEY, 'http://ui.example', 'acknowledge');
     expect(ack.event_action).toBe('acknowledge');
     expect(ack.dedup_key).toBe('portwarden-incident-12');
+  });
+
+  it.each([
+    // why: an opening triggers; PagerDuty dedups a repeat or an escalation on the same key.
+    [{ event: 'opened' }, 'trigger'],
+    [{ event: 'opened', notice: { kind: 'repeat', text: 'still failing' } }, 'trigger'],
+    [{ event: 'opened', notice: { kind: 'escalated', text: 'escalated' } }, 'trigger'],
+    // why: `portwarden ack` is forwarded, so that PagerDuty stops its own escalation too.
+    [{ event: 'opened', notice: { kind: 'acknowledged', text: 'ack', by: 'alice' } }, 'acknowledge'],
+    [{ event: 'resolved' }, 'resolve'],
+  ] as const)('%j -> %s', (event, action) => {
+    expect(pagerdutyAction(event)).toBe(action);
   });
 
   it('cuts a long summary to 1024 characters, counting code points', () => {

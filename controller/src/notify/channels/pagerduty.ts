@@ -71,6 +71,12 @@ export function pagerdutySeverity(agentLabels: Readonly<Record<string, string>>)
     : DEFAULT_PAGERDUTY_SEVERITY;
 }
 
+/** Resolved resolves, an acknowledgement here acknowledges there; anything else (re)triggers. */
+export function pagerdutyAction(event: Pick<IncidentEvent, 'event' | 'notice'>): PagerdutyAction {
+  if (event.event === 'resolved') return 'resolve';
+  return event.notice?.kind === 'acknowledged' ? 'acknowledge' : 'trigger';
+}
+
 /**
  * The Events API v2 body for one incident event: `trigger` when it opened, `resolve` when it
  * resolved (unless `action` says otherwise). Pure: the same event gives the same body.
@@ -79,7 +85,7 @@ export function buildPagerdutyEvent(
   event: IncidentEvent,
   routingKey: string,
   externalUrl: string,
-  action: PagerdutyAction = event.event === 'resolved' ? 'resolve' : 'trigger',
+  action: PagerdutyAction = pagerdutyAction(event),
 ): PagerdutyEvent {
   const base = externalUrl.replace(/\/+$/, '');
   const labels = alertLabels(event);

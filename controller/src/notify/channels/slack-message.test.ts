@@ -5,6 +5,7 @@ import { buildSlackMessage, escapeMrkdwn, mrkdwn } from './slack-message.js';
 
 const firing: IncidentFacts = {
   state: 'FIRING',
+  firing: true,
   title: 'Mail on mx-1',
   summary: 'Mail on mx-1 failed: expect-mismatch',
   check: 'Mail',
@@ -15,7 +16,12 @@ const firing: IncidentFacts = {
   startsAt: '2026-11-21T10:00:00.000Z',
   url: 'http://ui.example/incidents/5',
 };
-const resolved: IncidentFacts = { ...firing, state: 'RESOLVED', endsAt: '2026-11-21T10:05:00.000Z' };
+const resolved: IncidentFacts = {
+  ...firing,
+  state: 'RESOLVED',
+  firing: false,
+  endsAt: '2026-11-21T10:05:00.000Z',
+};
 
 describe('escapeMrkdwn and mrkdwn', () => {
   it('turns the three control characters into entities, and nothing else', () => {

@@ -78,6 +78,7 @@ function single(facts: IncidentFacts): SlackMessage {
       ],
     },
   ];
+  if (facts.notice) blocks.push(labelled('Notice', facts.notice));
   if (facts.detail) blocks.push(labelled('Detail', facts.detail));
   if (facts.response) blocks.push(labelled('Automatic response', facts.response));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn(when(facts)) }] });
@@ -89,7 +90,7 @@ function single(facts: IncidentFacts): SlackMessage {
         action_id: 'open-incident',
         text: { type: 'plain_text', text: 'Open incident' },
         url: facts.url.slice(0, SLACK_LIMITS.url),
-        ...(facts.state === 'FIRING' && { style: 'danger' as const }),
+        ...(facts.firing && { style: 'danger' as const }),
       },
     ],
   });
@@ -109,7 +110,7 @@ function grouped(notifications: readonly IncidentFacts[]): SlackMessage {
 
 /** `3 notifications: 2 firing, 1 resolved` */
 export function summaryLine(notifications: readonly IncidentFacts[]): string {
-  const firing = notifications.filter((n) => n.state === 'FIRING').length;
+  const firing = notifications.filter((n) => n.firing).length;
   const parts = [
     firing && `${firing} firing`,
     notifications.length - firing && `${notifications.length - firing} resolved`,

@@ -59,7 +59,7 @@ function text(value: string, max: number): string {
 }
 
 export function buildTeamsMessage(facts: IncidentFacts): TeamsMessage {
-  const firing = facts.state === 'FIRING';
+  const { firing } = facts;
   const body: (TextBlock | FactSet)[] = [
     {
       type: 'TextBlock',
@@ -82,6 +82,8 @@ export function buildTeamsMessage(facts: IncidentFacts): TeamsMessage {
       ].map(([title, value]) => ({ title: title!, value: text(value!, TEAMS_FACT_MAX) })),
     },
   ];
+  if (facts.notice)
+    body.splice(2, 0, { type: 'TextBlock', text: text(facts.notice, TEAMS_TEXT_MAX), wrap: true });
   if (facts.detail)
     body.push({ type: 'TextBlock', text: text(facts.detail, TEAMS_TEXT_MAX), wrap: true, isSubtle: true });
   if (facts.response)
