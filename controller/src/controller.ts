@@ -1,5 +1,7 @@
 import { createParts } from '@portwarden/common/lifecycle';
 import { ENROLLMENT_OFF } from './enroll/open.js';
+import { createFollowupLoop } from './followup/loop.js';
+import { followupSweeps } from './followup/sweeps.js';
 import { createLivenessMonitor } from './liveness/monitor.js';
 import { livenessSettings } from './liveness/settings.js';
 import { controllerOptions, type ControllerOptions } from './options.js';
@@ -47,6 +49,12 @@ export function createController(input: ControllerOptions) {
     intervalMs: options.livenessIntervalMs,
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
+  const followup = createFollowupLoop({
+    sweeps: followupSweeps({ sql }),
+    logger,
+    onEvents,
+    intervalMs: options.followupIntervalMs,
+  });
   const parts = createParts(
     [
       startChecksPart(options),
@@ -57,6 +65,7 @@ export function createController(input: ControllerOptions) {
       part.policyPushPart(shared),
       grpc,
       part.livenessPart(liveness),
+      { name: 'followup', start: () => followup.start(), stop: () => followup.stop() },
       part.readinessPart(readiness),
     ],
     { stopTimeoutMs: PART_STOP_MS },

@@ -23,6 +23,8 @@ export interface ControllerOptions {
   externalUrl?: string;
   /** How often agent silence is looked for. @default 5000 (liveness/monitor.ts) */
   livenessIntervalMs?: number;
+  /** How often repeats, escalations and silence releases are looked for. @default 5000 (followup/loop.ts) */
+  followupIntervalMs?: number;
   /** How often the relay looks for outbox rows it was not woken for. @default 1000 (outbox/relay.ts) */
   relayPollMs?: number;
   /**
