@@ -25,7 +25,7 @@ import { startNotifications, type Notifications } from './notify/notifications.j
 import type { ResolvedOptions, ResolvedTls } from './options.js';
 import { createPolicyService, type PolicyService } from './policy/policy-service.js';
 import { createAgentStore } from './store/agents.js';
-import { createApiTokenStore, type ApiTokenStore } from './store/api-tokens.js';
+import { createApiTokenStore } from './store/api-tokens.js';
 import { createAuditStore } from './store/audit.js';
 import { createCaStore } from './store/ca-store.js';
 import { createDb, type Sql } from './store/db.js';
@@ -35,9 +35,10 @@ import { createIngestStore } from './store/ingest-store.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
-import { createSecretStore, type SecretStore } from './store/secrets.js';
+import { createSecretStore } from './store/secrets.js';
 import { deriveSecretsKey } from './ca/sealed-key.js';
 import { createViews } from './store/views.js';
+import { createSecrets, type Secrets } from './secrets/secrets.js';
 import { createTestBroker, type TestBroker, type TestTarget } from './testnow/broker.js';
 
 /** What the parts share: made when the controller is created, before anything starts. */
@@ -48,7 +49,7 @@ export interface Shared {
   agents: SessionAgents & ApiAgents & { markAllDisconnected(): Promise<void> };
   policy: PolicyService;
   /** Sealed under the CA key secret; without one (no TLS) they cannot be set or opened. */
-  secrets: SecretStore;
+  secrets: Secrets;
   registry: SessionRegistry;
   tests: TestBroker;
   streams: StreamTracker;
@@ -60,7 +61,7 @@ export function createShared(options: ResolvedOptions): Shared {
   const { logger, limits } = options;
   const sql = createDb({ url: options.databaseUrl, maxConnections: options.dbMaxConnections, logger });
   const registry = new SessionRegistry();
-  const secrets = createSecretStore(sql, secretsKey(options));
+  const secrets = createSecrets(createSecretStore(sql), secretsKey(options));
   return {
     options,
     logger,
@@ -174,7 +175,11 @@ export function apiPart(
 }
 
 /** --admin-token-file: the token there, written first if need be, is the bootstrap admin. */
-async function adminToken(tokens: ApiTokenStore, file: string, logger: Logger): Promise<void> {
+async function adminToken(
+  tokens: { upsertBootstrap(hash: Buffer): Promise<void> },
+  file: string,
+  logger: Logger,
+): Promise<void> {
   const { hash, created } = await bootstrapToken(file);
   await tokens.upsertBootstrap(hash);
   logger.info({ file, created }, created ? 'admin token written' : 'admin token read');

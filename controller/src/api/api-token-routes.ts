@@ -3,13 +3,25 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '@portwarden/common/duration';
 import { ROLES } from '../auth/roles.js';
 import { hashApiToken, newApiToken } from '../auth/token.js';
-import { BOOTSTRAP_TOKEN_NAME, type ApiTokenStore } from '../store/api-tokens.js';
+import type { Role } from '../auth/roles.js';
+import { BOOTSTRAP_TOKEN_NAME, type ApiTokenRow } from '../store/api-tokens.js';
 import type { AuditRow } from '../store/audit.js';
 import { ConflictError, NotFoundError } from './errors.js';
 
 /** What the API token and audit routes need. */
 export interface ApiTokenRouteDeps {
-  tokens: Pick<ApiTokenStore, 'create' | 'list' | 'revoke'>;
+  tokens: {
+    /** undefined when a live token already has that name. */
+    create(token: {
+      name: string;
+      role: Role;
+      hash: Buffer;
+      expiresAt: Date | null;
+    }): Promise<ApiTokenRow | undefined>;
+    list(): Promise<ApiTokenRow[]>;
+    /** The revocation time; undefined for no such id. */
+    revoke(id: number): Promise<Date | undefined>;
+  };
   audit: { list(limit: number): Promise<AuditRow[]> };
   /** @default () => new Date() */
   now?: () => Date;

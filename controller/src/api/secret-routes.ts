@@ -1,12 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { SECRET_NAME_PATTERN } from '@portwarden/common/policy/secrets';
-import type { SecretStore } from '../store/secrets.js';
+import type { SecretRow } from '../secrets/secrets.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 
 /** The longest secret value accepted, in bytes of UTF-8. */
 export const MAX_SECRET_BYTES = 8 * 1024;
 
-export type SecretRouteDeps = Pick<SecretStore, 'put' | 'list' | 'delete'>;
+/** What the secret routes need: sealing happens behind `put` (secrets/secrets.ts). */
+export interface SecretRouteDeps {
+  /** True for a new secret, false for a replaced one. */
+  put(name: string, value: string): Promise<boolean>;
+  list(): Promise<SecretRow[]>;
+  /** False when there was no such secret. */
+  delete(name: string): Promise<boolean>;
+}
 
 /**
  * PUT/DELETE /api/v1/secrets/:name and GET /api/v1/secrets. No route ever answers a value: the

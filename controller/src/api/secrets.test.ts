@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createController, type Controller } from '../controller.js';
 import { deriveSecretsKey } from '../ca/sealed-key.js';
-import { openSecret, sealSecret } from '../store/secrets.js';
+import { openSecret, sealSecret } from '../secrets/seal.js';
 import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 

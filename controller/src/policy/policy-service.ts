@@ -15,7 +15,7 @@ export interface PolicyListener {
   (revision: number, policy: ResolvedPolicy): void;
 }
 
-/** The names of the secrets channels may refer to; store/secrets.ts. */
+/** The names of the secrets channels may refer to; secrets/secrets.ts. */
 export interface SecretNames {
   names(): Promise<ReadonlySet<string>>;
 }

@@ -65,5 +65,3 @@ export function createApiTokenStore(sql: Sql) {
     },
   };
 }
-
-export type ApiTokenStore = ReturnType<typeof createApiTokenStore>;

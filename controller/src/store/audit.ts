@@ -29,5 +29,3 @@ export function createAuditStore(sql: Sql) {
       SELECT at, actor, role, action, target, source FROM audit ORDER BY at DESC, id DESC LIMIT ${limit}`,
   };
 }
-
-export type AuditStore = ReturnType<typeof createAuditStore>;
