@@ -203,6 +203,21 @@ describe('API authentication and roles', () => {
     expect(entries.map((e) => e.action)).toEqual(['enrollment-token-create', 'policy-apply']);
   });
 
+  it('audits an agent revocation, with the agent as target and the answer it got', async () => {
+    const response = await call('POST', '/api/v1/agents/rogue-7/revoke', admin.token);
+    const { entries } = (await (await call('GET', '/api/v1/audit?limit=1', admin.token)).json()) as {
+      entries: Record<string, string>[];
+    };
+    expect(entries.map(({ actor, role, action, target }) => ({ actor, role, action, target }))).toEqual([
+      { actor: 'bootstrap-admin', role: 'admin', action: 'agent-revoke', target: 'rogue-7' },
+    ]);
+    // This controller has no CA: the attempt is refused, and audited all the same.
+    const [row] = await sql<{ detail: { status: number } }[]>`
+      SELECT detail FROM audit WHERE action = 'agent-revoke' ORDER BY id DESC LIMIT 1`;
+    expect(row!.detail).toEqual({ status: response.status });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('refuses a foreign Host header with 421, before looking at the token', async () => {
     const port = new URL(base).port;
     for (const host of [`evil.example:${port}`, 'localhost:1']) {
