@@ -6,6 +6,7 @@ import { createLivenessMonitor } from './liveness/monitor.js';
 import { livenessSettings } from './liveness/settings.js';
 import { controllerOptions, type ControllerOptions } from './options.js';
 import * as part from './parts.js';
+import { httpTlsSource } from './safety/http-tls.js';
 import { startChecksPart } from './safety/start-checks.js';
 import { createLivenessStore } from './store/liveness-store.js';
 
@@ -37,7 +38,7 @@ export function createController(input: ControllerOptions) {
     shared,
     () => security?.value.access ?? ENROLLMENT_OFF,
     readiness,
-    () => (options.httpTlsFromCa ? security?.value.certificates : undefined),
+    () => (httpTlsSource(options) === 'ca' ? security?.value.certificates : undefined),
   );
   const notifications = part.notificationsPart(shared, () => api.value.url);
   const onEvents = () => notifications.value.wake();

@@ -96,12 +96,12 @@ const program = new Command('portwarden-controller')
   )
   .option(
     '--http-tls-from-ca',
-    'without --http-tls-cert: HTTPS on the HTTP API with a certificate from the controller CA for --grpc-tls-names (env PORTWARDEN_HTTP_TLS_FROM_CA=1)',
+    'without --http-tls-cert: HTTPS on the HTTP API with a certificate from the controller CA for --grpc-tls-names on loopback too (beyond loopback it is the default) (env PORTWARDEN_HTTP_TLS_FROM_CA=1)',
     envYes(process.env.PORTWARDEN_HTTP_TLS_FROM_CA),
   )
   .option(
     '--http-insecure-public',
-    'serve the plaintext HTTP API beyond loopback; refused otherwise (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
+    'serve the plaintext HTTP API beyond loopback: refused otherwise without --ca-key-file, HTTPS from the CA with it (env PORTWARDEN_HTTP_INSECURE_PUBLIC=1)',
     envYes(process.env.PORTWARDEN_HTTP_INSECURE_PUBLIC),
   )
   .option(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@portwarden/common/errors';
-import { controllerOptions, DEFAULT_LIMITS, httpServesTls, type ControllerOptions } from './options.js';
+import { controllerOptions, DEFAULT_LIMITS, type ControllerOptions } from './options.js';
 
 const databaseUrl = 'postgres://db';
 const caKey = 'k'.repeat(32);
@@ -65,23 +65,5 @@ describe('controller options', () => {
     const refused = () => controllerOptions({ databaseUrl, httpTlsFromCa: true });
     expect(refused).toThrow(ConfigError);
     expect(refused).toThrow(/^--http-tls-from-ca needs the controller CA/);
-  });
-});
-
-describe('httpServesTls', () => {
-  const cert = { cert: 'CERT', key: 'KEY' };
-  // [why, options given, HTTPS?]
-  const cases: [string, Partial<ControllerOptions>, boolean][] = [
-    ['plain HTTP by default, even with a CA (the quick start, loopback)', { tls: { caKey } }, false],
-    ['a certificate of its own', { httpTls: cert }, true],
-    ['a certificate from the controller CA', { tls: { caKey }, httpTlsFromCa: true }, true],
-    [
-      'its own certificate, whatever else is said',
-      { tls: { caKey }, httpTlsFromCa: true, httpTls: cert },
-      true,
-    ],
-  ];
-  it.each(cases)('%s -> %s', (_why, given, https) => {
-    expect(httpServesTls(controllerOptions({ databaseUrl, ...given }))).toBe(https);
   });
 });

@@ -43,16 +43,22 @@ export interface ControllerOptions {
   httpAllowedHosts?: string[];
   /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
   revocationSweepMs?: number;
-  /** The HTTP API speaks HTTPS with this certificate and key; it may then listen beyond loopback. @default plain HTTP */
+  /**
+   * The HTTP API speaks HTTPS with this certificate and key. Without it, beyond loopback, the API
+   * speaks HTTPS with a certificate from the controller CA (safety/http-tls.ts). @default none
+   */
   httpTls?: HttpTlsOptions;
   /**
    * Without httpTls, the HTTP API speaks HTTPS with a certificate from the controller's own CA for
-   * the names in tls.names: the gRPC server's certificate, renewed with it. Needs tls. An explicit
-   * choice rather than automatic, so that a controller that serves plain HTTP today (loopback, the
-   * quick start, or beyond loopback with httpInsecurePublic) keeps doing so. @default false
+   * the names in tls.names (the gRPC server's certificate, renewed with it) on loopback too, and
+   * beyond loopback even with httpInsecurePublic. Beyond loopback a controller with tls does so
+   * without this option (safety/http-tls.ts). Needs tls. @default false
    */
   httpTlsFromCa?: boolean;
-  /** Serve the plaintext HTTP API beyond loopback; refused at start otherwise (safety/). @default false */
+  /**
+   * Serve the plaintext HTTP API beyond loopback: without tls it is refused at start otherwise
+   * (safety/), with tls the API would speak HTTPS from the CA. @default false
+   */
   httpInsecurePublic?: boolean;
   /** Start on a Redis whose maxmemory-policy is not noeviction; refused at start otherwise. @default false */
   allowRedisEviction?: boolean;
@@ -148,11 +154,6 @@ export function controllerOptions(options: ControllerOptions): ResolvedOptions {
       },
     }),
   };
-}
-
-/** Whether the HTTP API speaks HTTPS: with its own certificate, or with one from the controller CA. */
-export function httpServesTls(options: ResolvedOptions): boolean {
-  return options.httpTls !== undefined || (options.httpTlsFromCa === true && options.tls !== undefined);
 }
 
 /** `{ streamsPerIp: undefined }` leaves the default in place, as `??` did. */

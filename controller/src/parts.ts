@@ -125,8 +125,8 @@ export interface HttpApi {
 }
 
 /**
- * The HTTP API; enrollment, and the CA's server certificate (with --http-tls-from-ca), are asked
- * for at start, once security (if any) has started.
+ * The HTTP API; enrollment, and the CA's server certificate (when the API takes it:
+ * safety/http-tls.ts), are asked for at start, once security (if any) has started.
  */
 export function apiPart(
   shared: Shared,

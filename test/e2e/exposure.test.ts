@@ -41,7 +41,7 @@ describe('the controller binary refuses an unsafe configuration before it binds 
       'plaintext HTTP on every interface',
       ['--insecure', '--http-listen', '0.0.0.0:0', '--grpc-listen', '127.0.0.1:0'],
       /^portwarden-controller: refusing plaintext HTTP on 0\.0\.0\.0:0, beyond loopback: .+$/,
-      /^ {2}hint: serve HTTPS \(--http-tls-cert FILE --http-tls-key FILE, or --http-tls-from-ca with --ca-key-file\), keep --http-listen on loopback .+ or pass --http-insecure-public \(PORTWARDEN_HTTP_INSECURE_PUBLIC=1\).*$/,
+      /^ {2}hint: serve HTTPS \(--http-tls-cert FILE --http-tls-key FILE, or --ca-key-file without --insecure for a certificate from the controller CA\), keep --http-listen on loopback .+ or pass --http-insecure-public \(PORTWARDEN_HTTP_INSECURE_PUBLIC=1\).*$/,
     ],
     [
       '--insecure gRPC on every interface',

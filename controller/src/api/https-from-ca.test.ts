@@ -91,6 +91,38 @@ describe('the HTTP API with --http-tls-from-ca', () => {
   });
 });
 
+describe('the HTTP API of a controller with its CA, without --http-tls-from-ca', () => {
+  let db: TestDatabase;
+  const started: Controller[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    for (const controller of started) await controller.stop();
+    await db?.drop();
+  });
+
+  const start = async (httpListen: string) => {
+    const controller = testController(db.url, { tls: { caKey: SECRET }, httpListen });
+    started.push(controller);
+    return (await controller.start()).httpUrl;
+  };
+
+  it('speaks HTTPS from the CA beyond loopback, and plain HTTP on loopback', async () => {
+    // Bound on every interface; the only traffic goes to 127.0.0.1.
+    const everywhere = await start('0.0.0.0:0');
+    expect(everywhere).toMatch(/^https:\/\/0\.0\.0\.0:\d+$/);
+    const sql = createDb({ url: db.url, maxConnections: 1 });
+    const caPem = (await openAuthority(createCaStore(sql), Buffer.from(SECRET), silentLogger())).certPem;
+    await sql.end();
+    const answer = await getVerified(Number(new URL(everywhere).port), '/healthz', caPem, 'localhost');
+    expect(JSON.parse(answer.body)).toHaveProperty('status');
+    expect(await start('127.0.0.1:0')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
+
 describe('followCaCertificates', () => {
   it('serves each renewal to new connections, and lets go of the CA when the API closes', async () => {
     const { authority } = await CertificateAuthority.create();

@@ -53,7 +53,7 @@ describe('httpListenSafety', () => {
     expect(error?.message).toMatch(/^refusing plaintext HTTP on 0\.0\.0\.0:7480, beyond loopback/);
     expect(error?.message).not.toContain('\n');
     expect(error?.hint).toMatch(
-      /--http-tls-cert.*--http-tls-from-ca.*TLS reverse proxy.*--http-insecure-public \(PORTWARDEN_HTTP_INSECURE_PUBLIC=1\)/,
+      /--http-tls-cert.*--ca-key-file without --insecure.*TLS reverse proxy.*--http-insecure-public \(PORTWARDEN_HTTP_INSECURE_PUBLIC=1\)/,
     );
   });
 

@@ -25,8 +25,8 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Refuses the plaintext HTTP API on an address beyond loopback unless --http-insecure-public says
- * so; `tls` is whether the API speaks HTTPS (--http-tls-cert, or
- * --http-tls-from-ca: options.ts httpServesTls).
+ * so; `tls` is whether the API speaks HTTPS (--http-tls-cert, or the controller CA's certificate:
+ * http-tls.ts). Only a controller without its CA (--insecure) can be refused here.
  */
 export function httpListenSafety(
   listen: string,
@@ -37,7 +37,7 @@ export function httpListenSafety(
   if (isLoopback(parseListen(listen, 'HTTP listen address').host)) return undefined;
   return new ConfigError(
     `refusing plaintext HTTP on ${listen}, beyond loopback: whoever reaches it sees and changes what the controller holds`,
-    'serve HTTPS (--http-tls-cert FILE --http-tls-key FILE, or --http-tls-from-ca with --ca-key-file), keep --http-listen on loopback (127.0.0.1:7480) behind a TLS reverse proxy, or pass --http-insecure-public (PORTWARDEN_HTTP_INSECURE_PUBLIC=1) if only a network you trust reaches it',
+    'serve HTTPS (--http-tls-cert FILE --http-tls-key FILE, or --ca-key-file without --insecure for a certificate from the controller CA), keep --http-listen on loopback (127.0.0.1:7480) behind a TLS reverse proxy, or pass --http-insecure-public (PORTWARDEN_HTTP_INSECURE_PUBLIC=1) if only a network you trust reaches it',
   );
 }
 

@@ -38,7 +38,9 @@ describe('optionsRefusal of the HTTP listen address', () => {
   // [why, options given, refused?]
   const cases: [string, Partial<ControllerOptions>, boolean][] = [
     ['HTTPS from the controller CA may listen anywhere', { tls, httpTlsFromCa: true }, false],
-    ['a CA alone does not make the HTTP API speak HTTPS', { tls }, true],
+    ['beyond loopback a CA alone makes the HTTP API speak HTTPS', { tls }, false],
+    ['a CA and plain HTTP by consent', { tls, httpInsecurePublic: true }, false],
+    ['no CA, no certificate, no consent: plain HTTP, refused', {}, true],
     ['HTTPS with its own certificate may listen anywhere', { httpTls: { cert: 'C', key: 'K' } }, false],
     ['plain HTTP with consent', { httpInsecurePublic: true }, false],
   ];
@@ -57,11 +59,6 @@ describe('the controller refuses an unsafe configuration at start', () => {
       /refusing plaintext HTTP on 0\.0\.0\.0:0/,
     ],
     ['--insecure gRPC on every interface', { grpcListen: '[::]:0' }, /refusing --insecure gRPC on \[::\]:0/],
-    [
-      'plain HTTP on every interface with a CA, but no --http-tls-from-ca',
-      { httpListen: '0.0.0.0:0', tls: { caKey: 'k'.repeat(32) } },
-      /refusing plaintext HTTP on 0\.0\.0\.0:0/,
-    ],
   ];
   it.each(cases)('%s', async (_why, overrides, message) => {
     const controller = testController(db.url, overrides);
@@ -98,7 +95,6 @@ describe('the controller refuses an unsafe configuration at start', () => {
     await controller.stop();
   });
 
-  // The part alone: a whole controller cannot stop yet while Redis is away (BullMQ's close waits).
   it('lets the start go on with a warning when Redis cannot be asked: delivery waits for it as for any outage', async () => {
     const { logger, lines } = captureLogger();
     const redisUrl = `redis://127.0.0.1:${await closedPort()}`;

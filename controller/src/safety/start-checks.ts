@@ -1,15 +1,16 @@
 import type { ConfigError } from '@portwarden/common/errors';
 import type { Part } from '@portwarden/common/lifecycle';
-import { httpServesTls, type ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../options.js';
 import { dbTlsSafety } from './db-tls-safety.js';
 import { evictionSafety } from './eviction-safety.js';
+import { httpTlsSource } from './http-tls.js';
 import { grpcListenSafety, httpListenSafety } from './listen-safety.js';
 import { readEvictionPolicy } from './redis-policy.js';
 
 /** The first refusal the options earn, from what they say alone. */
 export function optionsRefusal(options: ResolvedOptions): ConfigError | undefined {
   return (
-    httpListenSafety(options.httpListen, httpServesTls(options), options) ??
+    httpListenSafety(options.httpListen, httpTlsSource(options) !== 'none', options) ??
     grpcListenSafety(options.grpcListen, options.tls !== undefined) ??
     dbTlsSafety(options.databaseUrl, options)
   );
