@@ -2,7 +2,7 @@ import { replaceSecretReferences, secretReferences } from '@portwarden/common/po
 import type { ChannelDocument } from '@portwarden/common/policy/schema';
 import { ChannelConfigError } from './retry.js';
 
-/** Opens a secret by name at the moment of sending; store/secrets.ts. */
+/** Opens a secret by name at the moment of sending; secrets/secrets.ts. */
 export interface SecretResolver {
   /** The value, or undefined when there is no such secret (any more). */
   open(name: string): Promise<string | undefined>;
