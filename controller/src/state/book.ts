@@ -104,6 +104,7 @@ export async function bookTransition(book: IncidentBook, subject: Subject, t: Tr
       transition: 'opened',
       flap,
       inhibited: isInhibited,
+      failing: true,
       firingTold: undefined,
     });
     const paid = await resolveLastTold(book, subject, t, telling, null);
@@ -119,6 +120,7 @@ export async function bookTransition(book: IncidentBook, subject: Subject, t: Tr
     transition: undefined,
     flap,
     inhibited: isInhibited,
+    failing: t.decision.state.outcome === 'down',
     firingTold: stillOpen ? firingTold : undefined,
   });
   const paid = await resolveLastTold(book, subject, t, telling, t.incidentId);
@@ -189,6 +191,7 @@ async function resolve(
     transition: 'resolved',
     flap,
     inhibited: false,
+    failing: false,
     firingTold: closed.firingTold,
   });
   if (telling.owesResolve) await book.setTold(incidentId, { resolveOwed: true });

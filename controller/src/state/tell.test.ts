@@ -4,6 +4,8 @@ import type { IncidentTransition } from './next-state.js';
 import { decideTelling, type TellDecision } from './tell.js';
 
 type Row = [IncidentTransition | '-', FlapVerdict, boolean, boolean | undefined, TellDecision, string];
+/** A row for a result that is up while an incident stays open (waiting for successesBeforeResolve). */
+type RecoveringRow = [FlapVerdict, boolean, boolean, TellDecision, string];
 
 describe('decideTelling', () => {
   // [transition, flap verdict, inhibited, firing told (of the incident concerned), decision, why]
@@ -147,9 +149,38 @@ describe('decideTelling', () => {
           transition: transition === '-' ? undefined : transition,
           flap,
           inhibited,
+          failing: transition !== 'resolved',
           firingTold,
         }),
       ).toEqual(expected);
+    },
+  );
+
+  // An up result while the incident waits for its successes: [flap, inhibited, firing told, decision, why]
+  const recovering: RecoveringRow[] = [
+    ['steady', false, false, {}, 'the check passes: a held firing is not released as "still fails"'],
+    ['steady', false, true, {}, 'told, waiting for its successes: nothing new'],
+    [
+      'ends',
+      false,
+      false,
+      { resolveLastTold: 'owed' },
+      'stable while recovering: no firing for a passing check',
+    ],
+    [
+      'ends',
+      false,
+      true,
+      { resolveLastTold: 'owed' },
+      'stable while recovering, told: its resolve will follow',
+    ],
+  ];
+  it.each(recovering)(
+    'recovering, %s, inhibited %s, told %s -> %j (%s)',
+    (flap, inhibited, firingTold, expected) => {
+      expect(decideTelling({ transition: undefined, flap, inhibited, failing: false, firingTold })).toEqual(
+        expected,
+      );
     },
   );
 });

@@ -19,6 +19,11 @@ export interface TellInput {
   /** The agent was unreachable when the result was probed (state/inhibition.ts). */
   inhibited: boolean;
   /**
+   * The result is down. An open incident may be waiting for its successes
+   * (`successesBeforeResolve`): its held firing is not told while the check passes.
+   */
+  failing: boolean;
+  /**
    * Whether the firing of the incident concerned was told: the resolved one on `resolved`, the
    * open one otherwise; undefined when there is none (no transition and nothing open, or opened).
    */
@@ -63,12 +68,14 @@ function tellResolved({ flap, firingTold }: TellInput): TellDecision {
   return { event: { hold: flap === 'steady' ? 'inhibited' : 'flapping' } };
 }
 
-function tellUnchanged({ flap, inhibited, firingTold }: TellInput): TellDecision {
+function tellUnchanged({ flap, inhibited, firingTold, failing }: TellInput): TellDecision {
   const open = firingTold !== undefined;
   if (flap === 'ends') {
     if (!open) return { resolveLastTold: 'always' };
-    return inhibited ? { resolveLastTold: 'owed' } : { resolveLastTold: 'owed', fireOpen: 'stable' };
+    return inhibited || !failing
+      ? { resolveLastTold: 'owed' }
+      : { resolveLastTold: 'owed', fireOpen: 'stable' };
   }
-  if (flap === 'steady' && open && !firingTold && !inhibited) return { fireOpen: 'released' };
+  if (flap === 'steady' && open && !firingTold && !inhibited && failing) return { fireOpen: 'released' };
   return {};
 }
