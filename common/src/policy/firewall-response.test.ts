@@ -27,6 +27,7 @@ describe('firewall checks', () => {
       // defaults.timeout is for ports: PowerShell needs longer
       timeoutMs: 60_000,
       failuresBeforeAlert: 3,
+      successesBeforeResolve: 1,
       alertGroup: 'g',
       enabled: false,
       agents: { os: 'windows' },

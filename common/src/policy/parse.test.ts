@@ -94,6 +94,27 @@ describe('parsePolicy', () => {
     expect(error.issues.map((i) => i.path)).toEqual(['defaults.timeout', 'checks[1].slowAfter']);
   });
 
+  it('fills successesBeforeResolve and flapping from the check, else from defaults, else the default', () => {
+    const policy = parsePolicy(`
+defaults: { alertGroup: g, successesBeforeResolve: 2, flapping: { changes: 4, window: 30m } }
+alertGroups: { g: { channels: [{ log: {} }] } }
+checks:
+  - { name: inherits, port: 1 }
+  - { name: own, port: 2, successesBeforeResolve: 5, flapping: { changes: 2, window: 10m } }
+  - { name: firewall, firewall: {}, successesBeforeResolve: 3 }
+`);
+    expect(policy.checks.map((c) => [c.id, c.successesBeforeResolve, c.flapping])).toEqual([
+      ['inherits', 2, { changes: 4, windowMs: 1_800_000 }],
+      ['own', 5, { changes: 2, windowMs: 600_000 }],
+      ['firewall', 3, { changes: 4, windowMs: 1_800_000 }],
+    ]);
+    const plain = parsePolicy(
+      'alertGroups: { g: { channels: [{ log: {} }] } }\nchecks: [{ name: a, port: 1, alertGroup: g }]',
+    );
+    expect(plain.checks[0]!.successesBeforeResolve).toBe(1);
+    expect(plain.checks[0]!.flapping).toBeUndefined();
+  });
+
   // Each case: the policy text, then the path and message the user must see.
   const invalid: [string, string, string, RegExp][] = [
     ['yaml syntax', 'checks: [', '(yaml)', /flow sequence|Missing/i],
@@ -266,6 +287,66 @@ describe('parsePolicy', () => {
       'checks: [{name: a, failuresBeforeAlert: 1.5}]',
       'checks[0].failuresBeforeAlert',
       /^expected a whole number, got 1.5$/,
+    ],
+    [
+      'successesBeforeResolve 0',
+      'checks: [{name: a, successesBeforeResolve: 0}]',
+      'checks[0].successesBeforeResolve',
+      /^must be at least 1$/,
+    ],
+    [
+      'successesBeforeResolve over 1000',
+      'defaults: {successesBeforeResolve: 1001}\nchecks: []',
+      'defaults.successesBeforeResolve',
+      /^must be at most 1000$/,
+    ],
+    [
+      'a fractional successesBeforeResolve',
+      'checks: [{name: a, successesBeforeResolve: 2.5}]',
+      'checks[0].successesBeforeResolve',
+      /^expected a whole number, got 2.5$/,
+    ],
+    [
+      'flapping without a window',
+      'checks: [{name: a, flapping: {changes: 3}}]',
+      'checks[0].flapping.window',
+      /is required/,
+    ],
+    [
+      'flapping with one change allowed',
+      'defaults: {flapping: {changes: 1, window: 10m}}\nchecks: []',
+      'defaults.flapping.changes',
+      /^must be at least 2$/,
+    ],
+    [
+      'flapping with a window of a week',
+      'checks: [{name: a, flapping: {changes: 3, window: 7d}}]',
+      'checks[0].flapping.window',
+      /^a flapping window is 1s-1d$/,
+    ],
+    [
+      'flapping with a window that is not a duration',
+      'checks: [{name: a, flapping: {changes: 3, window: often}}]',
+      'checks[0].flapping.window',
+      /duration/,
+    ],
+    [
+      'an unknown key under flapping',
+      'checks: [{name: a, flapping: {changes: 3, window: 10m, after: 1m}}]',
+      'checks[0].flapping.after',
+      /unknown key/,
+    ],
+    [
+      'a flapping window too short for the interval',
+      'defaults: {alertGroup: g}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, interval: 2m, flapping: {changes: 5, window: 10m}}]',
+      'checks[0].flapping.window',
+      /^window 10m can never see 6 changes of a check run every 2m: make it longer than 10m$/,
+    ],
+    [
+      "a defaults flapping window too short for a check's interval",
+      'defaults: {alertGroup: g, flapping: {changes: 5, window: 10m}}\nalertGroups: {g: {channels: [{log: {}}]}}\nchecks: [{name: a, port: 1, interval: 5m}]',
+      'checks[0].interval',
+      /^defaults.flapping.window 10m can never see 6 changes/,
     ],
     ['checks as a mapping', 'checks: {web: 80}', 'checks', /^expected a list, got a mapping$/],
     ['an empty host', "checks: [{name: a, host: ''}]", 'checks[0].host', /^must not be empty$/],

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import type { PolicyIssue } from '../errors.js';
 import { checkIdFromName } from '../ids.js';
 import { portOfService, type ServiceName } from '../services.js';
@@ -7,6 +7,7 @@ import {
   type ResolvedCheck,
   type ResolvedCheckBase,
   type ResolvedFirewallCheck,
+  type ResolvedFlapping,
   type ResolvedPolicy,
   type ResolvedPortCheck,
 } from './resolved.js';
@@ -111,10 +112,38 @@ function resolveBase(check: CheckDocument, defaults: Defaults, timeoutMs: number
     timeoutMs,
     failuresBeforeAlert:
       check.failuresBeforeAlert ?? defaults.failuresBeforeAlert ?? POLICY_DEFAULTS.failuresBeforeAlert,
+    successesBeforeResolve:
+      check.successesBeforeResolve ??
+      defaults.successesBeforeResolve ??
+      POLICY_DEFAULTS.successesBeforeResolve,
     alertGroup: check.alertGroup ?? defaults.alertGroup ?? '',
     enabled: check.enabled ?? true,
     agents: check.agents ?? {},
   };
+}
+
+/**
+ * The check's flapping (its own, else the defaults'). A window that cannot hold one change more
+ * than allowed, at one result per interval, could never mark the check flapping: an error.
+ */
+function resolveFlapping(
+  check: CheckDocument,
+  defaults: Defaults,
+  intervalMs: number,
+  issue: Issue,
+): ResolvedFlapping | undefined {
+  const flapping = check.flapping ?? defaults.flapping;
+  if (!flapping) return undefined;
+  const windowMs = parseDuration(flapping.window);
+  const spanMs = flapping.changes * intervalMs;
+  if (windowMs <= spanMs) {
+    const where = check.flapping ? 'window' : 'defaults.flapping.window';
+    issue(
+      check.flapping ? ['flapping', 'window'] : ['interval'],
+      `${where} ${flapping.window} can never see ${flapping.changes + 1} changes of a check run every ${formatDuration(intervalMs)}: make it longer than ${formatDuration(spanMs)}`,
+    );
+  }
+  return { changes: flapping.changes, windowMs };
 }
 
 function resolvePortCheck(check: CheckDocument, defaults: Defaults, issue: Issue): ResolvedPortCheck {
@@ -125,9 +154,12 @@ function resolvePortCheck(check: CheckDocument, defaults: Defaults, issue: Issue
   const timeoutMs = parseDuration(check.timeout ?? defaults.timeout ?? '10s');
   const host = check.host ?? POLICY_DEFAULTS.host;
   const response = check.response ? resolveResponse(check.response, issue) : undefined;
+  const base = resolveBase(check, defaults, timeoutMs);
+  const flapping = resolveFlapping(check, defaults, base.intervalMs, issue);
   return {
     kind: 'port',
-    ...resolveBase(check, defaults, timeoutMs),
+    ...base,
+    ...(flapping && { flapping }),
     host,
     port: check.port ?? (check.service ? portOfService(check.service as ServiceName) : 0),
     ...resolvePortOptions(check, host, timeoutMs, issue),
@@ -147,6 +179,8 @@ const FIREWALL_CHECK_KEYS = new Set<string>([
   'interval',
   'timeout',
   'failuresBeforeAlert',
+  'successesBeforeResolve',
+  'flapping',
   'alertGroup',
   'enabled',
   'agents',
@@ -165,9 +199,12 @@ function resolveFirewallCheck(check: CheckDocument, defaults: Defaults, issue: I
   }
   const firewall = check.firewall!;
   const timeoutMs = check.timeout ? parseDuration(check.timeout) : POLICY_DEFAULTS.firewallTimeoutMs;
+  const base = resolveBase(check, defaults, timeoutMs);
+  const flapping = resolveFlapping(check, defaults, base.intervalMs, issue);
   return {
     kind: 'firewall',
-    ...resolveBase(check, defaults, timeoutMs),
+    ...base,
+    ...(flapping && { flapping }),
     firewall: {
       mode: firewall.mode ?? 'notify',
       profiles: firewall.profiles ? [...new Set(firewall.profiles)] : ['domain', 'private', 'public'],

@@ -17,9 +17,19 @@ export interface ResolvedCheckBase {
   /** The whole probe's time limit. */
   timeoutMs: number;
   failuresBeforeAlert: number;
+  /** Consecutive successes before an open incident resolves. Absent in revisions stored before it existed: 1. */
+  successesBeforeResolve?: number;
+  /** Flap detection; absent: off. */
+  flapping?: ResolvedFlapping;
   alertGroup: string;
   enabled: boolean;
   agents: Labels;
+}
+
+/** More than `changes` state changes (incident opened or resolved) within `windowMs` is flapping. */
+export interface ResolvedFlapping {
+  changes: number;
+  windowMs: number;
 }
 
 export interface ResolvedFirewallCheck extends ResolvedCheckBase {
@@ -106,6 +116,7 @@ export const POLICY_DEFAULTS = {
   intervalMs: 120_000,
   timeoutMs: 10_000,
   failuresBeforeAlert: 1,
+  successesBeforeResolve: 1,
   host: '127.0.0.1',
   maxBytes: 4096,
   /** Firewall tools (PowerShell above all) can be slow to start: firewall checks get longer. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../duration.js';
+import { DURATION_PATTERN, parseDuration } from '../duration.js';
 import { LABEL_KEY_PATTERN } from '../labels.js';
 import { CHECK_ID_PATTERN } from '../ids.js';
 import { WELL_KNOWN_SERVICES } from '../services.js';
@@ -219,6 +219,24 @@ export const responseSchema = z.strictObject({
   reboot: z.literal(true, { error: 'write reboot: true, or leave it out' }).optional(),
 });
 
+/** The shortest and longest flapping window, in milliseconds. */
+export const FLAPPING_WINDOW_MS = { min: 1_000, max: 86_400_000 } as const;
+
+/**
+ * Flap detection: a check whose incident opens or resolves more than `changes` times within
+ * `window` is flapping: one notification says so, then it is quiet until it is stable.
+ */
+export const flappingSchema = z.strictObject({
+  /** State changes (opened, resolved) allowed within the window; one more is flapping. 2-100. */
+  changes: z.number().int().min(2).max(100),
+  /** How far back changes count, and how long a flapping check must stay unchanged. 1s-1d. */
+  window: duration.refine((text) => {
+    if (!DURATION_PATTERN.test(text.trim())) return true; // the pattern's own message says it
+    const windowMs = parseDuration(text);
+    return windowMs >= FLAPPING_WINDOW_MS.min && windowMs <= FLAPPING_WINDOW_MS.max;
+  }, 'a flapping window is 1s-1d'),
+});
+
 export const checkSchema = z.strictObject({
   /** Shown in every alert, page and log line ("Refer to this check as"). */
   name,
@@ -278,6 +296,10 @@ export const checkSchema = z.strictObject({
   transcript: z.boolean().optional(),
   /** "No. Errors": consecutive failures before an incident opens. */
   failuresBeforeAlert: z.number().int().min(1).max(1000).optional(),
+  /** Consecutive successes before an open incident resolves. @default 1 */
+  successesBeforeResolve: z.number().int().min(1).max(1000).optional(),
+  /** Flap detection. @default off */
+  flapping: flappingSchema.optional(),
   alertGroup: z.string().optional(),
   /** @default true */
   enabled: z.boolean().optional(),
@@ -298,6 +320,10 @@ export const defaultsSchema = z.strictObject({
   connectTimeout: duration.optional(),
   /** @default 1 */
   failuresBeforeAlert: z.number().int().min(1).max(1000).optional(),
+  /** @default 1 */
+  successesBeforeResolve: z.number().int().min(1).max(1000).optional(),
+  /** @default off */
+  flapping: flappingSchema.optional(),
   alertGroup: z.string().optional(),
 });
 
@@ -322,6 +348,7 @@ export type PolicyDocument = z.infer<typeof policySchema>;
 export type CheckDocument = z.infer<typeof checkSchema>;
 export type StepDocument = z.infer<typeof stepSchema>;
 export type FirewallDocument = z.infer<typeof firewallSchema>;
+export type FlappingDocument = z.infer<typeof flappingSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;

@@ -1,6 +1,12 @@
-import { respondsFirst, type ResolvedCheck, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import {
+  POLICY_DEFAULTS,
+  respondsFirst,
+  type ResolvedCheck,
+  type ResolvedPolicy,
+} from '@portwarden/common/policy/resolved';
 import { bookTransition } from '../state/book.js';
 import { incidentResponse, type Cause, type Subject } from '../state/event.js';
+import { judgeFlapping, NOT_FLAPPING } from '../state/flapping.js';
 import { nextState, type Observation } from '../state/next-state.js';
 import type {
   IncomingResult,
@@ -58,17 +64,24 @@ async function advance(
 ): Promise<number> {
   let state = start;
   let events = 0;
-  const thresholds = { failuresBeforeAlert: check.failuresBeforeAlert, respondsFirst: respondsFirst(check) };
+  const thresholds = {
+    failuresBeforeAlert: check.failuresBeforeAlert,
+    successesBeforeResolve: check.successesBeforeResolve ?? POLICY_DEFAULTS.successesBeforeResolve,
+    respondsFirst: respondsFirst(check),
+  };
   for (const result of results) {
     if (state && result.seq <= state.lastSeq) continue; // older than what the state already reflects
     const decision = nextState(state, observation(result, receivedAt), thresholds);
+    const flap = judgeFlapping(state?.flap ?? NOT_FLAPPING, decision.event, check.flapping, receivedAt);
     const booked = await bookTransition(tx, subject, {
       prev: state,
       decision,
       incidentId: state?.incidentId ?? null,
+      ...(state && { firingTold: state.firingTold }),
       cause: cause(result),
       at: receivedAt,
       probedAt: result.startedAt,
+      flap: { verdict: flap.verdict, settings: check.flapping },
     });
     events += booked.events;
     if (result.response) {
@@ -84,7 +97,13 @@ async function advance(
         incidentId: decision.event === 'opened' ? booked.incidentId : null,
       });
     }
-    state = { ...decision.state, lastSeq: result.seq, incidentId: booked.incidentId };
+    state = {
+      ...decision.state,
+      lastSeq: result.seq,
+      incidentId: booked.incidentId,
+      firingTold: booked.firingTold,
+      flap: flap.state,
+    };
     await tx.saveState(subject.agent.id, check.id, state, result);
   }
   return events;

@@ -2,6 +2,7 @@ import type { Labels } from '@portwarden/common/labels';
 import type { Reason } from '@portwarden/common/reasons';
 import type { Transcript } from '@portwarden/common/transcript';
 import type { IncidentBook } from '../state/book.js';
+import type { FlapState } from '../state/flapping.js';
 import type { CheckState } from '../state/next-state.js';
 import type { FirewallReport, ResponseReport } from './reports.js';
 
@@ -37,6 +38,10 @@ export interface IngestAgent {
 export interface StoredCheckState extends CheckState {
   lastSeq: number;
   incidentId: number | null;
+  /** Whether receivers were told the open incident fired (false: held); true when none is open. */
+  firingTold: boolean;
+  /** Flap detection's memory of the check. */
+  flap: FlapState;
 }
 
 /** A response round to record, keyed by the result that ended it. */

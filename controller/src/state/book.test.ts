@@ -22,11 +22,18 @@ function memoryBook(openAlready = false) {
         cause: { reason: 'refused', detail: 'was refused' },
         openedAt,
         resolvedAt: when < openedAt ? openedAt : when,
+        firingTold: true,
       };
     },
     async addOutbox(_incidentId, event) {
       outbox.push(event);
     },
+    incident: async () => {
+      throw new Error('not asked in these tests');
+    },
+    lastTold: async () => undefined,
+    setTold: async () => {},
+    unreachableSpans: async () => [],
   };
   return { book, opened, outbox };
 }
@@ -38,7 +45,13 @@ const subject = (withGroup = true): Subject => ({
   group: withGroup ? group : undefined,
   policyRevision: 5,
 });
-const down: CheckState = { outcome: 'down', consecutiveFailures: 3, since: at(-60), incidentOpen: true };
+const down: CheckState = {
+  outcome: 'down',
+  consecutiveFailures: 3,
+  consecutiveSuccesses: 0,
+  since: at(-60),
+  incidentOpen: true,
+};
 
 async function book(
   prev: CheckState | undefined,

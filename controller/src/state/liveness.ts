@@ -14,8 +14,21 @@ export function livenessCheck(hostname: string): EventCheck {
 
 /** The liveness "check state" of an agent: down while an incident is open, up otherwise. */
 export function livenessState(open: { openedAt: Date } | undefined, lastSeenAt: Date | null): CheckState {
-  if (open) return { outcome: 'down', consecutiveFailures: 1, since: open.openedAt, incidentOpen: true };
-  return { outcome: 'up', consecutiveFailures: 0, since: lastSeenAt ?? new Date(0), incidentOpen: false };
+  if (open)
+    return {
+      outcome: 'down',
+      consecutiveFailures: 1,
+      consecutiveSuccesses: 0,
+      since: open.openedAt,
+      incidentOpen: true,
+    };
+  return {
+    outcome: 'up',
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    since: lastSeenAt ?? new Date(0),
+    incidentOpen: false,
+  };
 }
 
 export interface LivenessInput {

@@ -5,14 +5,17 @@ const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
 
 /** Runs a sequence of outcomes through nextState and returns the events in order, with their index. */
-function run(outcomes: string, threshold: number, start?: CheckState): string[] {
+function run(outcomes: string, threshold: number, start?: CheckState, successes?: number): string[] {
   let state = start;
   const events: string[] = [];
   [...outcomes].forEach((c, i) => {
     const decision = nextState(
       state,
       { outcome: c === 'U' ? 'up' : 'down', at: at(i) },
-      { failuresBeforeAlert: threshold },
+      {
+        failuresBeforeAlert: threshold,
+        ...(successes !== undefined && { successesBeforeResolve: successes }),
+      },
     );
     state = decision.state;
     if (decision.event) events.push(`${decision.event}@${i}`);
@@ -44,8 +47,61 @@ describe('nextState', () => {
     expect(run(outcomes, threshold)).toEqual(expected);
   });
 
+  // [outcomes, threshold, successesBeforeResolve, expected events, why]
+  const recovery: [string, number, number, string[], string][] = [
+    ['DUUU', 1, 3, ['opened@0', 'resolved@3'], 'the third consecutive success resolves, not before'],
+    ['DUU', 1, 3, ['opened@0'], 'two successes of three: the incident stays open'],
+    [
+      'DUUDUUU',
+      1,
+      3,
+      ['opened@0', 'resolved@6'],
+      'a failure in between resets the successes and opens nothing new',
+    ],
+    ['DUUUUU', 1, 3, ['opened@0', 'resolved@3'], 'more successes do not resolve twice'],
+    [
+      'UUUD',
+      1,
+      3,
+      ['opened@3'],
+      'successes without an open incident resolve nothing and do not hold back an opening',
+    ],
+    [
+      'DUUUD',
+      1,
+      3,
+      ['opened@0', 'resolved@3', 'opened@4'],
+      'after the resolve, the next failure opens a new incident',
+    ],
+    ['DDUUDD', 2, 2, ['opened@1', 'resolved@3', 'opened@5'], 'both thresholds at once'],
+    ['DU', 1, 1, ['opened@0', 'resolved@1'], 'the default, 1: the first success resolves'],
+  ];
+  it.each(recovery)(
+    '%s with threshold %i and successesBeforeResolve %i -> %j (%s)',
+    (outcomes, threshold, successes, expected) => {
+      expect(run(outcomes, threshold, undefined, successes)).toEqual(expected);
+    },
+  );
+
+  it('counts successes while the incident waits, and keeps it open until the count is reached', () => {
+    const t = { failuresBeforeAlert: 1, successesBeforeResolve: 2 };
+    const down = nextState(undefined, { outcome: 'down', at: at(0) }, t).state;
+    const once = nextState(down, { outcome: 'up', at: at(1) }, t);
+    expect(once.state).toMatchObject({ outcome: 'up', consecutiveSuccesses: 1, incidentOpen: true });
+    expect(once.event).toBeUndefined();
+    const twice = nextState(once.state, { outcome: 'up', at: at(2) }, t);
+    expect(twice.state).toMatchObject({ consecutiveSuccesses: 2, incidentOpen: false, since: at(1) });
+    expect(twice.event).toBe('resolved');
+  });
+
   it('resumes from a stored state with an open incident', () => {
-    const open: CheckState = { outcome: 'down', consecutiveFailures: 5, since: t0, incidentOpen: true };
+    const open: CheckState = {
+      outcome: 'down',
+      consecutiveFailures: 5,
+      consecutiveSuccesses: 0,
+      since: t0,
+      incidentOpen: true,
+    };
     expect(run('DU', 3, open)).toEqual(['resolved@1']);
   });
 

@@ -3,7 +3,9 @@ import type { ResponseVerdict } from '@portwarden/common/firewall';
 /**
  * The threshold and incident decision, as a pure function: no I/O, time passed in.
  * An incident opens once, when the consecutive failures reach the check's threshold ("No. Errors"),
- * and resolves once, on the first success after that.
+ * and resolves once, when the consecutive successes after that reach `successesBeforeResolve`
+ * (the first success, by default). A failure while it waits resets the successes and opens nothing
+ * new: the incident is still open.
  *
  * A check with a response (restart a service, re-enable the firewall, ...) goes through the agent
  * first: at the threshold the agent runs the response, probes again at once and reports the round
@@ -13,6 +15,8 @@ import type { ResponseVerdict } from '@portwarden/common/firewall';
 export interface CheckState {
   outcome: 'up' | 'down';
   consecutiveFailures: number;
+  /** Consecutive successes; 0 when down. */
+  consecutiveSuccesses: number;
   /** When the current outcome began. */
   since: Date;
   /** Whether an incident is open for this agent and check. */
@@ -34,6 +38,8 @@ export interface Observation {
 
 export interface Thresholds {
   failuresBeforeAlert: number;
+  /** Consecutive successes before an open incident resolves. @default 1 */
+  successesBeforeResolve?: number;
   /** The check has a response: at the threshold, the agent's round decides. @default false */
   respondsFirst?: boolean;
 }
@@ -50,8 +56,17 @@ export interface Decision {
 export function nextState(prev: CheckState | undefined, seen: Observation, thresholds: Thresholds): Decision {
   const since = prev?.outcome === seen.outcome ? prev.since : seen.at;
   if (seen.outcome === 'up') {
-    const state: CheckState = { outcome: 'up', consecutiveFailures: 0, since, incidentOpen: false };
-    return prev?.incidentOpen ? { state, event: 'resolved' } : { state };
+    const consecutiveSuccesses = prev?.outcome === 'up' ? prev.consecutiveSuccesses + 1 : 1;
+    const resolves =
+      prev?.incidentOpen === true && consecutiveSuccesses >= (thresholds.successesBeforeResolve ?? 1);
+    const state: CheckState = {
+      outcome: 'up',
+      consecutiveFailures: 0,
+      consecutiveSuccesses,
+      since,
+      incidentOpen: prev?.incidentOpen === true && !resolves,
+    };
+    return resolves ? { state, event: 'resolved' } : { state };
   }
   const consecutiveFailures = (prev?.consecutiveFailures ?? 0) + 1;
   const held = prev?.incidentOpen ? undefined : holdBack(seen, thresholds);
@@ -63,6 +78,7 @@ export function nextState(prev: CheckState | undefined, seen: Observation, thres
   const state: CheckState = {
     outcome: 'down',
     consecutiveFailures,
+    consecutiveSuccesses: 0,
     since,
     incidentOpen: prev?.incidentOpen || opens,
   };

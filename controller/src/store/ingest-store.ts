@@ -27,24 +27,36 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
     },
 
     async lockStates(agentId, checkIds) {
-      const rows = await tx<(StoredCheckState & { checkId: string })[]>`
-        SELECT check_id, outcome, consecutive_failures, since, last_seq, incident_id,
-               incident_id IS NOT NULL AS incident_open
-        FROM check_state WHERE agent_id = ${agentId} AND check_id = ANY(${checkIds}::text[])
-        ORDER BY check_id FOR UPDATE`;
-      return new Map(rows.map(({ checkId, ...state }) => [checkId, state]));
+      const rows = await tx<StateRow[]>`
+        SELECT s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes, s.since, s.last_seq,
+               s.incident_id, s.incident_id IS NOT NULL AS incident_open,
+               coalesce(i.firing_told, true) AS firing_told, s.flap_changes, s.flapping_since
+        FROM check_state s LEFT JOIN incidents i ON i.id = s.incident_id
+        WHERE s.agent_id = ${agentId} AND s.check_id = ANY(${checkIds}::text[])
+        ORDER BY s.check_id FOR UPDATE OF s`;
+      return new Map(
+        rows.map(({ checkId, flapChanges, flappingSince, ...state }) => [
+          checkId,
+          { ...state, flap: { changes: flapChanges, flappingSince } },
+        ]),
+      );
     },
 
     async saveState(agentId, checkId, state, last) {
       await tx`
-        INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, since, last_seq,
-                                 last_result_at, reason, detail, incident_id)
-        VALUES (${agentId}, ${checkId}, ${state.outcome}, ${state.consecutiveFailures}, ${state.since},
-                ${state.lastSeq}, ${last.startedAt}, ${last.reason}, ${last.detail}, ${state.incidentId})
+        INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since,
+                                 last_seq, last_result_at, reason, detail, incident_id, flap_changes,
+                                 flapping_since)
+        VALUES (${agentId}, ${checkId}, ${state.outcome}, ${state.consecutiveFailures},
+                ${state.consecutiveSuccesses}, ${state.since}, ${state.lastSeq}, ${last.startedAt},
+                ${last.reason}, ${last.detail}, ${state.incidentId},
+                ${state.flap.changes.map((t) => t.toISOString())}::timestamptz[], ${state.flap.flappingSince})
         ON CONFLICT (agent_id, check_id) DO UPDATE SET
           outcome = EXCLUDED.outcome, consecutive_failures = EXCLUDED.consecutive_failures,
+          consecutive_successes = EXCLUDED.consecutive_successes,
           since = EXCLUDED.since, last_seq = EXCLUDED.last_seq, last_result_at = EXCLUDED.last_result_at,
-          reason = EXCLUDED.reason, detail = EXCLUDED.detail, incident_id = EXCLUDED.incident_id`;
+          reason = EXCLUDED.reason, detail = EXCLUDED.detail, incident_id = EXCLUDED.incident_id,
+          flap_changes = EXCLUDED.flap_changes, flapping_since = EXCLUDED.flapping_since`;
     },
 
     async recordResponse(agentId, record: ResponseRecord) {
@@ -59,6 +71,12 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
     },
   };
 }
+
+type StateRow = Omit<StoredCheckState, 'flap'> & {
+  checkId: string;
+  flapChanges: Date[];
+  flappingSince: Date | null;
+};
 
 function resultRow(tx: TransactionSql, agentId: number, r: IncomingResult) {
   return {
