@@ -79,7 +79,11 @@ describe('silences API', () => {
     });
     expect(Date.parse(String(silence.endsAt)) - Date.parse(String(silence.startsAt))).toBe(2 * hour);
     expect(await audit()).toContainEqual(
-      expect.objectContaining({ actor: 'the-operator', action: 'silence-create' }),
+      expect.objectContaining({
+        actor: 'the-operator',
+        action: 'silence-create',
+        target: 'check=web, agent =~ db-.*',
+      }),
     );
   });
 
