@@ -11,6 +11,7 @@ import { login } from './commands/login.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
+import { addSilence, expireSilence, listSilences, type AddSilenceOptions } from './commands/silence.js';
 import { apply } from './commands/apply.js';
 import { get, RESOURCE_NAMES } from './commands/get.js';
 import { test } from './commands/test.js';
@@ -123,6 +124,33 @@ secret
   .description('delete a secret; channels that refer to it stop delivering')
   .argument('<name>', 'the name `secret list` shows')
   .action((name: string) => deleteSecret(client(), name, out));
+
+const silence = program
+  .command('silence')
+  .description('silences: hold the notifications of matching incidents for a while (operator)');
+silence
+  .command('add')
+  .usage('--match check=ID [--match agent=NAME ...] --for 2h|--until TIME --comment TEXT')
+  .description('add a silence; prints its id alone on stdout')
+  .option(
+    '--match <matcher>',
+    'name=value, name!=value, name=~regex or name!~regex; names: check (id), agent, alertgroup, agent labels; repeatable, all must match',
+    (v: string, all: string[]) => [...all, v],
+    [],
+  )
+  .option('--for <duration>', 'how long from now, for example 2h')
+  .option('--until <time>', 'when it ends, ISO 8601 (2026-12-07T22:00 local, or with Z or an offset)')
+  .requiredOption('--comment <text>', 'why: shown in silence list and the audit (required, as amtool)')
+  .action((opts: AddSilenceOptions) => addSilence(client(), opts, out, note));
+silence
+  .command('list')
+  .description('list silences: active, pending, and those that ended in the last day')
+  .action(() => listSilences(client(), out));
+silence
+  .command('expire')
+  .description('end a silence now; incidents it held that still fire are notified')
+  .argument('<id>', 'the id `silence list` shows')
+  .action((id: string) => expireSilence(client(), id, out));
 
 program
   .command('login')

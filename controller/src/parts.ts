@@ -36,6 +36,7 @@ import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
 import { createSecretStore } from './store/secrets.js';
+import { createSilenceStore } from './store/silences.js';
 import { deriveSecretsKey } from './ca/sealed-key.js';
 import { createViews } from './store/views.js';
 import { createSecrets, type Secrets } from './secrets/secrets.js';
@@ -162,6 +163,7 @@ export function apiPart(
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
       secrets: shared.secrets,
+      silences: { silences: createSilenceStore(sql) },
       tls,
       health,
     });

@@ -1,4 +1,6 @@
 import { formatDuration, parseDuration } from '../duration.js';
+import { parseMatcher } from '../matchers.js';
+import { weeklyCron } from '../schedule.js';
 import type { PolicyIssue } from '../errors.js';
 import { checkIdFromName } from '../ids.js';
 import { portOfService, type ServiceName } from '../services.js';
@@ -8,10 +10,11 @@ import {
   type ResolvedCheckBase,
   type ResolvedFirewallCheck,
   type ResolvedFlapping,
+  type ResolvedMaintenance,
   type ResolvedPolicy,
   type ResolvedPortCheck,
 } from './resolved.js';
-import type { CheckDocument, PolicyDocument } from './schema.js';
+import type { CheckDocument, MaintenanceDocument, PolicyDocument } from './schema.js';
 import { formatPath, type LineOf, type Path } from './path.js';
 import { resolvePortOptions } from './resolve-port.js';
 import { resolveResponse } from './resolve-response.js';
@@ -82,7 +85,24 @@ export function resolvePolicy(
     ...(livenessGroup !== undefined && { alertGroup: livenessGroup }),
   };
 
-  return { policy: { checks, alertGroups, liveness }, issues };
+  const maintenance = (doc.maintenance ?? []).map(resolveMaintenance);
+  // Left out when there is none, so that revisions without windows stay as they were.
+  return {
+    policy: { checks, alertGroups, liveness, ...(maintenance.length > 0 && { maintenance }) },
+    issues,
+  };
+}
+
+/** Checked whole by the schema; here a weekly schedule becomes cron and the time zone defaults to UTC. */
+function resolveMaintenance(window: MaintenanceDocument): ResolvedMaintenance {
+  const { schedule } = window;
+  return {
+    name: window.name,
+    cron: 'cron' in schedule ? schedule.cron.trim() : weeklyCron(schedule.weekly.days, schedule.weekly.at),
+    timeZone: window.timeZone ?? 'UTC',
+    durationMs: parseDuration(window.duration),
+    matchers: window.matchers.map(parseMatcher),
+  };
 }
 
 /** The defaults that resolve's checks of a check read: its alert group, and the timeout slowAfter needs. */

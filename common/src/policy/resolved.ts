@@ -1,5 +1,6 @@
 import type { FirewallMode, FirewallProfile, ProviderChoice } from '../firewall.js';
 import type { Labels } from '../labels.js';
+import type { Matcher } from '../matchers.js';
 import type { ChannelDocument } from './schema.js';
 
 /**
@@ -103,6 +104,17 @@ export interface ResolvedPolicy {
   alertGroups: Record<string, ResolvedAlertGroup>;
   /** Absent in revisions stored before the section existed. */
   liveness?: ResolvedLiveness;
+  /** Absent in revisions stored before maintenance windows existed. */
+  maintenance?: ResolvedMaintenance[];
+}
+
+/** A maintenance window: starts by `cron` in `timeZone` (a weekly schedule becomes cron), lasts `durationMs`. */
+export interface ResolvedMaintenance {
+  name: string;
+  cron: string;
+  timeZone: string;
+  durationMs: number;
+  matchers: Matcher[];
 }
 
 export interface ResolvedLiveness {

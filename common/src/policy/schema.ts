@@ -4,6 +4,8 @@ import { LABEL_KEY_PATTERN } from '../labels.js';
 import { CHECK_ID_PATTERN } from '../ids.js';
 import { WELL_KNOWN_SERVICES } from '../services.js';
 import { FIREWALL_MODES, FIREWALL_PROFILES, PROVIDER_NAMES } from '../firewall.js';
+import { coversEverything, MatcherError, parseMatcher, type Matcher } from '../matchers.js';
+import { cronProblem, isTimeZone, TIME_OF_DAY_PATTERN, WEEKDAYS } from '../schedule.js';
 
 /**
  * The policy file as users write it. Every object is strict: an unknown key is an error, never
@@ -335,6 +337,77 @@ export const livenessSchema = z.strictObject({
   alertGroup: z.string().optional(),
 });
 
+/** When a maintenance window starts: on weekdays at a time, or a five-field cron expression. */
+export const maintenanceScheduleSchema = z.union(
+  [
+    z.strictObject({
+      weekly: z.strictObject({
+        days: z
+          .array(z.enum(WEEKDAYS, { error: `expected ${WEEKDAYS.join(', ')}` }))
+          .min(1, 'name at least one day'),
+        /** Local time in the window's time zone, 24-hour. */
+        at: z.string().regex(TIME_OF_DAY_PATTERN, 'expected a time of day such as 02:00 (24-hour)'),
+      }),
+    }),
+    z.strictObject({
+      /** minute hour day-of-month month day-of-week, in the window's time zone. */
+      cron: z.string().superRefine((cron, ctx) => {
+        const problem = cronProblem(cron);
+        if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${problem}` });
+      }),
+    }),
+  ],
+  {
+    error: (i) =>
+      i.code === 'invalid_union'
+        ? 'a schedule is weekly: { days: [mon, ...], at: "02:00" } or cron: "0 2 * * 0"'
+        : undefined,
+  },
+);
+
+/** One matcher as silences take it (`agent=~db-.*`); the message is the parser's. */
+const matcherText = z.string().superRefine((text, ctx) => {
+  try {
+    parseMatcher(text);
+  } catch (err) {
+    if (!(err instanceof MatcherError)) throw err;
+    ctx.addIssue({ code: 'custom', message: `${err.message}; ${err.hint ?? ''}` });
+  }
+});
+
+/** A recurring window in which matching incidents are recorded and their notifications held. */
+export const maintenanceSchema = z
+  .strictObject({
+    /** Shown in the notification log (`maintenance <name>`) and the release notice. */
+    name,
+    schedule: maintenanceScheduleSchema,
+    /** How long each window lasts from its start (elapsed time, across DST changes too). */
+    duration,
+    /** IANA time zone the schedule is read in. @default UTC */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'unknown time zone: use an IANA name such as Europe/Berlin or UTC')
+      .optional(),
+    /** Which incidents it covers: `check=ID`, `agent=~db-.*`, `alertgroup=ops`, `role=db`. */
+    matchers: z.array(matcherText).min(1, 'give at least one matcher, e.g. agent=~db-.*'),
+  })
+  .superRefine(({ matchers }, ctx) => {
+    const parsed: Matcher[] = [];
+    for (const text of matchers) {
+      try {
+        parsed.push(parseMatcher(text));
+      } catch {
+        return; // reported on the matcher itself
+      }
+    }
+    if (coversEverything(parsed))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['matchers'],
+        message: 'these matchers match every alert; add one that names something, e.g. agent=~.+',
+      });
+  });
+
 export const policySchema = z.strictObject({
   defaults: defaultsSchema.optional(),
   liveness: livenessSchema.optional(),
@@ -342,6 +415,24 @@ export const policySchema = z.strictObject({
     .record(z.string().regex(CHECK_ID_PATTERN, 'lowercase letters, digits and -'), alertGroupSchema)
     .optional(),
   checks: z.array(checkSchema).max(10_000),
+  /** Recurring maintenance windows (silences written in the policy). */
+  maintenance: z
+    .array(maintenanceSchema)
+    .max(1000)
+    .superRefine((windows, ctx) => {
+      const seen = new Map<string, number>();
+      windows.forEach((window, index) => {
+        const first = seen.get(window.name);
+        if (first !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'name'],
+            message: `maintenance window "${window.name}" is also maintenance[${first}]`,
+          });
+        else seen.set(window.name, index);
+      });
+    })
+    .optional(),
 });
 
 export type PolicyDocument = z.infer<typeof policySchema>;
@@ -351,6 +442,7 @@ export type FirewallDocument = z.infer<typeof firewallSchema>;
 export type FlappingDocument = z.infer<typeof flappingSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
+export type MaintenanceDocument = z.infer<typeof maintenanceSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
 export type EmailChannelConfig = z.infer<typeof emailChannelSchema>;
 export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;

@@ -17,6 +17,7 @@ import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
+import { registerSilenceRoutes, type SilenceRouteDeps } from './silence-routes.js';
 
 /** The agents the API lists. */
 export interface ApiAgents {
@@ -45,6 +46,8 @@ export interface ApiDeps {
   apiTokens: ApiTokenRouteDeps;
   /** Sealed secrets for notification channels (secret-routes.ts). */
   secrets: SecretRouteDeps;
+  /** Silences (silence-routes.ts). */
+  silences: SilenceRouteDeps;
   /** HTTPS with this certificate and key. @default plain HTTP */
   tls?: { cert: string; key: string };
   /** /livez, /readyz, /healthz (health-routes.ts). */
@@ -95,6 +98,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerGapRoutes(app, deps.gaps);
   registerApiTokenRoutes(app, deps.apiTokens);
   registerSecretRoutes(app, deps.secrets);
+  registerSilenceRoutes(app, deps.silences);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {

@@ -84,11 +84,16 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
   });
 }
 
-/** The agent, the token id, or the name of the token being created. */
+/** The agent, the token or silence id, the name of the token being created, or a new silence's matchers. */
 function auditTarget(request: FastifyRequest): string {
   const params = (request.params ?? {}) as Record<string, string>;
-  const body = request.body as { name?: unknown; check?: unknown } | undefined;
-  const named = typeof body?.name === 'string' ? body.name : '';
+  const body = request.body as { name?: unknown; check?: unknown; matchers?: unknown } | undefined;
+  const named =
+    typeof body?.name === 'string'
+      ? body.name
+      : Array.isArray(body?.matchers)
+        ? body.matchers.filter((m) => typeof m === 'string').join(', ')
+        : '';
   const target = params.name ?? params.id ?? named;
   return typeof body?.check === 'string' ? `${target} ${body.check}` : target;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '@portwarden/common/logger';
-import { createDeliver } from './deliver.js';
+import { createDeliver, dedupGate, eventHoldGate } from './deliver.js';
 import type { SecretResolver } from './secrets.js';
 import { createInProcessSink } from './inprocess.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
@@ -7,6 +7,8 @@ import { createNotifyWorker, createQueueSink } from './queue.js';
 import { createRelay } from '../outbox/relay.js';
 import { createOutboxEvents, createOutboxStore } from '../store/outbox.js';
 import { createChannelRoutes } from '../store/policy-revisions.js';
+import { silenceGate } from '../silence/gate.js';
+import { createCoverSource, createFiringLookup } from '../store/silences.js';
 import type { Sql } from '../store/db.js';
 
 export interface NotificationsOptions {
@@ -33,9 +35,15 @@ export function startNotifications(options: NotificationsOptions): Notifications
   // Each notify module names its own component; they all take the parent logger.
   const logger = options.logger;
   const routes = createChannelRoutes(sql);
+  const log = createPgNotificationLog(sql);
   const deliver = createDeliver({
-    log: createPgNotificationLog(sql),
+    log,
     routes,
+    gates: [
+      dedupGate(log),
+      eventHoldGate,
+      silenceGate({ covers: createCoverSource(sql), firings: createFiringLookup(sql) }),
+    ],
     externalUrl: options.externalUrl,
     logger,
     ...(options.secrets && { secrets: options.secrets }),
