@@ -12,7 +12,7 @@ import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
 import { apply } from './commands/apply.js';
-import { get, RESOURCE_NAMES } from './commands/get.js';
+import { get, RESOURCE_NAMES, type GetFilter } from './commands/get.js';
 import { test } from './commands/test.js';
 import { createToken } from './commands/token.js';
 import { runProbeCommand } from './probe/command.js';
@@ -61,9 +61,16 @@ program
   .argument('<resource>', RESOURCE_NAMES.join(' | '))
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--agent <name>', 'only this agent (get gaps)')
-  .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
+  .option('--incident <id>', 'only this incident (get notifications)')
+  .option(
+    '--status <status>',
+    'only this status: sent, retrying, failed, pending, held, ... (get notifications)',
+  )
+  .action((resource: string, opts: { output: 'table' | 'json' } & GetFilter) =>
     get(client(), resource, opts.output, out, {
       ...(opts.agent !== undefined && { agent: opts.agent }),
+      ...(opts.incident !== undefined && { incident: opts.incident }),
+      ...(opts.status !== undefined && { status: opts.status }),
     }),
   );
 
