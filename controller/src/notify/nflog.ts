@@ -5,18 +5,12 @@
  */
 
 /** Recorded without being sent: by a silence, an inhibition, grouping, or a flapping check. */
-export type HoldStatus = 'held' | 'inhibited' | 'grouped' | 'flapping';
+export const HOLD_STATUSES = ['held', 'inhibited', 'grouped', 'flapping'] as const;
+
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 /** Every status a row can have (migration 0007); `retrying` is the only one that is not final. */
-export const NOTIFICATION_STATUSES = [
-  'sent',
-  'retrying',
-  'failed',
-  'held',
-  'inhibited',
-  'grouped',
-  'flapping',
-] as const satisfies readonly (HoldStatus | 'sent' | 'retrying' | 'failed')[];
+export const NOTIFICATION_STATUSES = ['sent', 'retrying', 'failed', ...HOLD_STATUSES] as const;
 
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 

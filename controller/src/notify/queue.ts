@@ -119,9 +119,7 @@ export function createQueueSink(options: QueueSinkOptions): QueueSink {
     jobs: {
       async state({ outboxId, channelIndex }) {
         await whenReady(redis, timeoutMs);
-        const job = await withTimeout(queue.getJob(deliveryJobId(outboxId, channelIndex)), timeoutMs);
-        if (!job) return 'missing';
-        const state = await withTimeout(job.getState(), timeoutMs);
+        const state = await withTimeout(queue.getJobState(deliveryJobId(outboxId, channelIndex)), timeoutMs);
         return state === 'unknown' ? 'missing' : state;
       },
       async add({ outboxId, channelIndex, event }) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, insertOutboxEvent, type TestStore } from '../outbox/testing/fixtures.js';
 import { channelKey } from '../notify/keys.js';
-import type { NotificationLog, NotificationRecord } from '../notify/nflog.js';
+import { NOTIFICATION_STATUSES, type NotificationLog, type NotificationRecord } from '../notify/nflog.js';
 import { createDeliveryViews, createPgNotificationLog, createUndeliveredPairs } from './notification-log.js';
 
 let store: TestStore;
@@ -92,6 +92,13 @@ describe('createPgNotificationLog', () => {
     expect(returned).toEqual(results);
     expect(await row(outboxId, key)).toMatchObject(expected);
     expect(await log.find(outboxId, key)).toMatchObject({ status: expected.status });
+  });
+
+  // why: the table's CHECK (migration 0007) and nflog.ts name the same statuses.
+  it.each(NOTIFICATION_STATUSES)('stores status %s', async (status) => {
+    const { outboxId } = await insertOutboxEvent(store.sql, { channels: [webhook] });
+    await log.record({ outboxId, channelKey: 'critical#0:webhook', status, attempts: 1 });
+    expect(await log.find(outboxId, 'critical#0:webhook')).toMatchObject({ status });
   });
 
   it('moves updated_at when a retrying row changes and keeps created_at', async () => {
