@@ -13,7 +13,7 @@ import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-to
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
 import { addSilence, expireSilence, listSilences, type AddSilenceOptions } from './commands/silence.js';
 import { apply } from './commands/apply.js';
-import { get, RESOURCE_NAMES } from './commands/get.js';
+import { get, RESOURCE_NAMES, type GetFilter } from './commands/get.js';
 import { test } from './commands/test.js';
 import { createToken } from './commands/token.js';
 import { runProbeCommand } from './probe/command.js';
@@ -62,9 +62,16 @@ program
   .argument('<resource>', RESOURCE_NAMES.join(' | '))
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--agent <name>', 'only this agent (get gaps)')
-  .action((resource: string, opts: { output: 'table' | 'json'; agent?: string }) =>
+  .option('--incident <id>', 'only this incident (get notifications)')
+  .option(
+    '--status <status>',
+    'only this status: sent, retrying, failed, pending, held, ... (get notifications)',
+  )
+  .action((resource: string, opts: { output: 'table' | 'json' } & GetFilter) =>
     get(client(), resource, opts.output, out, {
       ...(opts.agent !== undefined && { agent: opts.agent }),
+      ...(opts.incident !== undefined && { incident: opts.incident }),
+      ...(opts.status !== undefined && { status: opts.status }),
     }),
   );
 

@@ -51,7 +51,12 @@ export function createController(input: ControllerOptions) {
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
   const followup = createFollowupLoop({
-    sweeps: followupSweeps({ sql }),
+    sweeps: followupSweeps({
+      sql,
+      logger,
+      deliveryJobs: () => notifications.value.jobs,
+      reconcileGraceMs: options.reconcileGraceMs,
+    }),
     logger,
     onEvents,
     intervalMs: options.followupIntervalMs,

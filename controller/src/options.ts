@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '@portwarden/common/logger';
 import { checkSecret } from './ca/sealed-key.js';
 import { DEFAULT_AGENT_CERT_TTL_MS } from './enroll/service.js';
 import { DEFAULT_PREFIX } from './notify/queue.js';
+import type { RetryPolicy } from './notify/retry.js';
 
 export interface ControllerOptions {
   /** postgres://… (env DATABASE_URL) */
@@ -27,6 +28,10 @@ export interface ControllerOptions {
   followupIntervalMs?: number;
   /** How often the relay looks for outbox rows it was not woken for. @default 1000 (outbox/relay.ts) */
   relayPollMs?: number;
+  /** Attempts and delays of each notification. @default 8 attempts, 1 s doubling to 5 min (notify/retry.ts) */
+  notifyRetry?: Partial<RetryPolicy>;
+  /** How long after relaying a delivery's job may be missing before it is added again. @default 30000 (followup/reconcile.ts) */
+  reconcileGraceMs?: number;
   /**
    * Mutual TLS for agents, and enrollment. Without it the gRPC server is plaintext, enrolls no
    * agent, and takes each agent's name from its hello (`--insecure`).

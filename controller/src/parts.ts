@@ -31,6 +31,7 @@ import { createCaStore } from './store/ca-store.js';
 import { createDb, type Sql } from './store/db.js';
 import { createEnrollmentStore } from './store/enrollment.js';
 import { createGapStore } from './store/gaps.js';
+import { createDeliveryViews } from './store/notification-log.js';
 import { createIngestStore } from './store/ingest-store.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
@@ -159,6 +160,7 @@ export function apiPart(
       logger,
       enrollment: enrollment(),
       gaps: createGapStore(sql),
+      notifications: createDeliveryViews(sql),
       responses: { responses: createResponseStore(sql), tests },
       auth: { tokens, audit, hosts: served },
       apiTokens: { tokens, audit },
@@ -201,6 +203,7 @@ export function notificationsPart(
       redisPrefix: options.redisPrefix,
       pollMs: options.relayPollMs,
       secrets,
+      retry: options.notifyRetry,
     });
   return resource('notifications', open, (notifications) => notifications.stop());
 }

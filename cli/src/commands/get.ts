@@ -91,6 +91,19 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
       ['at', (r) => r.startedAt],
     ],
   },
+  notifications: {
+    path: '/api/v1/notifications',
+    key: 'notifications',
+    columns: [
+      ['incident', (r) => r.incidentId],
+      ['event', (r) => (r.notice ? `${String(r.event)} (${String(r.notice)})` : r.event)],
+      ['channel', (r) => r.channelKey],
+      ['status', (r) => r.status],
+      ['attempts', (r) => r.attempts],
+      ['error', (r) => String(r.error ?? '').slice(0, 80)],
+      ['updated', (r) => r.updatedAt],
+    ],
+  },
   audit: {
     path: '/api/v1/audit',
     key: 'entries',
@@ -107,15 +120,34 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
 
 export const RESOURCE_NAMES = [...Object.keys(RESOURCES), 'policy'];
 
+/** Filters of `get`, sent as query parameters; the API validates their values. */
+export interface GetFilter {
+  agent?: string;
+  incident?: string;
+  status?: string;
+}
+
+/** The one resource each filter applies to. */
+const FILTER_RESOURCE: Record<keyof GetFilter, string> = {
+  agent: 'gaps',
+  incident: 'notifications',
+  status: 'notifications',
+};
+
 export async function get(
   client: ApiClient,
   resource: string,
   output: 'table' | 'json' | 'yaml',
   out: (text: string) => void,
-  filter: { agent?: string } = {},
+  filter: GetFilter = {},
 ): Promise<void> {
-  if (filter.agent !== undefined && resource !== 'gaps')
-    throw new PortwardenError('usage', '--agent applies to `get gaps` only');
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter) as [keyof GetFilter, string | undefined][]) {
+    if (value === undefined) continue;
+    if (FILTER_RESOURCE[name] !== resource)
+      throw new PortwardenError('usage', `--${name} applies to \`get ${FILTER_RESOURCE[name]}\` only`);
+    params.set(name, value);
+  }
   if (resource === 'policy') {
     const policy = await client.get<{ revision: number; source: string }>('/api/v1/policy');
     out(
@@ -132,7 +164,7 @@ export async function get(
       `unknown resource "${resource}"`,
       `one of: ${RESOURCE_NAMES.join(', ')}`,
     );
-  const query = filter.agent === undefined ? '' : `?agent=${encodeURIComponent(filter.agent)}`;
+  const query = params.size > 0 ? `?${params.toString()}` : '';
   const body = await client.get<Record<string, Row[]>>(`${spec.path}${query}`);
   const rows = body[spec.key] ?? [];
   if (output === 'json') return out(JSON.stringify(rows, null, 2) + '\n');

@@ -14,6 +14,7 @@ import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-ro
 import { BadRequestError, installErrorHandler } from './errors.js';
 import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
+import { registerNotificationRoutes, type DeliveryList } from './notifications-routes.js';
 import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   /** Tokens and revocation (enrollment-routes.ts). */
   enrollment: EnrollmentAccess;
   gaps: GapList;
+  /** The notification log and pending deliveries (notifications-routes.ts). */
+  notifications: DeliveryList;
   /** Response rounds and "test now" (responses-routes.ts). */
   responses: ResponseRouteDeps;
   /** Bearer tokens, roles, the Host check and the audit (auth/hook.ts). */
@@ -96,6 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerEnrollmentRoutes(app, deps.enrollment);
   registerGapRoutes(app, deps.gaps);
+  registerNotificationRoutes(app, deps.notifications);
   registerApiTokenRoutes(app, deps.apiTokens);
   registerSecretRoutes(app, deps.secrets);
   registerSilenceRoutes(app, deps.silences);

@@ -17,6 +17,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/checks': { role: 'viewer' },
   'GET /api/v1/gaps': { role: 'viewer' },
   'GET /api/v1/incidents': { role: 'viewer' },
+  'GET /api/v1/notifications': { role: 'viewer' },
   // The route map is worth something to an attacker; every /api route needs a token anyway.
   'GET /api/v1/openapi.json': { role: 'viewer' },
   'GET /api/v1/policy': { role: 'viewer' },

@@ -9,7 +9,10 @@ import { createDeliver, decideDedup, type Gate } from './deliver.js';
 import type { NotificationLog, NotificationRecord } from './nflog.js';
 import { ConnectionError, RejectedStatusError } from './retry.js';
 
-/** An in-memory notification log with the table's uniqueness. */
+/**
+ * An in-memory notification log with the table's rule: one row per key, a `retrying` one is
+ * replaced, a final one stays (store/notification-log.test.ts checks the SQL against the same).
+ */
 function memoryLog(): NotificationLog & { rows: NotificationRecord[] } {
   const rows: NotificationRecord[] = [];
   const find = (outboxId: number, channelKey: string) =>
@@ -18,8 +21,10 @@ function memoryLog(): NotificationLog & { rows: NotificationRecord[] } {
     rows,
     find: async (outboxId, channelKey) => find(outboxId, channelKey),
     record: async (entry) => {
-      if (find(entry.outboxId, entry.channelKey)) return false;
-      rows.push(entry);
+      const prior = find(entry.outboxId, entry.channelKey);
+      if (prior && prior.status !== 'retrying') return false;
+      if (prior) rows.splice(rows.indexOf(prior), 1, entry);
+      else rows.push(entry);
       return true;
     },
   };
@@ -108,12 +113,20 @@ describe('createDeliver', () => {
     expect(log.rows).toEqual([{ outboxId: 1, channelKey: 'ops#0:test', status: 'sent', attempts: 1 }]);
   });
 
-  it('asks for a retry without recording while attempts remain, and records the last failure', async () => {
+  it('records `retrying` with the last error while attempts remain, and replaces it with the last failure', async () => {
     const reset = () => new ConnectionError('ECONNRESET', where);
     const { log, deliver } = setup([reset(), reset()]);
     const first = await deliver({ event, channelIndex: 0, attempt: 1, maxAttempts: 2 });
     expect(first.status).toBe('retry');
-    expect(log.rows).toEqual([]);
+    expect(log.rows).toEqual([
+      {
+        outboxId: 1,
+        channelKey: 'ops#0:test',
+        status: 'retrying',
+        attempts: 1,
+        error: 'POST http://r: connection failed (ECONNRESET)',
+      },
+    ]);
     const last = await deliver({ event, channelIndex: 0, attempt: 2, maxAttempts: 2 });
     expect(last.status).toBe('failed');
     expect(log.rows).toEqual([

@@ -16,9 +16,9 @@ import { resolveChannelSecrets, type SecretResolver } from './secrets.js';
  *
  * A gate ends a delivery before sending: `skip` with a named reason records nothing (dedup), `hold`
  * records the notification with that status and sends nothing (an inhibited incident, a silence). Send turns whatever the channel throws into a
- * classified `DeliveryError`. Record writes the final outcome (sent, or failed for good) to the
- * notification log; an outcome of `retry` is not recorded: the transport (BullMQ or in-process)
- * tries again later with `retryDelay`.
+ * classified `DeliveryError`. Record writes the outcome to the notification log: sent, failed for
+ * good, or `retrying` with the attempts so far and the last error (the transport, BullMQ or
+ * in-process, tries again later with `retryDelay`); a final row replaces a `retrying` one.
  */
 
 /** What a transport asks for: one attempt of one event on one channel of its alert group. */
@@ -168,15 +168,18 @@ async function send(
 }
 
 async function record(log: NotificationLog, delivery: Delivery, outcome: DeliveryOutcome, logger: Logger) {
-  if (outcome.status !== 'sent' && outcome.status !== 'failed') return;
+  if (outcome.status === 'skipped' || outcome.status === 'held') return;
   const recorded = await log.record({
     outboxId: delivery.event.outboxId,
     channelKey: outcome.channelKey,
-    status: outcome.status,
+    status: outcome.status === 'retry' ? 'retrying' : outcome.status,
     attempts: outcome.attempts,
-    ...(outcome.status === 'failed' ? { error: failureText(outcome.error, outcome.attempts) } : {}),
+    ...(outcome.status === 'failed' && { error: failureText(outcome.error, outcome.attempts) }),
+    // The classified message only: it names the receiver by origin, never a URL or a header.
+    ...(outcome.status === 'retry' && { error: outcome.error.message }),
   });
-  if (!recorded) logger.warn(fields(delivery), 'notification was already recorded by another delivery');
+  if (!recorded && outcome.status !== 'retry')
+    logger.warn(fields(delivery), 'notification was already recorded by another delivery');
 }
 
 /** The row's error: what went wrong, and why it is final. */

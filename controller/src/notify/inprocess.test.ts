@@ -142,7 +142,7 @@ describe('in-process sink', () => {
     expect(row!.error).toContain('400: missing field alerts');
   });
 
-  it('drops pending retries on close without recording them', async () => {
+  it('drops pending retries on close; the log shows the delivery retrying', async () => {
     const slow = createInProcessSink({
       deliver,
       logger: silentLogger(),
@@ -156,7 +156,14 @@ describe('in-process sink', () => {
     await slow.idle();
 
     expect(statuses(event.outboxId)).toEqual(['retry']);
-    expect(await rows(event.outboxId)).toEqual([]);
+    expect(await rows(event.outboxId)).toEqual([
+      {
+        channelKey: 'critical#0:webhook',
+        status: 'retrying',
+        attempts: 1,
+        error: expect.stringMatching(/answered 502$/),
+      },
+    ]);
     await expect(slow.enqueue(event, 1)).rejects.toThrow(/closed/);
   });
 });

@@ -3,7 +3,8 @@ import { createDeliver, dedupGate, eventHoldGate } from './deliver.js';
 import type { SecretResolver } from './secrets.js';
 import { createInProcessSink } from './inprocess.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
-import { createNotifyWorker, createQueueSink } from './queue.js';
+import { createNotifyWorker, createQueueSink, type DeliveryJobs } from './queue.js';
+import type { RetryPolicy } from './retry.js';
 import { createRelay } from '../outbox/relay.js';
 import { createOutboxEvents, createOutboxStore } from '../store/outbox.js';
 import { createChannelRoutes } from '../store/policy-revisions.js';
@@ -21,11 +22,15 @@ export interface NotificationsOptions {
   pollMs?: number;
   /** Opens the secrets channels refer to. */
   secrets?: SecretResolver;
+  /** Attempts and delays of each delivery. @default DEFAULT_RETRY_POLICY (retry.ts) */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface Notifications {
   /** Ingest committed outbox rows: relay them now rather than at the next poll. */
   wake(): void;
+  /** The BullMQ jobs, for the reconciler; absent in-process (no Redis to lose them). */
+  jobs: DeliveryJobs | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,9 +53,9 @@ export function startNotifications(options: NotificationsOptions): Notifications
     logger,
     ...(options.secrets && { secrets: options.secrets }),
   });
-  const sink = redisUrl
-    ? createQueueSink({ redisUrl, prefix, logger })
-    : createInProcessSink({ deliver, logger });
+  const { retry } = options;
+  const queue = redisUrl ? createQueueSink({ redisUrl, prefix, logger, retry }) : undefined;
+  const sink = queue ?? createInProcessSink({ deliver, logger, retry });
   const events = createOutboxEvents(sql);
   const worker = redisUrl ? createNotifyWorker({ redisUrl, prefix, deliver, events, logger }) : undefined;
   const relay = createRelay({
@@ -63,6 +68,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
   logger.info({ component: 'notify', mode: redisUrl ? 'bullmq' : 'in-process' }, 'notifications started');
   return {
     wake: () => relay.wake(),
+    jobs: queue?.jobs,
     async stop() {
       await relay.stop();
       await worker?.close();

@@ -68,7 +68,27 @@ export interface QueueSinkOptions {
 }
 
 export interface QueueSink extends OutboxSink {
+  /** The jobs as the reconciler sees them (followup/reconcile.ts). */
+  jobs: DeliveryJobs;
   close(): Promise<void>;
+}
+
+/** One delivery job by what it is made from: its id is derived (`deliveryJobId`). */
+export interface DeliveryJobRef {
+  outboxId: number;
+  channelIndex: number;
+  /** The job's name, as the sink gives it. */
+  event: IncidentEvent['event'];
+}
+
+/** Delivery jobs looked up and put back by their derived ids. */
+export interface DeliveryJobs {
+  /** BullMQ's state of the job (`waiting`, `delayed`, `failed`, ...), or `missing`. */
+  state(job: DeliveryJobRef): Promise<string>;
+  /** Adds the job under its derived id, from its first attempt; a no-op while one exists. */
+  add(job: DeliveryJobRef): Promise<void>;
+  /** Moves a failed job back to waiting, from its first attempt. */
+  retry(job: DeliveryJobRef): Promise<void>;
 }
 
 export function createQueueSink(options: QueueSinkOptions): QueueSink {
@@ -95,6 +115,26 @@ export function createQueueSink(options: QueueSinkOptions): QueueSink {
         opts: jobOptions(event.outboxId, channelIndex, retry),
       }));
       if (jobs.length > 0) await withTimeout(queue.addBulk(jobs), timeoutMs);
+    },
+    jobs: {
+      async state({ outboxId, channelIndex }) {
+        await whenReady(redis, timeoutMs);
+        const state = await withTimeout(queue.getJobState(deliveryJobId(outboxId, channelIndex)), timeoutMs);
+        return state === 'unknown' ? 'missing' : state;
+      },
+      async add({ outboxId, channelIndex, event }) {
+        await whenReady(redis, timeoutMs);
+        const data = { outboxId, channelIndex, retry };
+        await withTimeout(queue.add(event, data, jobOptions(outboxId, channelIndex, retry)), timeoutMs);
+      },
+      async retry({ outboxId, channelIndex }) {
+        await whenReady(redis, timeoutMs);
+        const job = await withTimeout(queue.getJob(deliveryJobId(outboxId, channelIndex)), timeoutMs);
+        await withTimeout(
+          job?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }) ?? Promise.resolve(),
+          timeoutMs,
+        );
+      },
     },
     async close() {
       await settleWithin(queue.close(), QUEUE_CLOSE_MS);

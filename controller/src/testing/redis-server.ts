@@ -28,11 +28,20 @@ export class TestRedisServer {
 
   /** Stops the server (SIGTERM to its pid) and waits for it to exit. */
   async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** Kills the server (SIGKILL to its pid): it loses everything it held, nothing is flushed. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
     const exited = once(child, 'exit');
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 
