@@ -50,7 +50,7 @@ export function createController(input: ControllerOptions) {
   });
   const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
   const followup = createFollowupLoop({
-    sweeps: followupSweeps({ sql }),
+    sweeps: followupSweeps({ sql, policy }),
     logger,
     onEvents,
     intervalMs: options.followupIntervalMs,

@@ -22,6 +22,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/policy': { role: 'viewer' },
   'GET /api/v1/responses': { role: 'viewer' },
   'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },
+  'POST /api/v1/incidents/:id/ack': { role: 'operator', action: 'incident-ack' },
   'PUT /api/v1/policy': { role: 'admin', action: 'policy-apply' },
   'POST /api/v1/tokens': { role: 'admin', action: 'enrollment-token-create' },
   'POST /api/v1/agents/:name/revoke': { role: 'admin', action: 'agent-revoke' },

@@ -1,4 +1,4 @@
-import { incidentEvent, type Cause, type IncidentEvent, type Subject } from './event.js';
+import { incidentEvent, type Cause, type EventGroup, type IncidentEvent, type Subject } from './event.js';
 import type { CheckState, Decision } from './next-state.js';
 
 /**
@@ -24,6 +24,8 @@ export interface ClosedIncident {
   cause: Cause;
   openedAt: Date;
   resolvedAt: Date;
+  /** The groups its escalation steps went to: they are told of the resolve too. */
+  escalatedTo?: EventGroup[];
 }
 
 export interface Transition {
@@ -92,18 +94,21 @@ async function resolve(
 ): Promise<Booking> {
   const closed = await book.resolveIncident(incidentId, t.at);
   if (!subject.group) return { incidentId: null, events: 0 };
-  const event = incidentEvent(
-    { ...subject, group: subject.group },
-    {
-      event: 'resolved',
-      incidentId,
-      cause: closed.cause,
-      consecutiveFailures: t.prev?.consecutiveFailures ?? 0,
-      openedAt: closed.openedAt,
-      resolvedAt: closed.resolvedAt,
-      ...(t.probedAt && { probedAt: t.probedAt }),
-    },
-  );
-  await book.addOutbox(incidentId, event);
-  return { incidentId: null, events: 1 };
+  const groups = [subject.group, ...(closed.escalatedTo ?? [])];
+  for (const group of groups) {
+    const event = incidentEvent(
+      { ...subject, group },
+      {
+        event: 'resolved',
+        incidentId,
+        cause: closed.cause,
+        consecutiveFailures: t.prev?.consecutiveFailures ?? 0,
+        openedAt: closed.openedAt,
+        resolvedAt: closed.resolvedAt,
+        ...(t.probedAt && { probedAt: t.probedAt }),
+      },
+    );
+    await book.addOutbox(incidentId, event);
+  }
+  return { incidentId: null, events: groups.length };
 }

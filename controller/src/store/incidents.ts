@@ -1,5 +1,5 @@
 import type { ClosedIncident, IncidentBook, NewIncident } from '../state/book.js';
-import type { Cause, IncidentResponse } from '../state/event.js';
+import type { Cause, EventGroup, IncidentResponse } from '../state/event.js';
 import type { TransactionSql } from './db.js';
 import { addOutbox } from './outbox.js';
 
@@ -32,7 +32,10 @@ export function incidentBook(tx: TransactionSql): IncidentBook {
         RETURNING opened_at, resolved_at, reason, detail, response`;
       const { openedAt, resolvedAt, response, reason, detail } = row!;
       const cause: Cause = response ? { reason, detail, response } : { reason, detail };
-      return { cause, openedAt, resolvedAt };
+      const escalatedTo = await tx<EventGroup[]>`
+        SELECT alert_group AS id, min(group_name) AS name FROM incident_escalations
+        WHERE incident_id = ${incidentId} GROUP BY alert_group ORDER BY min(step)`;
+      return { cause, openedAt, resolvedAt, escalatedTo: [...escalatedTo] };
     },
 
     addOutbox: (incidentId, event) => addOutbox(tx, incidentId, event),
