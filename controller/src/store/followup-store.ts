@@ -12,11 +12,19 @@ function followupTx(tx: TransactionSql): FollowupTx {
   return {
     async pendingIncidents(groups) {
       if (groups.length === 0) return [];
+      // Lock first, read after: this statement's snapshot may predate what another replica wrote
+      // and committed just before we got the lock; the next statement's snapshot sees it.
+      const locked = await tx<{ id: number }[]>`
+        SELECT id FROM incidents
+        WHERE resolved_at IS NULL AND acked_at IS NULL AND alert_group IN ${tx(groups as string[])}
+        ORDER BY id
+        FOR UPDATE SKIP LOCKED`;
+      if (locked.length === 0) return [];
       const rows = await tx<(PendingIncident & { escalatedSteps: number[] | null })[]>`
         SELECT i.id, i.alert_group, i.opened_at, i.acked_at, i.resolved_at,
           (SELECT max(n.sent_at) FROM outbox o JOIN notifications n ON n.outbox_id = o.id
             WHERE o.incident_id = i.id AND o.event = 'opened' AND n.status = 'sent'
-              AND o.payload->'alertGroup'->>'id' = i.alert_group 
+              AND o.payload->'alertGroup'->>'id' = i.alert_group
               -- a firing: the opening, a repeat, a release after a silence (not an acknowledgement)
               AND coalesce(o.payload->'notice'->>'kind', '') IN ('', 'repeat', 'released')
           ) AS firing_sent_at,
@@ -25,9 +33,8 @@ function followupTx(tx: TransactionSql): FollowupTx {
           ) AS repeat_written_at,
           (SELECT array_agg(e.step) FROM incident_escalations e WHERE e.incident_id = i.id) AS escalated_steps
         FROM incidents i
-        WHERE i.resolved_at IS NULL AND i.acked_at IS NULL AND i.alert_group IN ${tx(groups as string[])}
-        ORDER BY i.id
-        FOR UPDATE OF i SKIP LOCKED`;
+        WHERE i.id IN ${tx(locked.map((row) => row.id))}
+        ORDER BY i.id`;
       return rows.map((row) => ({ ...row, escalatedSteps: row.escalatedSteps ?? [] }));
     },
 
