@@ -8,7 +8,10 @@ import type { EventGroup, IncidentEvent, Notice } from './event.js';
  */
 export type OpenedPayload = Omit<IncidentEvent, 'outboxId'>;
 
-/** The notice and target replace the opened event's; a hold of the original is not inherited. */
+/**
+ * The notice and target replace the opened event's. A repeat or an escalation is only written
+ * for a firing that was sent, so it drops the original's hold.
+ */
 function followup(
   opened: OpenedPayload,
   notice: Notice,
@@ -18,10 +21,15 @@ function followup(
   return { ...rest, ...overrides, event: 'opened', notice };
 }
 
-/** `portwarden ack`: told to the incident's group (PagerDuty acknowledges, others show ACKNOWLEDGED). */
+/**
+ * `portwarden ack`: told to the incident's group (PagerDuty acknowledges, others show
+ * ACKNOWLEDGED). It keeps the opened event's hold: an incident nobody was told of (inhibited,
+ * flapping) is not announced by its acknowledgement.
+ */
 export function acknowledgedEvent(opened: OpenedPayload, by: string, comment?: string): OpenedPayload {
   const text = comment ? `Acknowledged by ${by}: ${comment}` : `Acknowledged by ${by}`;
-  return followup(opened, { kind: 'acknowledged', by, text });
+  const event = followup(opened, { kind: 'acknowledged', by, text });
+  return opened.hold ? { ...event, hold: opened.hold } : event;
 }
 
 /** Still firing after the group's repeat interval, read from the policy in force (`revision`). */
