@@ -94,21 +94,21 @@ async function resolve(
 ): Promise<Booking> {
   const closed = await book.resolveIncident(incidentId, t.at);
   if (!subject.group) return { incidentId: null, events: 0 };
-  const groups = [subject.group, ...(closed.escalatedTo ?? [])];
-  for (const group of groups) {
-    const event = incidentEvent(
-      { ...subject, group },
-      {
-        event: 'resolved',
-        incidentId,
-        cause: closed.cause,
-        consecutiveFailures: t.prev?.consecutiveFailures ?? 0,
-        openedAt: closed.openedAt,
-        resolvedAt: closed.resolvedAt,
-        ...(t.probedAt && { probedAt: t.probedAt }),
-      },
-    );
-    await book.addOutbox(incidentId, event);
-  }
-  return { incidentId: null, events: groups.length };
+  const event = incidentEvent(
+    { ...subject, group: subject.group },
+    {
+      event: 'resolved',
+      incidentId,
+      cause: closed.cause,
+      consecutiveFailures: t.prev?.consecutiveFailures ?? 0,
+      openedAt: closed.openedAt,
+      resolvedAt: closed.resolvedAt,
+      ...(t.probedAt && { probedAt: t.probedAt }),
+    },
+  );
+  await book.addOutbox(incidentId, event);
+  // The same resolve for each group the incident was escalated to (followup/escalate-sweep.ts).
+  const escalatedTo = closed.escalatedTo ?? [];
+  for (const group of escalatedTo) await book.addOutbox(incidentId, { ...event, alertGroup: group });
+  return { incidentId: null, events: 1 + escalatedTo.length };
 }
