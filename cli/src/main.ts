@@ -8,6 +8,7 @@ import { ApiError, createClient, DEFAULT_URL } from './client.js';
 import { configPath, pickContext, readConfig } from './config.js';
 import { CertificateMismatchError } from './pinned.js';
 import { login } from './commands/login.js';
+import { ack } from './commands/ack.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
@@ -187,6 +188,13 @@ program
   .description("revoke an agent's certificates: the controller refuses it from now on and closes its stream")
   .argument('<name>', 'the agent')
   .action((name: string) => revokeAgent(client(), name, out));
+
+program
+  .command('ack')
+  .description('acknowledge an open incident: its repeats and escalation stop, its alert group hears of it')
+  .argument('<incident>', 'the incident id (portwarden get incidents)')
+  .option('--comment <text>', 'why, or what is being done: shown with the acknowledgement')
+  .action((incident: string, opts: { comment?: string }) => ack(client(), incident, opts, out));
 
 program
   .command('test')

@@ -56,6 +56,7 @@ export function createController(input: ControllerOptions) {
       logger,
       deliveryJobs: () => notifications.value.jobs,
       reconcileGraceMs: options.reconcileGraceMs,
+      policy,
     }),
     logger,
     onEvents,

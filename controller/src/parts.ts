@@ -24,6 +24,8 @@ import type { LivenessMonitor } from './liveness/monitor.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
 import type { ResolvedOptions, ResolvedTls } from './options.js';
 import { createPolicyService, type PolicyService } from './policy/policy-service.js';
+import { acknowledgeIncident } from './state/acknowledge.js';
+import { createAckStore } from './store/acks.js';
 import { createAgentStore } from './store/agents.js';
 import { createApiTokenStore } from './store/api-tokens.js';
 import { createAuditStore } from './store/audit.js';
@@ -141,6 +143,7 @@ export function apiPart(
     const tokens = createApiTokenStore(sql);
     if (options.adminTokenFile) await adminToken(tokens, options.adminTokenFile, logger);
     const audit = createAuditStore(sql);
+    const acks = createAckStore(sql);
     const fromCa = options.httpTls ? undefined : caCertificates();
     const tls = options.httpTls ?? fromCa?.current;
     const http = parseListen(options.httpListen, 'HTTP listen address');
@@ -168,6 +171,7 @@ export function apiPart(
       silences: { silences: createSilenceStore(sql) },
       tls,
       health,
+      incidents: { acknowledge: (id, ack) => acks.transaction((book) => acknowledgeIncident(book, id, ack)) },
     });
     if (fromCa) followCaCertificates(app, fromCa);
     await app.listen({ host: http.host, port: http.port });

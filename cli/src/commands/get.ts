@@ -69,6 +69,8 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
       ['reason', (r) => r.reason],
       ['opened', (r) => r.openedAt],
       ['resolved', (r) => r.resolvedAt ?? '-'],
+      ['acked by', (r) => r.ackedBy ?? '-'],
+      ['ack comment', (r) => String(r.ackComment ?? '').slice(0, 60)],
     ],
   },
   responses: {

@@ -45,10 +45,22 @@ export function resolvePolicy(
 
   const alertGroups: ResolvedPolicy['alertGroups'] = {};
   for (const [id, group] of Object.entries(doc.alertGroups ?? {})) {
-    alertGroups[id] = { id, name: group.name ?? id, channels: group.channels };
+    alertGroups[id] = {
+      id,
+      name: group.name ?? id,
+      channels: group.channels,
+      repeatIntervalMs: parseDuration(group.repeatInterval ?? `${POLICY_DEFAULTS.repeatIntervalMs}ms`),
+      escalate: (group.escalate ?? []).map((step) => ({ afterMs: parseDuration(step.after), to: step.to })),
+    };
   }
   // A group the schema rejected exists all the same: references to it are not "unknown".
   const unknownGroup = (id: string) => !alertGroups[id] && !failed(['alertGroups', id]);
+  for (const [id, group] of Object.entries(doc.alertGroups ?? {}))
+    (group.escalate ?? []).forEach((step, index) => {
+      const path = ['alertGroups', id, 'escalate', index, 'to'];
+      if (unknownGroup(step.to)) issue(path, `unknown alert group "${step.to}"`);
+      else if (step.to === id) issue(path, 'an alert group cannot escalate to itself');
+    });
   const defaults = doc.defaults ?? {};
   if (defaults.alertGroup !== undefined && unknownGroup(defaults.alertGroup)) {
     issue(['defaults', 'alertGroup'], `unknown alert group "${defaults.alertGroup}"`);

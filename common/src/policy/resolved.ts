@@ -96,6 +96,16 @@ export interface ResolvedAlertGroup {
   id: string;
   name: string;
   channels: ChannelDocument[];
+  /** Absent in revisions stored before repeats existed: `POLICY_DEFAULTS.repeatIntervalMs`. */
+  repeatIntervalMs?: number;
+  /** Escalation steps in order; absent or empty: none. */
+  escalate?: ResolvedEscalation[];
+}
+
+export interface ResolvedEscalation {
+  afterMs: number;
+  /** An alert group of the same policy. */
+  to: string;
 }
 
 /** What the controller stores as a revision and computes agent configs from. */
@@ -135,6 +145,8 @@ export const POLICY_DEFAULTS = {
   firewallTimeoutMs: 60_000,
   /** Restarting a service or running a program. */
   responseTimeoutMs: 60_000,
+  /** Alertmanager's default `repeat_interval`. */
+  repeatIntervalMs: 4 * 60 * 60 * 1000,
 } as const;
 
 /** Narrows a check to a port check (stored revisions without `kind` are port checks). */

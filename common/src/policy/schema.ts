@@ -150,6 +150,16 @@ export const alertGroupSchema = z.strictObject({
   /** Display name, for example "Critical Errors". @default the group's key */
   name: name.optional(),
   channels: z.array(channelSchema).min(1, 'an alert group needs at least one channel'),
+  /**
+   * While an incident is open and unacknowledged, its firing is sent again this long after the
+   * last one (as Alertmanager's `repeat_interval`). @default 4h
+   */
+  repeatInterval: duration.optional(),
+  /** Ordered steps: an incident still unacknowledged `after` its opening is also sent to group `to`. */
+  escalate: z
+    .array(z.strictObject({ after: duration, to: z.string().min(1, 'must not be empty') }))
+    .max(16)
+    .optional(),
 });
 
 const serviceNames = Object.keys(WELL_KNOWN_SERVICES) as [string, ...string[]];

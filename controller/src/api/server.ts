@@ -15,6 +15,7 @@ import { BadRequestError, installErrorHandler } from './errors.js';
 import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { registerNotificationRoutes, type DeliveryList } from './notifications-routes.js';
+import { registerIncidentRoutes, type IncidentActions } from './incident-routes.js';
 import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
@@ -55,6 +56,8 @@ export interface ApiDeps {
   tls?: { cert: string; key: string };
   /** /livez, /readyz, /healthz (health-routes.ts). */
   health: HealthSource;
+  /** Acknowledging incidents (incident-routes.ts). */
+  incidents: IncidentActions;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -103,6 +106,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerApiTokenRoutes(app, deps.apiTokens);
   registerSecretRoutes(app, deps.secrets);
   registerSilenceRoutes(app, deps.silences);
+  registerIncidentRoutes(app, deps.incidents);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {

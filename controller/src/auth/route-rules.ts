@@ -26,6 +26,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /api/v1/silences': { role: 'operator', action: 'silence-create' },
   'POST /api/v1/silences/:id/expire': { role: 'operator', action: 'silence-expire' },
   'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },
+  'POST /api/v1/incidents/:id/ack': { role: 'operator', action: 'incident-ack' },
   'PUT /api/v1/policy': { role: 'admin', action: 'policy-apply' },
   'POST /api/v1/tokens': { role: 'admin', action: 'enrollment-token-create' },
   'POST /api/v1/agents/:name/revoke': { role: 'admin', action: 'agent-revoke' },

@@ -144,7 +144,11 @@ function checkSubject(
         ? { id: check.id, name: check.name, host: agent.hostname || agent.name, port: 0, kind: 'firewall' }
         : { id: check.id, name: check.name, host: check.host, port: check.port },
     // A group unknown to the revision (impossible after validation) still books, tells nobody.
-    group: { id: check.alertGroup, name: group?.name ?? check.alertGroup },
+    group: {
+      id: check.alertGroup,
+      name: group?.name ?? check.alertGroup,
+      ...(group?.repeatIntervalMs !== undefined && { repeatIntervalMs: group.repeatIntervalMs }),
+    },
     policyRevision: revision,
   };
 }

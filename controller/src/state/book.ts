@@ -51,6 +51,8 @@ export interface ClosedIncident {
   openedAt: Date;
   resolvedAt: Date;
   firingTold: boolean;
+  /** The groups its escalation steps went to: they are told of the resolve too. */
+  escalatedTo?: EventGroup[];
 }
 
 export interface BookedIncident {
@@ -208,9 +210,13 @@ async function resolve(
     },
   );
   const hold = telling.event?.hold;
-  await book.addOutbox(incidentId, told(event, hold, telling.event?.flappingNotice && flappingNotice(t)));
+  const resolvedEvent = told(event, hold, telling.event?.flappingNotice && flappingNotice(t));
+  await book.addOutbox(incidentId, resolvedEvent);
+  // The same resolve for each group the incident was escalated to (followup/escalate-sweep.ts).
+  const escalatedTo = closed.escalatedTo ?? [];
+  for (const group of escalatedTo) await book.addOutbox(incidentId, { ...resolvedEvent, alertGroup: group });
   const paid = await resolveLastTold(book, subject, t, telling, null);
-  return { incidentId: null, firingTold: true, events: 1 + paid };
+  return { incidentId: null, firingTold: true, events: 1 + escalatedTo.length + paid };
 }
 
 /** Flapping ended: the resolve of the last incident receivers were told fired, when it is owed (or always). */

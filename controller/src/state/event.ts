@@ -80,6 +80,11 @@ const NOTICE_HEADLINES: Record<NoticeKind, string> = {
 export interface EventGroup {
   id: string;
   name: string;
+  /**
+   * The group's repeat interval when the event was written: how often a firing incident is sent
+   * again, so how long a channel that expires alerts (Alertmanager) must keep this one.
+   */
+  repeatIntervalMs?: number;
 }
 
 export interface EventCheck {
@@ -148,7 +153,11 @@ export function incidentEvent(
     check,
     agent: { name: agent.name, hostname: agent.hostname, labels: agent.labels },
     // Picked, not spread: a resolved alert group carries its channels, which never go in an event.
-    alertGroup: { id: group.id, name: group.name },
+    alertGroup: {
+      id: group.id,
+      name: group.name,
+      ...(group.repeatIntervalMs !== undefined && { repeatIntervalMs: group.repeatIntervalMs }),
+    },
     policyRevision,
     reason: input.cause.reason,
     detail: input.cause.detail,

@@ -1,5 +1,5 @@
 import type { BookedIncident, ClosedIncident, IncidentBook, NewIncident } from '../state/book.js';
-import { LIVENESS_CHECK_ID, type Cause, type IncidentResponse } from '../state/event.js';
+import { LIVENESS_CHECK_ID, type Cause, type EventGroup, type IncidentResponse } from '../state/event.js';
 import type { UnreachableSpan } from '../state/inhibition.js';
 import type { TransactionSql } from './db.js';
 import { addOutbox } from './outbox.js';
@@ -36,7 +36,10 @@ export function incidentBook(tx: TransactionSql): IncidentBook {
         UPDATE incidents SET resolved_at = GREATEST(${at}::timestamptz, opened_at) WHERE id = ${incidentId}
         RETURNING id, opened_at, resolved_at, reason, detail, response, firing_told, resolve_owed`;
       const { cause, openedAt, resolvedAt, firingTold } = booked(row!);
-      return { cause, openedAt, resolvedAt: resolvedAt!, firingTold };
+      const escalatedTo = await tx<EventGroup[]>`
+        SELECT alert_group AS id, min(group_name) AS name FROM incident_escalations
+        WHERE incident_id = ${incidentId} GROUP BY alert_group ORDER BY min(step)`;
+      return { cause, openedAt, resolvedAt: resolvedAt!, firingTold, escalatedTo: [...escalatedTo] };
     },
 
     addOutbox: (incidentId, event) => addOutbox(tx, incidentId, event),

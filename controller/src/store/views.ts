@@ -22,6 +22,10 @@ export interface IncidentRow {
   detail: string;
   openedAt: Date;
   resolvedAt: Date | null;
+  /** Who acknowledged it (an API token's name), when, and why; null when nobody did. */
+  ackedBy: string | null;
+  ackedAt: Date | null;
+  ackComment: string | null;
 }
 
 export type IncidentFilter = 'open' | 'resolved' | 'all';
@@ -38,7 +42,8 @@ export function createViews(sql: Sql) {
 
     incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]> {
       return sql<IncidentRow[]>`
-        SELECT i.id, a.name AS agent, i.check_id, i.check_name, i.alert_group, i.reason, i.detail, i.opened_at, i.resolved_at
+        SELECT i.id, a.name AS agent, i.check_id, i.check_name, i.alert_group, i.reason, i.detail, i.opened_at, i.resolved_at,
+               i.acked_by, i.acked_at, i.ack_comment
         FROM incidents i JOIN agents a ON a.id = i.agent_id
         WHERE ${filter === 'open' ? sql`i.resolved_at IS NULL` : filter === 'resolved' ? sql`i.resolved_at IS NOT NULL` : sql`true`}
         ORDER BY i.id DESC LIMIT ${limit}`;

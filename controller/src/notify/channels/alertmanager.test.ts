@@ -10,6 +10,7 @@ import {
   alertsEndpoint,
   buildPostableAlerts,
   FIRING_HORIZON_MS,
+  firingHorizonMs,
 } from './alertmanager.js';
 
 const NOW = Date.parse('2026-11-21T10:01:00.000Z');
@@ -59,6 +60,26 @@ describe('buildPostableAlerts', () => {
     const [done] = buildPostableAlerts(resolved, 'http://ui.example', NOW);
     expect(done!.endsAt).toBe(resolved.endsAt);
     expect(fingerprint(done!.labels)).toBe(fingerprint(firing!.labels));
+  });
+
+  it.each([
+    // why: the default 4h repeat re-posts well within a day: the day is the floor
+    [undefined, FIRING_HORIZON_MS],
+    // why: a short repeat interval still keeps a day, so a few missed passes expire nothing
+    [2_000, FIRING_HORIZON_MS],
+    // why: at 8h three intervals are exactly a day
+    [8 * 3_600_000, FIRING_HORIZON_MS],
+    // why: a 12h repeat comes after 12h: the alert must outlive three of them, not one day
+    [12 * 3_600_000, 36 * 3_600_000],
+  ])('a group repeating every %s ms keeps its firing alert %s ms ahead', (repeatIntervalMs, horizonMs) => {
+    expect(firingHorizonMs(repeatIntervalMs)).toBe(horizonMs);
+    const event = {
+      ...opened,
+      alertGroup: { ...opened.alertGroup, ...(repeatIntervalMs !== undefined && { repeatIntervalMs }) },
+    };
+    const [alert] = buildPostableAlerts(event, '', NOW);
+    expect(Date.parse(alert!.endsAt)).toBe(NOW + horizonMs);
+    expect(Date.parse(alert!.endsAt) - NOW).toBeGreaterThan(repeatIntervalMs ?? 4 * 3_600_000);
   });
 
   it('never ends a firing alert before it starts, whatever the clock says', () => {

@@ -1,5 +1,6 @@
 import type { Labels } from '@portwarden/common/labels';
 import { parseDuration } from '@portwarden/common/duration';
+import { POLICY_DEFAULTS } from '@portwarden/common/policy/resolved';
 import { alertmanagerChannelSchema } from '@portwarden/common/policy/schema';
 import type { IncidentEvent } from '../../state/event.js';
 import { alertAnnotations, alertLabels } from '../alertmanager.js';
@@ -17,13 +18,23 @@ export interface AlertmanagerConfig {
 export const DEFAULT_ALERTMANAGER_TIMEOUT_MS = 10_000;
 
 /**
- * How far ahead a firing alert's `endsAt` is set. Alertmanager resolves an alert by itself at its
- * `endsAt`, or `resolve_timeout` (5m by default) after the last post when it has none; Portwarden
- * posts a firing incident once, so it sets `endsAt` a day ahead and posts the resolve when the
- * incident resolves. HOOK: when notifications repeat, each repeat re-posts the alert with
- * `firingAlertEndsAt(now, 4 * repeatInterval)` (Prometheus' own rule) instead of this horizon.
+ * The least time ahead a firing alert's `endsAt` is set. Alertmanager resolves an alert by itself
+ * at its `endsAt` (or `resolve_timeout`, 5m by default, after the last post when it has none).
+ * Portwarden re-posts a firing incident with each repeat (the alert group's `repeatInterval`, 4h by
+ * default) and posts the resolve when it resolves, so `endsAt` only has to outlive the gap between
+ * two posts: `firingHorizonMs`.
  */
 export const FIRING_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How far ahead `endsAt` is set: `max(24h, 3 × repeatInterval)`, so that the alert survives two
+ * missed repeats (a controller restart, an Alertmanager briefly down) before Alertmanager expires
+ * it. An acknowledged incident is not repeated: its alert lasts this long after the
+ * ACKNOWLEDGED post, then Alertmanager lets it go while Portwarden still shows it open.
+ */
+export function firingHorizonMs(repeatIntervalMs: number = POLICY_DEFAULTS.repeatIntervalMs): number {
+  return Math.max(FIRING_HORIZON_MS, 3 * repeatIntervalMs);
+}
 
 /** One element of Alertmanager's `POST /api/v2/alerts` body (`postableAlert`). */
 export interface PostableAlert {
@@ -41,7 +52,8 @@ export function firingAlertEndsAt(now: number, horizonMs = FIRING_HORIZON_MS): s
 
 /**
  * The alert as Alertmanager's API takes it, with the same labels (so the same fingerprint) and
- * annotations as the webhook message. Firing: `endsAt` is `now` plus the horizon (never before
+ * annotations as the webhook message. Firing: `endsAt` is `now` plus the horizon of its group's
+ * repeat interval (never before
  * `startsAt`); resolved: `endsAt` is when the incident resolved, in the past, so Alertmanager marks
  * it resolved and sends its own resolved notifications.
  */
@@ -49,7 +61,7 @@ export function buildPostableAlerts(
   event: IncidentEvent,
   externalUrl: string,
   now: number,
-  horizonMs = FIRING_HORIZON_MS,
+  horizonMs = firingHorizonMs(event.alertGroup.repeatIntervalMs),
 ): PostableAlert[] {
   const base = externalUrl.replace(/\/+$/, '');
   const resolved = event.event === 'resolved';

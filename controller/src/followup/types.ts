@@ -1,0 +1,35 @@
+import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import type { EventGroup } from '../state/event.js';
+import type { OpenedPayload } from '../state/followup-events.js';
+import type { FollowupIncident } from './repeat.js';
+
+/** The policy in force: which groups repeat and escalate, and the revision follow-ups are read from. */
+export interface FollowupPolicy {
+  current(): { revision: number; policy: ResolvedPolicy } | undefined;
+}
+
+/** An open, unacknowledged incident of one of the groups asked for, locked for this transaction. */
+export interface PendingIncident extends FollowupIncident {
+  id: number;
+  alertGroup: string;
+  /** Indices of the escalation steps already taken. */
+  escalatedSteps: number[];
+}
+
+/** What the sweeps need of storage inside one transaction; store/followup-store.ts. */
+export interface FollowupTx {
+  /**
+   * Open, unacknowledged incidents of `groups`, locked `FOR UPDATE SKIP LOCKED`: a replica
+   * sweeping at the same time skips them, and sees what this one wrote once it commits.
+   */
+  pendingIncidents(groups: readonly string[]): Promise<PendingIncident[]>;
+  /** The incident's latest opened event for its own group, as written to the outbox. */
+  latestOpened(incidentId: number, group: string): Promise<OpenedPayload | undefined>;
+  addOutbox(incidentId: number, event: OpenedPayload): Promise<void>;
+  /** Records that step `step` went to `group`; false when it was already taken. */
+  markEscalated(incidentId: number, step: number, group: EventGroup, at: Date): Promise<boolean>;
+}
+
+export interface FollowupStore {
+  transaction<T>(work: (tx: FollowupTx) => Promise<T>): Promise<T>;
+}
