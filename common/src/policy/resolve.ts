@@ -8,9 +8,10 @@ import {
   type ResolvedCheckBase,
   type ResolvedFirewallCheck,
   type ResolvedPolicy,
+  type ResolvedGrouping,
   type ResolvedPortCheck,
 } from './resolved.js';
-import type { CheckDocument, PolicyDocument } from './schema.js';
+import type { AlertGroupDocument, CheckDocument, PolicyDocument } from './schema.js';
 import { formatPath, type LineOf, type Path } from './path.js';
 import { resolvePortOptions } from './resolve-port.js';
 import { resolveResponse } from './resolve-response.js';
@@ -41,7 +42,8 @@ export function resolvePolicy(
 
   const alertGroups: ResolvedPolicy['alertGroups'] = {};
   for (const [id, group] of Object.entries(doc.alertGroups ?? {})) {
-    alertGroups[id] = { id, name: group.name ?? id, channels: group.channels };
+    const grouping = resolveGrouping(group, (key, message) => issue(['alertGroups', id, key], message));
+    alertGroups[id] = { id, name: group.name ?? id, channels: group.channels, ...(grouping && { grouping }) };
   }
   // A group the schema rejected exists all the same: references to it are not "unknown".
   const unknownGroup = (id: string) => !alertGroups[id] && !failed(['alertGroups', id]);
@@ -82,6 +84,19 @@ export function resolvePolicy(
   };
 
   return { policy: { checks, alertGroups, liveness }, issues };
+}
+
+/** `groupBy` with its `groupWait` (default 30s); a `groupWait` alone is an error, not ignored. */
+function resolveGrouping(
+  group: AlertGroupDocument,
+  issue: (key: string, message: string) => void,
+): ResolvedGrouping | undefined {
+  if (!group.groupBy) {
+    if (group.groupWait !== undefined) issue('groupWait', 'groupWait needs groupBy');
+    return undefined;
+  }
+  const waitMs = group.groupWait === undefined ? POLICY_DEFAULTS.groupWaitMs : parseDuration(group.groupWait);
+  return { by: group.groupBy, waitMs };
 }
 
 /** The defaults that resolve's checks of a check read: its alert group, and the timeout slowAfter needs. */

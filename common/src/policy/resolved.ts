@@ -85,6 +85,15 @@ export interface ResolvedAlertGroup {
   id: string;
   name: string;
   channels: ChannelDocument[];
+  /** Present only when the group groups its firing incidents (`groupBy`). */
+  grouping?: ResolvedGrouping;
+}
+
+/** `groupBy` and `groupWait` of an alert group. */
+export interface ResolvedGrouping {
+  /** `agent`, `check` (the check id) or an agent label's name. */
+  by: string[];
+  waitMs: number;
 }
 
 /** What the controller stores as a revision and computes agent configs from. */
@@ -112,6 +121,8 @@ export const POLICY_DEFAULTS = {
   firewallTimeoutMs: 60_000,
   /** Restarting a service or running a program. */
   responseTimeoutMs: 60_000,
+  /** `groupWait` when `groupBy` is set, as Alertmanager's `group_wait`. */
+  groupWaitMs: 30_000,
 } as const;
 
 /** Narrows a check to a port check (stored revisions without `kind` are port checks). */

@@ -148,6 +148,18 @@ export const alertGroupSchema = z.strictObject({
   /** Display name, for example "Critical Errors". @default the group's key */
   name: name.optional(),
   channels: z.array(channelSchema).min(1, 'an alert group needs at least one channel'),
+  /**
+   * Opt-in grouping: firing incidents with the same values of these (`agent`, `check`, or an agent
+   * label's name) within `groupWait` become one notification. @default none: each incident at once
+   */
+  groupBy: z
+    .array(z.string().regex(LABEL_KEY_PATTERN, 'expected agent, check or a label name'))
+    .min(1, 'name at least one of agent, check or a label, or leave groupBy out')
+    .max(10)
+    .refine((names) => new Set(names).size === names.length, 'each name once')
+    .optional(),
+  /** How long a group gathers after its first incident; needs groupBy. @default 30s */
+  groupWait: duration.optional(),
 });
 
 const serviceNames = Object.keys(WELL_KNOWN_SERVICES) as [string, ...string[]];
@@ -324,6 +336,7 @@ export type StepDocument = z.infer<typeof stepSchema>;
 export type FirewallDocument = z.infer<typeof firewallSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
+export type AlertGroupDocument = z.infer<typeof alertGroupSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
 export type EmailChannelConfig = z.infer<typeof emailChannelSchema>;
 export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;

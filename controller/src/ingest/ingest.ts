@@ -1,5 +1,6 @@
 import { respondsFirst, type ResolvedCheck, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import { bookTransition } from '../state/book.js';
+import { groupingRule } from '../state/grouping.js';
 import { incidentResponse, type Cause, type Subject } from '../state/event.js';
 import { nextState, type Observation } from '../state/next-state.js';
 import type {
@@ -118,6 +119,7 @@ function checkSubject(
   { revision, policy }: PolicyInForce,
 ): Subject {
   const group = policy.alertGroups[check.alertGroup];
+  const grouping = groupingRule(group);
   return {
     agent,
     check:
@@ -127,6 +129,7 @@ function checkSubject(
     // A group unknown to the revision (impossible after validation) still books, tells nobody.
     group: { id: check.alertGroup, name: group?.name ?? check.alertGroup },
     policyRevision: revision,
+    ...(grouping && { grouping }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { incidentEvent, type Cause, type IncidentEvent, type Subject } from './event.js';
+import { withGrouping } from './grouping.js';
 import type { CheckState, Decision } from './next-state.js';
 
 /**
@@ -69,7 +70,7 @@ async function open(book: IncidentBook, subject: Subject, t: Transition): Promis
   });
   if (incidentId === undefined) return { incidentId: t.incidentId, events: 0 }; // already open
   if (!group) return { incidentId, events: 0 };
-  const event = incidentEvent(
+  const opened = incidentEvent(
     { ...subject, group },
     {
       event: 'opened',
@@ -80,6 +81,8 @@ async function open(book: IncidentBook, subject: Subject, t: Transition): Promis
       ...(t.probedAt && { probedAt: t.probedAt }),
     },
   );
+  // Last: an event held for another reason (an inhibition) is not grouped.
+  const event = withGrouping(opened, subject, subject.grouping, t.at);
   await book.addOutbox(incidentId, event);
   return { incidentId, events: 1 };
 }
