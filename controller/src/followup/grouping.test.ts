@@ -154,9 +154,9 @@ describe('grouping', () => {
     await expect
       .poll(statuses, { timeout: 10_000 })
       .toEqual({ grouped: Array.from({ length: 10 }, () => 'grouped'), group: ['sent'] });
-    const [{ flushed }] = await sql<{ flushed: number }[]>`
+    const [row] = await sql<{ flushed: number }[]>`
       SELECT count(DISTINCT group_outbox_id)::int AS flushed FROM outbox WHERE group_key IS NOT NULL`;
-    expect(flushed).toBe(1);
+    expect(row?.flushed).toBe(1);
     expect(receiver.on('/grouped')).toHaveLength(1);
   });
 
