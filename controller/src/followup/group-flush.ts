@@ -5,6 +5,7 @@ import type { Sweep } from './loop.js';
 /** What the flush needs from storage: store/outbox-groups.ts. */
 export interface GroupStore {
   flush(
+    now: Date,
     decide: (pending: PendingMember[]) => {
       notification: Omit<IncidentEvent, 'outboxId'> | undefined;
       members: readonly PendingMember[];
@@ -20,7 +21,7 @@ export function groupFlushSweep(store: GroupStore): Sweep {
   return {
     name: 'group-flush',
     run: (now) =>
-      store.flush((pending) =>
+      store.flush(now, (pending) =>
         dueGroups(pending, now).map((members) => ({ notification: groupNotification(members), members })),
       ),
   };

@@ -41,7 +41,7 @@ afterAll(async () => {
 const t0 = new Date('2026-12-07T12:00:00Z');
 
 /** Books a grouped opening of check `checkId` on agent `agent`, as bookTransition would. */
-async function bookGrouped(checkId: string, agent: string): Promise<void> {
+async function bookGrouped(checkId: string, agent: string, waitMs = 1000): Promise<void> {
   await sql.begin(async (tx) => {
     const [row] = await tx<{ id: number }[]>`
       INSERT INTO incidents (agent_id, check_id, check_name, alert_group, reason, detail, opened_at)
@@ -60,12 +60,12 @@ async function bookGrouped(checkId: string, agent: string): Promise<void> {
       startsAt: t0.toISOString(),
     };
     const subject = { agent: { id: agentId, name: agent, hostname: agent, labels: {} }, check };
-    await addOutbox(tx, row!.id, withGrouping(event, subject, { by: ['agent'], waitMs: 1000 }, t0));
+    await addOutbox(tx, row!.id, withGrouping(event, subject, { by: ['agent'], waitMs }, t0));
   });
 }
 
 const flushAt = (store: ReturnType<typeof createOutboxGroups>, now: Date) =>
-  store.flush((pending) =>
+  store.flush(now, (pending) =>
     dueGroups(pending, now).map((members) => ({ notification: groupNotification(members), members })),
   );
 
@@ -76,13 +76,23 @@ describe('the group flush on PostgreSQL', () => {
     expect(await flushAt(groups, t0)).toBe(0);
     // A crash while deciding rolls the transaction back: the member still waits.
     await expect(
-      groups.flush(() => {
+      groups.flush(new Date(t0.getTime() + 60_000), () => {
         throw new Error('crash');
       }),
     ).rejects.toThrow('crash');
     const [waiting] = await sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM outbox WHERE group_key IS NOT NULL AND group_flushed_at IS NULL`;
     expect(waiting!.n).toBe(1);
+  });
+
+  it('reads only the groups due: a long wait elsewhere never crowds them out of the batch', async () => {
+    await bookGrouped('slow', 'db-9', 3_600_000);
+    const seen: string[] = [];
+    await createOutboxGroups(sql).flush(new Date(t0.getTime() + 1000), (pending) => {
+      seen.push(...pending.map((m) => m.event.check.id));
+      return [];
+    });
+    expect(seen).toEqual(['a']);
   });
 
   it('puts each member in exactly one notification, with two replicas flushing at once', async () => {
@@ -104,7 +114,7 @@ describe('the group flush on PostgreSQL', () => {
     expect(listed).toEqual(['a', ...Array.from({ length: 20 }, (_, i) => `c${i}`)].sort());
     const members = await sql<{ flushed: boolean; groupOutboxId: number | null }[]>`
       SELECT group_flushed_at IS NOT NULL AS flushed, group_outbox_id AS "groupOutboxId"
-      FROM outbox WHERE group_key IS NOT NULL`;
+      FROM outbox WHERE group_key IS NOT NULL AND payload->'check'->>'id' <> 'slow'`;
     expect(members.every((m) => m.flushed && m.groupOutboxId !== null)).toBe(true);
     // Another pass finds nothing to flush: never twice.
     expect(await flushAt(createOutboxGroups(other), new Date(due.getTime() + 60_000))).toBe(0);

@@ -23,17 +23,22 @@ export interface GroupFlush {
 export function createOutboxGroups(sql: Sql) {
   return {
     /**
-     * One transaction: locks the waiting members with `FOR UPDATE SKIP LOCKED` (a replica flushing
+     * One transaction: locks the waiting members of groups due by `now` with `FOR UPDATE SKIP LOCKED` (a replica flushing
      * at the same moment sees none of them), asks `decide` which groups to flush, writes each
      * group's notification and marks its members flushed with it. A throw rolls back: the members
      * wait for the next pass. Returns the outbox rows written.
      */
-    async flush(decide: (pending: PendingMember[]) => GroupFlush[]): Promise<number> {
+    async flush(now: Date, decide: (pending: PendingMember[]) => GroupFlush[]): Promise<number> {
       return sql.begin(async (tx) => {
+        // Only the groups with a member due by `now` (which `decide` judges): a long wait in one
+        // alert group never keeps another's due groups out of the batch.
         const rows = await tx<PendingRow[]>`
           SELECT o.id, o.event, o.payload, i.resolved_at
           FROM outbox o JOIN incidents i ON i.id = o.incident_id
           WHERE o.group_key IS NOT NULL AND o.group_flushed_at IS NULL
+            AND o.group_key IN (
+              SELECT group_key FROM outbox
+              WHERE group_key IS NOT NULL AND group_flushed_at IS NULL AND group_due_at <= ${now})
           ORDER BY o.id
           LIMIT ${FLUSH_BATCH}
           FOR UPDATE OF o SKIP LOCKED`;
