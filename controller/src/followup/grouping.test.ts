@@ -112,12 +112,12 @@ const up = (seq: number, checkId: string) => result(seq, checkId, Outcome.OUTCOM
 const on = (path: string) => receiver.on(path).map((request) => JSON.parse(request.body) as Message);
 
 async function statuses(): Promise<{ grouped: string[]; group: string[] }> {
-  const rows = await sql<{ status: string; member: boolean }[]>`
-    SELECT n.status, o.group_key IS NOT NULL AS member
+  const rows = await sql<{ status: string; member: boolean; error: string | null }[]>`
+    SELECT n.status, o.group_key IS NOT NULL AS member, n.error
     FROM notifications n JOIN outbox o ON o.id = n.outbox_id
     WHERE o.payload->'alertGroup'->>'id' = 'grouped'`;
   return {
-    grouped: rows.filter((r) => r.member).map((r) => r.status),
+    grouped: rows.filter((r) => r.member).map((r) => `${r.status}: ${r.error}`),
     group: rows.filter((r) => !r.member).map((r) => r.status),
   };
 }
@@ -151,9 +151,10 @@ describe('grouping', () => {
     expect(on('/direct').map((m) => m.alerts.length)).toEqual([1, 1]);
 
     // Each member recorded as grouped, the group's one notification as sent; and nothing more.
-    await expect
-      .poll(statuses, { timeout: 10_000 })
-      .toEqual({ grouped: Array.from({ length: 10 }, () => 'grouped'), group: ['sent'] });
+    await expect.poll(statuses, { timeout: 10_000 }).toEqual({
+      grouped: Array.from({ length: 10 }, () => 'grouped: told with its group grouped:{agent="web-1"}'),
+      group: ['sent'],
+    });
     const [row] = await sql<{ flushed: number }[]>`
       SELECT count(DISTINCT group_outbox_id)::int AS flushed FROM outbox WHERE group_key IS NOT NULL`;
     expect(row?.flushed).toBe(1);
