@@ -33,6 +33,8 @@ export interface ApiClient {
   put<T>(path: string, body: string, contentType: string): Promise<T>;
   /** Sends `body` as JSON. `timeoutMs` for requests that wait on an agent. @default 30_000 */
   post<T>(path: string, body: unknown, timeoutMs?: number): Promise<T>;
+  /** Sends `body` as it is (a policy's YAML). */
+  postText<T>(path: string, body: string, contentType: string): Promise<T>;
   delete<T>(path: string): Promise<T>;
 }
 
@@ -92,6 +94,7 @@ export function createClient(baseUrl: string, token?: string, caFingerprint?: st
     put: (path, body, contentType) => request('PUT', path, body, contentType),
     post: (path, body, timeoutMs) =>
       request('POST', path, JSON.stringify(body), 'application/json', timeoutMs),
+    postText: (path, body, contentType) => request('POST', path, body, contentType),
     delete: (path) => request('DELETE', path),
   };
 }

@@ -13,7 +13,7 @@ import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
 import { addSilence, expireSilence, listSilences, type AddSilenceOptions } from './commands/silence.js';
-import { apply } from './commands/apply.js';
+import { apply, policyFile } from './commands/apply.js';
 import { get, RESOURCE_NAMES, type GetFilter } from './commands/get.js';
 import { test } from './commands/test.js';
 import { createToken } from './commands/token.js';
@@ -53,9 +53,15 @@ const note = (text: string) => process.stderr.write(text);
 program
   .command('apply')
   .description('validate a policy file and store it as a new revision')
-  .requiredOption('-f, --file <path>', 'policy YAML file (- for stdin)')
-  .option('--dry-run', 'validate locally only')
-  .action((opts: { file: string; dryRun?: boolean }) => apply(client(), opts, out));
+  .argument('[file]', 'policy YAML file (- for stdin), instead of -f')
+  .option('-f, --file <path>', 'policy YAML file (- for stdin)')
+  .option(
+    '--dry-run',
+    'validate on the controller without applying; print the time to first page of each check',
+  )
+  .action((file: string | undefined, opts: { file?: string; dryRun?: boolean }) =>
+    apply(client(), { ...opts, file: policyFile(file, opts.file) }, out),
+  );
 
 program
   .command('get')

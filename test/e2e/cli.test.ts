@@ -67,6 +67,36 @@ describe('portwarden CLI', () => {
     expect(agent.configRevision).toBe(1);
   });
 
+  it('apply --dry-run FILE prints the time to first page of each check and applies nothing', async () => {
+    const file = join(dir, 'dry.yaml');
+    await writeFile(
+      file,
+      `alertGroups:
+  ops: { channels: [{ log: {} }] }
+  pager: { name: Pager, channels: [{ log: {} }], groupBy: [agent], groupWait: 30s }
+checks:
+  - { name: web, port: 80, alertGroup: ops, interval: 1m, failuresBeforeAlert: 3, timeout: 5s }
+  - { name: Mail Server, id: mail, port: 25, alertGroup: pager, interval: 30s, timeout: 10s }
+`,
+    );
+    const run = await portwarden(['--url', fleet.httpUrl, 'apply', '--dry-run', file]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.split('\n').map((line) => line.trimEnd())).toEqual([
+      'policy valid: 2 checks, 2 alert groups (not applied)',
+      '',
+      'CHECK   NAME          ALERT GROUP   INTERVAL   FAILURES   TIMEOUT   GROUPWAIT   TIME TO FIRST PAGE',
+      'web     web           ops           1m         3          5s        -           3m5s',
+      'mail    Mail Server   pager         30s        1          10s       30s         1m10s',
+      '',
+    ]);
+    const policy = await portwarden(['--url', fleet.httpUrl, 'get', 'policy', '-o', 'json']);
+    expect(JSON.parse(policy.stdout)).toMatchObject({ revision: 1 });
+    // An invalid policy: its errors with their lines, the exit code of apply.
+    const bad = await portwarden(['--url', fleet.httpUrl, 'apply', '--dry-run', BAD]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('checks[1].port (line 10): a port is 1-65535');
+  });
+
   it('shows the status board', async () => {
     await until('a result for the check', async () => {
       const { checks } = await fleet.api<{ checks: { status: string }[] }>('/api/v1/checks');

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, PolicyError } from '@portwarden/common/errors';
 import { yamlAliasBomb } from '@portwarden/common/testing';
 import type { ApiClient } from '../client.js';
-import { apply } from './apply.js';
+import { fakeClient } from '../testing/fake-client.js';
+import { apply, exactDuration, policyFile } from './apply.js';
 
 const GOOD =
   'alertGroups: { ops: { channels: [{ log: {} }] } }\nchecks: [{ name: web, port: 80, alertGroup: ops }]\n';
@@ -58,6 +59,60 @@ describe('portwarden apply', () => {
       'policy applied: revision 5, 1 checks',
       'warning: alertGroups.ops.channels[0].webhook.url (line 5): looks like a literal credential',
     ]);
+  });
+
+  it('--dry-run asks the controller to validate, prints the table and applies nothing', async () => {
+    const { client, requests } = fakeClient({
+      checks: 1,
+      alertGroups: 1,
+      warnings: [],
+      firstPage: [
+        {
+          checkId: 'web',
+          name: 'web',
+          alertGroup: 'ops',
+          intervalMs: 120_000,
+          failuresBeforeAlert: 1,
+          timeoutMs: 10_000,
+          groupWaitMs: 0,
+          firstPageMs: 130_000,
+          enabled: false,
+        },
+      ],
+    });
+    const printed: string[] = [];
+    await apply(client, { file: await file('dry.yaml', GOOD), dryRun: true }, (line) => printed.push(line));
+    expect(requests).toEqual([{ method: 'POST', path: '/api/v1/policy/validate', body: GOOD }]);
+    expect(printed.join('\n').split('\n')).toEqual([
+      'policy valid: 1 checks, 1 alert groups (not applied)',
+      '',
+      'CHECK   NAME   ALERT GROUP   INTERVAL   FAILURES   TIMEOUT   GROUPWAIT   TIME TO FIRST PAGE',
+      'web     web    ops           2m         1          10s       -           2m10s (disabled)',
+    ]);
+  });
+
+  // [millis, text, why]
+  const durations: [number, string, string][] = [
+    [230_000, '3m50s', 'exact: ms() would round it to 4m'],
+    [3_600_000, '1h', 'whole units alone'],
+    [1_500, '1s500ms', 'milliseconds kept'],
+    [0, '0s', 'nothing is 0s, not empty'],
+  ];
+  it.each(durations)('writes %i ms as %s (%s)', (millis, text) => {
+    expect(exactDuration(millis)).toBe(text);
+  });
+
+  // [argument, -f, file or error, why]
+  const files: [string | undefined, string | undefined, string | RegExp, string][] = [
+    ['p.yaml', undefined, 'p.yaml', 'apply FILE, as the issue writes it'],
+    [undefined, 'p.yaml', 'p.yaml', 'apply -f FILE, as before'],
+    ['p.yaml', 'p.yaml', 'p.yaml', 'the same file twice is one file'],
+    ['a.yaml', 'b.yaml', /two policy files/, 'two files: which one?'],
+    [undefined, undefined, /no policy file/, 'none at all'],
+  ];
+  it.each(files)('policyFile(%s, -f %s) -> %s (%s)', (argument, flag, expected) => {
+    if (typeof expected === 'string') expect(policyFile(argument, flag)).toBe(expected);
+    else expect(() => policyFile(argument, flag)).toThrow(expected);
   });
 
   // [why, file content or undefined for a missing file, the error, its text]

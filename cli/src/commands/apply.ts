@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 import { ConfigError, formatPolicyIssue, type PolicyIssue } from '@portwarden/common/errors';
 import { parsePolicy } from '@portwarden/common/policy/parse';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
+import type { FirstPage } from '@portwarden/common/policy/first-page';
 import type { ApiClient } from '../client.js';
+import { renderTable } from '../table.js';
 
 export interface ApplyOptions {
   file: string;
@@ -20,6 +22,15 @@ interface Applied {
   warnings?: PolicyIssue[];
 }
 
+/** `apply FILE` or `apply -f FILE`: exactly one of them. */
+export function policyFile(argument: string | undefined, flag: string | undefined): string {
+  if (argument !== undefined && flag !== undefined && argument !== flag)
+    throw new ConfigError('two policy files given', 'name the file once: apply FILE or apply -f FILE');
+  const file = argument ?? flag;
+  if (file === undefined) throw new ConfigError('no policy file given', 'apply FILE, or - for stdin');
+  return file;
+}
+
 /** Validates locally first (same parser as the controller), then stores a new revision. */
 export async function apply(
   client: ApiClient,
@@ -27,13 +38,8 @@ export async function apply(
   out: (line: string) => void,
 ): Promise<void> {
   const source = await readPolicy(options.file);
-  const policy = parsePolicy(source);
-  if (options.dryRun) {
-    out(
-      `policy valid: ${policy.checks.length} checks, ${Object.keys(policy.alertGroups).length} alert groups (not applied)`,
-    );
-    return;
-  }
+  parsePolicy(source); // every error with its line, before anything is sent
+  if (options.dryRun) return dryRun(client, source, out);
   const saved = await client.put<Applied>('/api/v1/policy', source, 'application/yaml');
   out(
     saved.unchanged
@@ -41,6 +47,66 @@ export async function apply(
       : `policy applied: revision ${saved.revision}, ${saved.checks} checks`,
   );
   for (const warning of saved.warnings ?? []) out(`warning:${formatPolicyIssue(warning).slice(1)}`);
+}
+
+/** The controller's answer to POST /api/v1/policy/validate. */
+interface Validated {
+  checks: number;
+  alertGroups: number;
+  warnings?: PolicyIssue[];
+  firstPage: FirstPage[];
+}
+
+/** The controller checks the policy as apply would and stores nothing; each check's time to first page. */
+async function dryRun(client: ApiClient, source: string, out: (line: string) => void): Promise<void> {
+  const checked = await client.postText<Validated>('/api/v1/policy/validate', source, 'application/yaml');
+  out(`policy valid: ${checked.checks} checks, ${checked.alertGroups} alert groups (not applied)`);
+  for (const warning of checked.warnings ?? []) out(`warning:${formatPolicyIssue(warning).slice(1)}`);
+  if (checked.firstPage.length === 0) return;
+  out('');
+  out(renderTable(FIRST_PAGE_HEADERS, checked.firstPage.map(firstPageRow)).trimEnd());
+}
+
+const FIRST_PAGE_HEADERS = [
+  'check',
+  'name',
+  'alert group',
+  'interval',
+  'failures',
+  'timeout',
+  'groupWait',
+  'time to first page',
+];
+
+function firstPageRow(row: FirstPage): (string | number)[] {
+  return [
+    row.checkId,
+    row.name,
+    row.alertGroup,
+    exactDuration(row.intervalMs),
+    row.failuresBeforeAlert,
+    exactDuration(row.timeoutMs),
+    row.groupWaitMs > 0 ? exactDuration(row.groupWaitMs) : '-',
+    `${exactDuration(row.firstPageMs)}${row.enabled ? '' : ' (disabled)'}`,
+  ];
+}
+
+/** `3m50s`, `1h`, `500ms`: exact, unlike `ms`, which rounds 230000 to `4m`. */
+export function exactDuration(millis: number): string {
+  const units: [string, number][] = [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ];
+  let rest = millis;
+  let text = '';
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) text += `${count}${unit}`;
+  }
+  return text || '0s';
 }
 
 /** The file, or stdin for `-`; one byte past the limit is enough for parsePolicy to refuse it. */

@@ -10,6 +10,10 @@ export function fakeClient(answer: unknown) {
       requests.push({ method: 'POST', path, body }),
       answer as T
     ),
+    postText: async <T>(path: string, body: string) => (
+      requests.push({ method: 'POST', path, body }),
+      answer as T
+    ),
     delete: async <T>(path: string) => (requests.push({ method: 'DELETE', path }), answer as T),
   };
   return { client, requests };

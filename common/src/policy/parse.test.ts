@@ -115,6 +115,16 @@ checks:
     expect(plain.checks[0]!.flapping).toBeUndefined();
   });
 
+  it('resolves grouping: groupBy with groupWait (30s by default), none without groupBy', () => {
+    const policy = parsePolicy(
+      'alertGroups:\n  a: {channels: [{log: {}}], groupBy: [agent, role], groupWait: 2m}\n  b: {channels: [{log: {}}], groupBy: [check]}\n  c: {channels: [{log: {}}]}\nchecks: []',
+    );
+    expect(policy.alertGroups.a?.grouping).toEqual({ by: ['agent', 'role'], waitMs: 120_000 });
+    expect(policy.alertGroups.b?.grouping).toEqual({ by: ['check'], waitMs: 30_000 });
+    expect(policy.alertGroups.c?.grouping).toBeUndefined();
+    expect(policy.alertGroups.c).not.toHaveProperty('grouping');
+  });
+
   // Each case: the policy text, then the path and message the user must see.
   const invalid: [string, string, string, RegExp][] = [
     ['yaml syntax', 'checks: [', '(yaml)', /flow sequence|Missing/i],
@@ -355,6 +365,30 @@ checks:
       `checks: [{name: ${'x'.repeat(201)}}]`,
       'checks[0].name',
       /^must be at most 200 characters long$/,
+    ],
+    [
+      'groupWait without groupBy',
+      'alertGroups: {g: {channels: [{log: {}}], groupWait: 30s}}\nchecks: []',
+      'alertGroups.g.groupWait',
+      /^groupWait needs groupBy$/,
+    ],
+    [
+      'an empty groupBy',
+      'alertGroups: {g: {channels: [{log: {}}], groupBy: []}}\nchecks: []',
+      'alertGroups.g.groupBy',
+      /^name at least one of agent, check or a label/,
+    ],
+    [
+      'a name twice in groupBy',
+      'alertGroups: {g: {channels: [{log: {}}], groupBy: [agent, agent]}}\nchecks: []',
+      'alertGroups.g.groupBy',
+      /^each name once$/,
+    ],
+    [
+      'a bad groupBy name',
+      'alertGroups: {g: {channels: [{log: {}}], groupBy: ["no such"]}}\nchecks: []',
+      'alertGroups.g.groupBy',
+      /^expected agent, check or a label name$/,
     ],
     [
       'a bad alert group key',

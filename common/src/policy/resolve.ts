@@ -12,9 +12,10 @@ import {
   type ResolvedFlapping,
   type ResolvedMaintenance,
   type ResolvedPolicy,
+  type ResolvedGrouping,
   type ResolvedPortCheck,
 } from './resolved.js';
-import type { CheckDocument, MaintenanceDocument, PolicyDocument } from './schema.js';
+import type { AlertGroupDocument, CheckDocument, MaintenanceDocument, PolicyDocument } from './schema.js';
 import { formatPath, type LineOf, type Path } from './path.js';
 import { resolvePortOptions } from './resolve-port.js';
 import { resolveResponse } from './resolve-response.js';
@@ -45,12 +46,14 @@ export function resolvePolicy(
 
   const alertGroups: ResolvedPolicy['alertGroups'] = {};
   for (const [id, group] of Object.entries(doc.alertGroups ?? {})) {
+    const grouping = resolveGrouping(group, (key, message) => issue(['alertGroups', id, key], message));
     alertGroups[id] = {
       id,
       name: group.name ?? id,
       channels: group.channels,
       repeatIntervalMs: parseDuration(group.repeatInterval ?? `${POLICY_DEFAULTS.repeatIntervalMs}ms`),
       escalate: (group.escalate ?? []).map((step) => ({ afterMs: parseDuration(step.after), to: step.to })),
+      ...(grouping && { grouping }),
     };
   }
   // A group the schema rejected exists all the same: references to it are not "unknown".
@@ -115,6 +118,19 @@ function resolveMaintenance(window: MaintenanceDocument): ResolvedMaintenance {
     durationMs: parseDuration(window.duration),
     matchers: window.matchers.map(parseMatcher),
   };
+}
+
+/** `groupBy` with its `groupWait` (default 30s); a `groupWait` alone is an error, not ignored. */
+function resolveGrouping(
+  group: AlertGroupDocument,
+  issue: (key: string, message: string) => void,
+): ResolvedGrouping | undefined {
+  if (!group.groupBy) {
+    if (group.groupWait !== undefined) issue('groupWait', 'groupWait needs groupBy');
+    return undefined;
+  }
+  const waitMs = group.groupWait === undefined ? POLICY_DEFAULTS.groupWaitMs : parseDuration(group.groupWait);
+  return { by: group.groupBy, waitMs };
 }
 
 /** The defaults that resolve's checks of a check read: its alert group, and the timeout slowAfter needs. */

@@ -100,12 +100,21 @@ export interface ResolvedAlertGroup {
   repeatIntervalMs?: number;
   /** Escalation steps in order; absent or empty: none. */
   escalate?: ResolvedEscalation[];
+  /** Present only when the group groups its firing incidents (`groupBy`). */
+  grouping?: ResolvedGrouping;
 }
 
 export interface ResolvedEscalation {
   afterMs: number;
   /** An alert group of the same policy. */
   to: string;
+}
+
+/** `groupBy` and `groupWait` of an alert group. */
+export interface ResolvedGrouping {
+  /** `agent`, `check` (the check id) or an agent label's name. */
+  by: string[];
+  waitMs: number;
 }
 
 /** What the controller stores as a revision and computes agent configs from. */
@@ -147,6 +156,8 @@ export const POLICY_DEFAULTS = {
   responseTimeoutMs: 60_000,
   /** Alertmanager's default `repeat_interval`. */
   repeatIntervalMs: 4 * 60 * 60 * 1000,
+  /** `groupWait` when `groupBy` is set, as Alertmanager's `group_wait`. */
+  groupWaitMs: 30_000,
 } as const;
 
 /** Narrows a check to a port check (stored revisions without `kind` are port checks). */

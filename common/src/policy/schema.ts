@@ -160,6 +160,18 @@ export const alertGroupSchema = z.strictObject({
     .array(z.strictObject({ after: duration, to: z.string().min(1, 'must not be empty') }))
     .max(16)
     .optional(),
+  /**
+   * Opt-in grouping: firing incidents with the same values of these (`agent`, `check`, or an agent
+   * label's name) within `groupWait` become one notification. @default none: each incident at once
+   */
+  groupBy: z
+    .array(z.string().regex(LABEL_KEY_PATTERN, 'expected agent, check or a label name'))
+    .min(1, 'name at least one of agent, check or a label, or leave groupBy out')
+    .max(10)
+    .refine((names) => new Set(names).size === names.length, 'each name once')
+    .optional(),
+  /** How long a group gathers after its first incident; needs groupBy. @default 30s */
+  groupWait: duration.optional(),
 });
 
 const serviceNames = Object.keys(WELL_KNOWN_SERVICES) as [string, ...string[]];
@@ -453,6 +465,7 @@ export type FlappingDocument = z.infer<typeof flappingSchema>;
 export type ResponseDocument = z.infer<typeof responseSchema>;
 export type ChannelDocument = z.infer<typeof channelSchema>;
 export type MaintenanceDocument = z.infer<typeof maintenanceSchema>;
+export type AlertGroupDocument = z.infer<typeof alertGroupSchema>;
 export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
 export type EmailChannelConfig = z.infer<typeof emailChannelSchema>;
 export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;

@@ -85,6 +85,53 @@ describe('HTTP API', () => {
     expect(after.revision).toBe(before.revision);
   });
 
+  it('validates without applying (apply --dry-run): time to first page, no revision, no audit row', async () => {
+    const before = (await (await get('/api/v1/policy')).json()) as { revision: number };
+    const audited = async () =>
+      ((await (await get('/api/v1/audit')).json()) as { entries: unknown[] }).entries.length;
+    const auditBefore = await audited();
+    const grouped = GOOD.replace('[{ log: {} }] }', '[{ log: {} }], groupBy: [agent], groupWait: 45s }');
+    const response = await fetch(`${base}/api/v1/policy/validate`, {
+      method: 'POST',
+      body: grouped.replace(
+        'port: 8080, ',
+        'port: 8080, interval: 1m, failuresBeforeAlert: 3, timeout: 5s, ',
+      ),
+      headers: { 'content-type': 'application/yaml', ...admin.headers },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      valid: true,
+      checks: 1,
+      alertGroups: 1,
+      warnings: [],
+      firstPage: [
+        {
+          checkId: 'web',
+          name: 'web',
+          alertGroup: 'ops',
+          intervalMs: 60_000,
+          failuresBeforeAlert: 3,
+          timeoutMs: 5_000,
+          groupWaitMs: 45_000,
+          firstPageMs: 230_000,
+          enabled: true,
+        },
+      ],
+    });
+    const invalid = await fetch(`${base}/api/v1/policy/validate`, {
+      method: 'POST',
+      body: BAD,
+      headers: { 'content-type': 'application/yaml', ...admin.headers },
+    });
+    expect(invalid.status).toBe(400);
+    const { error } = (await invalid.json()) as { error: { issues: { path: string }[] } };
+    expect(error.issues.map((i) => i.path)).toEqual(['checks[0].colour', 'checks[1].port', 'checks[2].name']);
+    const after = (await (await get('/api/v1/policy')).json()) as { revision: number };
+    expect(after.revision).toBe(before.revision);
+    expect(await audited()).toBe(auditBefore);
+  });
+
   it('answers a YAML alias bomb with 400 and the line where the aliases start', async () => {
     const response = await put(yamlAliasBomb());
     expect(response.status).toBe(400);

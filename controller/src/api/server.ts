@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
 import { redactPolicy, redactSource } from '@portwarden/common/policy/secrets';
+import { timeToFirstPage } from '@portwarden/common/policy/first-page';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import { installAuth, type AuthDeps } from '../auth/hook.js';
 import { ruleFor } from '../auth/route-rules.js';
@@ -72,6 +73,17 @@ const policyBody = {
   body: { content: Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: { type: 'string' } }])) },
 };
 
+/** A policy route's body: the YAML text, or a one-line error saying how to send it. */
+function yamlBody(body: unknown): string {
+  if (typeof body !== 'string' || body.trim() === '') {
+    throw new BadRequestError(
+      'the request body must be the policy YAML',
+      'send it with Content-Type: application/yaml',
+    );
+  }
+  return body;
+}
+
 /** The JSON HTTP API used by the CLI and, later, the web UI. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -110,17 +122,25 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {
-    if (typeof request.body !== 'string' || request.body.trim() === '') {
-      throw new BadRequestError(
-        'the request body must be the policy YAML',
-        'send it with Content-Type: application/yaml',
-      );
-    }
-    const { revision, policy, createdAt, unchanged, warnings } = await deps.policy.apply(request.body);
+    const { revision, policy, createdAt, unchanged, warnings } = await deps.policy.apply(
+      yamlBody(request.body),
+    );
     // 200 and the revision in force when nothing changed; 201 for a new revision.
     return reply
       .code(unchanged ? 200 : 201)
       .send({ revision, checks: policy.checks.length, createdAt, unchanged, warnings });
+  });
+
+  // `apply --dry-run`: apply's checks and each check's time to first page; nothing stored or pushed.
+  app.post('/api/v1/policy/validate', { schema: policyBody }, async (request) => {
+    const { policy, warnings } = await deps.policy.validate(yamlBody(request.body));
+    return {
+      valid: true,
+      checks: policy.checks.length,
+      alertGroups: Object.keys(policy.alertGroups).length,
+      warnings,
+      firstPage: timeToFirstPage(policy),
+    };
   });
 
   app.get('/api/v1/policy', async (request) => {

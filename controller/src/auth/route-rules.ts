@@ -28,6 +28,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },
   'POST /api/v1/incidents/:id/ack': { role: 'operator', action: 'incident-ack' },
   'PUT /api/v1/policy': { role: 'admin', action: 'policy-apply' },
+  // Apply's role (the answer tells which secret names exist); changes nothing, so no audit row.
+  'POST /api/v1/policy/validate': { role: 'admin' },
   'POST /api/v1/tokens': { role: 'admin', action: 'enrollment-token-create' },
   'POST /api/v1/agents/:name/revoke': { role: 'admin', action: 'agent-revoke' },
   'GET /api/v1/api-tokens': { role: 'admin' },

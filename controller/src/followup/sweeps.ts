@@ -5,6 +5,8 @@ import { createFollowupStore } from '../store/followup-store.js';
 import { createUndeliveredPairs } from '../store/notification-log.js';
 import { createCoverSource, createReleaseStore } from '../store/silences.js';
 import { escalateSweep } from './escalate-sweep.js';
+import { createOutboxGroups } from '../store/outbox-groups.js';
+import { groupFlushSweep } from './group-flush.js';
 import type { Sweep } from './loop.js';
 import { reconcileSweep, type RequeueJobs } from './reconcile.js';
 import { repeatSweep } from './repeat-sweep.js';
@@ -29,6 +31,7 @@ export interface SweepDeps {
 export function followupSweeps(deps: SweepDeps): Sweep[] {
   const followups = createFollowupStore(deps.sql);
   return [
+    groupFlushSweep(createOutboxGroups(deps.sql)),
     repeatSweep(followups, deps.policy),
     escalateSweep(followups, deps.policy),
     silenceReleaseSweep({ covers: createCoverSource(deps.sql), store: createReleaseStore(deps.sql) }),

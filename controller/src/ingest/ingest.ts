@@ -5,6 +5,7 @@ import {
   type ResolvedPolicy,
 } from '@portwarden/common/policy/resolved';
 import { bookTransition } from '../state/book.js';
+import { groupingRule } from '../state/grouping.js';
 import { incidentResponse, type Cause, type Subject } from '../state/event.js';
 import { judgeFlapping, NOT_FLAPPING } from '../state/flapping.js';
 import { nextState, type Observation } from '../state/next-state.js';
@@ -137,6 +138,7 @@ function checkSubject(
   { revision, policy }: PolicyInForce,
 ): Subject {
   const group = policy.alertGroups[check.alertGroup];
+  const grouping = groupingRule(group);
   return {
     agent,
     check:
@@ -150,6 +152,7 @@ function checkSubject(
       ...(group?.repeatIntervalMs !== undefined && { repeatIntervalMs: group.repeatIntervalMs }),
     },
     policyRevision: revision,
+    ...(grouping && { grouping }),
   };
 }
 

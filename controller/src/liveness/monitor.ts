@@ -1,7 +1,7 @@
 import type { Logger } from '@portwarden/common/logger';
 import type { Labels } from '@portwarden/common/labels';
 import { bookTransition, type IncidentBook } from '../state/book.js';
-import type { EventGroup, Subject } from '../state/event.js';
+import type { EventGroup, GroupingRule, Subject } from '../state/event.js';
 import { judgeLiveness, LIVENESS_THRESHOLDS, livenessCheck, livenessState } from '../state/liveness.js';
 import { nextState } from '../state/next-state.js';
 
@@ -12,6 +12,8 @@ export interface LivenessSettings {
   alertGroup: EventGroup | undefined;
   /** The policy revision the group comes from. */
   policyRevision: number;
+  /** The group's grouping; absent: each agent is told of at once. */
+  grouping?: GroupingRule;
 }
 
 export interface LivenessAgent {
@@ -99,6 +101,7 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     check: livenessCheck(agent.hostname),
     group: settings.alertGroup,
     policyRevision: settings.policyRevision,
+    ...(settings.grouping && { grouping: settings.grouping }),
   });
 
   /** Opens an incident for one quiet agent if it is silent; returns outbox rows written. */

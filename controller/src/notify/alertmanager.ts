@@ -1,11 +1,13 @@
 import type { Labels } from '@portwarden/common/labels';
 import { isReason, REASON_TEXT } from '@portwarden/common/reasons';
 import { LIVENESS_CHECK_ID, type IncidentEvent } from '../state/event.js';
+import { memberEvents } from './channels/members.js';
 import { describeResponse } from './response-text.js';
 
 /**
  * The Prometheus Alertmanager webhook message (version "4"), so that receivers written for
- * Alertmanager consume Portwarden unchanged. One message carries one alert: the incident. The
+ * Alertmanager consume Portwarden unchanged. One message carries one alert, the incident, or
+ * a group's notification one alert per member. The
  * mapping is documented in README.md ("Alertmanager webhook payload").
  */
 
@@ -46,35 +48,59 @@ export interface AlertmanagerMessage {
   truncatedAlerts: 0;
 }
 
-/** `externalUrl`: base URL of the controller's web UI (`externalURL`, and `generatorURL` under it). */
+/**
+ * `externalUrl`: base URL of the controller's web UI (`externalURL`, and `generatorURL` under it).
+ * A group's notification carries one alert per member, `groupLabels` its `groupBy` values.
+ */
 export function buildAlertmanagerMessage(event: IncidentEvent, externalUrl: string): AlertmanagerMessage {
   const base = externalUrl.replace(/\/+$/, '');
-  const status: AlertStatus = event.event === 'resolved' ? 'resolved' : 'firing';
-  const labels = alertLabels(event);
-  const annotations = alertAnnotations(event);
-  const groupLabels = pick(labels, GROUP_LABELS);
+  const alerts = memberEvents(event).map((member) => alert(member, base));
+  const status: AlertStatus = alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved';
+  const groupLabels = event.members
+    ? groupingLabels(event.grouping?.labels ?? {})
+    : pick(alerts[0]!.labels, GROUP_LABELS);
   return {
     receiver: event.alertGroup.id,
     status,
-    alerts: [
-      {
-        status,
-        labels,
-        annotations,
-        startsAt: event.startsAt,
-        endsAt: status === 'resolved' ? (event.endsAt ?? ZERO_TIME) : ZERO_TIME,
-        generatorURL: incidentUrl(event, base),
-        fingerprint: fingerprint(labels),
-      },
-    ],
+    alerts,
     groupLabels,
-    commonLabels: labels,
-    commonAnnotations: annotations,
+    commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
     externalURL: base,
     version: '4',
     groupKey: `{}/${formatLabelSet({ alertgroup: event.alertGroup.id })}:${formatLabelSet(groupLabels)}`,
     truncatedAlerts: 0,
   };
+}
+
+function alert(event: IncidentEvent, base: string): AlertmanagerAlert {
+  const status: AlertStatus = event.event === 'resolved' ? 'resolved' : 'firing';
+  const labels = alertLabels(event);
+  return {
+    status,
+    labels,
+    annotations: alertAnnotations(event),
+    startsAt: event.startsAt,
+    endsAt: status === 'resolved' ? (event.endsAt ?? ZERO_TIME) : ZERO_TIME,
+    generatorURL: incidentUrl(event, base),
+    fingerprint: fingerprint(labels),
+  };
+}
+
+/** A grouping's values under the alerts' label names: `check` is `check_id`, label names made valid. */
+function groupingLabels(values: Record<string, string>): Labels {
+  const labels: Labels = {};
+  for (const [name, value] of Object.entries(values))
+    labels[name === 'check' ? 'check_id' : promName(name)] = value;
+  return labels;
+}
+
+/** The pairs every label set has, as Alertmanager's `commonLabels`. */
+function common(sets: readonly Labels[]): Labels {
+  const [first, ...rest] = sets;
+  return Object.fromEntries(
+    Object.entries(first ?? {}).filter(([name, value]) => rest.every((set) => set[name] === value)),
+  );
 }
 
 /** The incident's page in the web UI (`generatorURL`). */
@@ -98,7 +124,7 @@ export function alertLabels(event: IncidentEvent): Labels {
     ...(!liveness && event.check.kind !== 'firewall' && { port: String(event.check.port) }),
   };
   for (const key of Object.keys(event.agent.labels).sort()) {
-    const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
+    const name = promName(key);
     if (name.startsWith('__') || /^[0-9]/.test(name) || name in labels) continue;
     labels[name] = event.agent.labels[key]!;
   }
@@ -177,6 +203,11 @@ function fnvAdd(hash: bigint, bytes: Uint8Array): bigint {
   let h = hash;
   for (const byte of bytes) h = ((h ^ BigInt(byte)) * FNV_PRIME) & UINT64;
   return h;
+}
+
+/** A label name as Prometheus allows it: `.` and `-` (anything else) become `_`. */
+function promName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
 function pick(labels: Labels, names: readonly string[]): Labels {

@@ -114,7 +114,13 @@ export function decideDedup(prior: NotificationRecord | undefined): SkipReason |
 /** The state stage decided the event is recorded, not sent (`IncidentEvent.hold`). */
 export const eventHoldGate: Gate = {
   name: 'event-hold',
-  check: async ({ event }) => event.hold && { hold: event.hold },
+  check: async ({ event }) =>
+    event.hold && {
+      hold: event.hold,
+      // Where a grouped member went: its group's notification (state/grouping.ts).
+      ...(event.hold === 'grouped' &&
+        event.grouping && { note: `told with its group ${event.grouping.key}` }),
+    },
 };
 
 /** A gate's verdict as an outcome; a hold is recorded like a final outcome. */

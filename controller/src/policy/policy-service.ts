@@ -1,5 +1,5 @@
 import type { PolicyIssue } from '@portwarden/common/errors';
-import { checkPolicy } from '@portwarden/common/policy/parse';
+import { checkPolicy, type CheckedPolicy } from '@portwarden/common/policy/parse';
 import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import type { Logger } from '@portwarden/common/logger';
 import type { PolicyRevision } from '../store/policy-revisions.js';
@@ -58,6 +58,11 @@ export function createPolicyService(store: PolicyRevisions, logger: Logger, secr
 
     current(): PolicyRevision | undefined {
       return current;
+    },
+
+    /** What apply checks (secret names included), without storing anything: `apply --dry-run`. */
+    async validate(source: string): Promise<CheckedPolicy> {
+      return checkPolicy(source, await secrets?.names());
     },
 
     apply(source: string): Promise<AppliedPolicy> {

@@ -11,6 +11,7 @@ import {
 } from './event.js';
 import { flappingText, stableText, type FlapVerdict } from './flapping.js';
 import { inhibited, type UnreachableSpan } from './inhibition.js';
+import { withGrouping } from './grouping.js';
 import type { CheckState, Decision } from './next-state.js';
 import { decideTelling, type TellDecision } from './tell.js';
 
@@ -165,7 +166,7 @@ async function open(
   if (incidentId === undefined)
     return { incidentId: t.incidentId, firingTold: t.firingTold ?? true, events: 0 }; // already open
   if (!group) return { incidentId, firingTold, events: 0 };
-  const event = incidentEvent(
+  const opened = incidentEvent(
     { ...subject, group },
     {
       event: 'opened',
@@ -176,7 +177,14 @@ async function open(
       ...(t.probedAt && { probedAt: t.probedAt }),
     },
   );
-  await book.addOutbox(incidentId, told(event, hold, telling.event?.flappingNotice && flappingNotice(t)));
+  // Last: an event held for another reason (an inhibition, flapping) is not grouped.
+  const event = withGrouping(
+    told(opened, hold, telling.event?.flappingNotice && flappingNotice(t)),
+    subject,
+    subject.grouping,
+    t.at,
+  );
+  await book.addOutbox(incidentId, event);
   return { incidentId, firingTold, events: 1 };
 }
 

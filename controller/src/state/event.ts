@@ -47,10 +47,53 @@ export interface IncidentEvent {
    * inhibited by its agent's unreachability, a flapping check). Set by the state stage.
    */
   hold?: HoldReason;
+  /**
+   * Grouping (state/grouping.ts): on a member (`hold: 'grouped'`), its group and when the group is
+   * due; on the group's notification, the same group. Absent when the alert group does not group.
+   */
+  grouping?: EventGrouping;
+  /**
+   * A group's one notification: every incident it tells of, the first firing one's details also
+   * being the event's own. Absent on an event about one incident.
+   */
+  members?: EventMember[];
 }
 
 /** Why the state stage records an event without sending it; the notification's status. */
-export type HoldReason = 'inhibited' | 'flapping';
+export type HoldReason = 'inhibited' | 'flapping' | 'grouped';
+
+/** Which group a grouped event belongs to. */
+export interface EventGrouping {
+  /** `ops:{agent="web-1"}`: the alert group and the grouped values (`groupKey`). */
+  key: string;
+  /** The grouped values by `groupBy` name: `{agent: 'web-1'}`; `check` holds the check id. */
+  labels: Record<string, string>;
+  /** ISO 8601: when the group is told, `groupWait` after its member opened. */
+  dueAt: string;
+}
+
+/** One incident of a group's notification: what an event says of its incident. */
+export type EventMember = Pick<
+  IncidentEvent,
+  | 'event'
+  | 'incidentId'
+  | 'check'
+  | 'agent'
+  | 'reason'
+  | 'detail'
+  | 'consecutiveFailures'
+  | 'startsAt'
+  | 'endsAt'
+  | 'probedAt'
+  | 'response'
+>;
+
+/** An alert group's `groupBy` and `groupWait`, as the state stage applies them (state/grouping.ts). */
+export interface GroupingRule {
+  /** `agent`, `check` or an agent label's name. */
+  by: readonly string[];
+  waitMs: number;
+}
 
 export type NoticeKind = 'repeat' | 'escalated' | 'acknowledged' | 'flapping' | 'released';
 
@@ -119,6 +162,8 @@ export interface Subject {
   group: EventGroup | undefined;
   /** The revision `group` comes from. */
   policyRevision: number;
+  /** How `group` groups its firing incidents; absent: each is told at once. */
+  grouping?: GroupingRule;
 }
 
 /** Why an incident opened, as recorded on it. */

@@ -8,7 +8,10 @@ export async function addOutbox(
   incidentId: number,
   event: Omit<IncidentEvent, 'outboxId'>,
 ): Promise<void> {
-  await tx`INSERT INTO outbox (incident_id, event, payload) VALUES (${incidentId}, ${event.event}, ${tx.json(event as never)})`;
+  // A grouped event waits for its group's flush (store/outbox-groups.ts): it is found by these columns.
+  const group = event.hold === 'grouped' ? event.grouping : undefined;
+  await tx`INSERT INTO outbox (incident_id, event, payload, group_key, group_due_at)
+           VALUES (${incidentId}, ${event.event}, ${tx.json(event as never)}, ${group?.key ?? null}, ${group?.dueAt ?? null})`;
 }
 
 interface OutboxRow {

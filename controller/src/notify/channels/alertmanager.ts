@@ -7,6 +7,7 @@ import { alertAnnotations, alertLabels } from '../alertmanager.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel } from './channel.js';
 import { postJson } from './http.js';
+import { memberEvents } from './members.js';
 
 export interface AlertmanagerConfig {
   /** The Alertmanager's base URL, without `/api/v2/alerts`. */
@@ -111,7 +112,10 @@ export const alertmanagerChannel: Channel<AlertmanagerConfig> = {
   },
 
   async send(notification, config, context) {
-    const alerts = buildPostableAlerts(notification.event, context.externalUrl, Date.now());
+    // A group's notification posts each member's own alert, in one request.
+    const alerts = memberEvents(notification.event).flatMap((event) =>
+      buildPostableAlerts(event, context.externalUrl, Date.now()),
+    );
     await postJson(alertsEndpoint(config.url), alerts, { timeoutMs: config.timeoutMs });
   },
 };

@@ -1,6 +1,7 @@
 import type { Labels } from '@portwarden/common/labels';
 import { eventHeadline, type IncidentEvent } from '../../state/event.js';
 import { alertAnnotations, alertLabels, fingerprint, incidentUrl } from '../alertmanager.js';
+import { memberEvents } from './members.js';
 
 /**
  * The mail for one incident event: the same facts as the Alertmanager message (labels,
@@ -33,10 +34,11 @@ export function buildEmailMessage(
   const print = fingerprint(labels);
   const thread = threadMessageId(event, print, externalUrl);
   const rows = factRows(event, externalUrl, print);
+  const members = event.members && event.members.length > 1 ? memberEvents(event) : [];
   return {
     subject: renderSubject(subjectTemplate, event),
-    text: plainText(event, rows, labels),
-    html: html(event, rows, labels),
+    text: plainText(event, rows, labels) + listText(members, externalUrl),
+    html: html(event, rows, labels).replace('</body>', `${listHtml(members, externalUrl)}</body>`),
     messageId: resolved ? thread.replace(/@/, '.resolved@') : thread,
     ...(resolved && { inReplyTo: thread, references: thread }),
     headers: {
@@ -52,11 +54,13 @@ export function buildEmailMessage(
 /** One line: newlines and runs of blanks in names or reasons become one space. */
 export function renderSubject(template: string, event: IncidentEvent): string {
   // The names are EMAIL_SUBJECT_PLACEHOLDERS, checked by the policy schema.
+  // A group's notification: `[FIRING:10] HTTPS and 9 more on web-1: refused`.
+  const all = memberEvents(event);
   const values: Record<string, string> = {
-    status: eventHeadline(event),
-    check: event.check.name,
-    agent: event.agent.name,
-    reason: event.reason,
+    status: all.length > 1 ? `${eventHeadline(event)}:${all.length}` : eventHeadline(event),
+    check: andMore(all.map((e) => e.check.name)),
+    agent: andMore(all.map((e) => e.agent.name)),
+    reason: andMore(all.map((e) => e.reason)),
     group: event.alertGroup.name,
   };
   const text = template.replace(/\{([^{}]*)\}/g, (all, name: string) =>
@@ -148,6 +152,35 @@ function html(event: IncidentEvent, rows: Row[], labels: Labels): string {
     '</body></html>',
     '',
   ].join('\n');
+}
+
+/** `HTTPS`, or `HTTPS and 2 more` for three different values. */
+function andMore(values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  return distinct.length > 1 ? `${distinct[0]} and ${distinct.length - 1} more` : (distinct[0] ?? '');
+}
+
+/** A group's incidents, one line each: state, check on agent, reason, link. */
+function listItem(event: IncidentEvent, externalUrl: string): [line: string, url: string] {
+  const state = event.event === 'resolved' ? 'RESOLVED' : 'FIRING';
+  return [
+    `${state} ${event.check.name} on ${event.agent.name}: ${event.reason}`,
+    incidentUrl(event, externalUrl),
+  ];
+}
+
+function listText(members: readonly IncidentEvent[], externalUrl: string): string {
+  if (members.length === 0) return '';
+  const lines = members.map((m) => listItem(m, externalUrl)).map(([line, url]) => `  - ${line} <${url}>`);
+  return ['', `Incidents in this notification (${members.length}):`, ...lines, ''].join('\n');
+}
+
+function listHtml(members: readonly IncidentEvent[], externalUrl: string): string {
+  if (members.length === 0) return '';
+  const items = members
+    .map((m) => listItem(m, externalUrl))
+    .map(([line, url]) => `<li><a href="${escapeHtml(url)}">${escapeHtml(line)}</a></li>`);
+  return `<h3>Incidents in this notification (${members.length})</h3>\n<ul>${items.join('')}</ul>\n`;
 }
 
 const HTML_ESCAPES: Record<string, string> = {

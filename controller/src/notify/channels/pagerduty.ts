@@ -5,6 +5,7 @@ import { alertAnnotations, alertLabels, fingerprint } from '../alertmanager.js';
 import { ChannelConfigError } from '../retry.js';
 import type { Channel } from './channel.js';
 import { postJson } from './http.js';
+import { memberEvents } from './members.js';
 
 export interface PagerdutyConfig {
   /** The integration key of an Events API v2 integration. A credential: never logged. */
@@ -151,8 +152,12 @@ export const pagerdutyChannel: Channel<PagerdutyConfig> = {
   },
 
   async send(notification, config, context) {
-    const body = buildPagerdutyEvent(notification.event, config.routingKey, context.externalUrl);
-    await postJson(config.url, body, { timeoutMs: config.timeoutMs });
+    // A group's notification is one event per member, each with its own dedup key: a retry that
+    // sends the first ones again is deduplicated by PagerDuty.
+    for (const event of memberEvents(notification.event)) {
+      const body = buildPagerdutyEvent(event, config.routingKey, context.externalUrl);
+      await postJson(config.url, body, { timeoutMs: config.timeoutMs });
+    }
   },
 };
 

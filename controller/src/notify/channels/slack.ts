@@ -4,6 +4,7 @@ import { ChannelConfigError } from '../retry.js';
 import type { Channel } from './channel.js';
 import { incidentFacts, type IncidentFacts } from './facts.js';
 import { postJson } from './http.js';
+import { memberEvents } from './members.js';
 import { buildSlackMessage } from './slack-message.js';
 import { createBatcher, DEFAULT_PACING, type BatcherClock, type PacingOptions } from './slack-pacing.js';
 
@@ -23,7 +24,8 @@ export interface SlackChannelOptions {
 }
 
 interface Queued {
-  facts: IncidentFacts;
+  /** One notification's incidents: one, or a group's members. */
+  facts: IncidentFacts[];
   timeoutMs: number;
 }
 
@@ -38,7 +40,7 @@ export function createSlackChannel(options: SlackChannelOptions = {}): Channel<S
   // Keyed by the webhook URL: alert groups that share a webhook share its pace.
   const batcher = createBatcher<Queued>(
     async (url, items) => {
-      const message = buildSlackMessage(items.map((item) => item.facts));
+      const message = buildSlackMessage(items.flatMap((item) => item.facts));
       await postJson(url, message, { timeoutMs: Math.max(...items.map((item) => item.timeoutMs)) });
     },
     options.pacing ?? DEFAULT_PACING,
@@ -48,7 +50,9 @@ export function createSlackChannel(options: SlackChannelOptions = {}): Channel<S
     kind: 'slack',
     parseConfig: parseSlackConfig,
     send(notification, config, context) {
-      const facts = incidentFacts(notification.event, context.externalUrl);
+      const facts = memberEvents(notification.event).map((event) =>
+        incidentFacts(event, context.externalUrl),
+      );
       return batcher.add(config.url, { facts, timeoutMs: config.timeoutMs });
     },
   };

@@ -58,6 +58,39 @@ function text(value: string, max: number): string {
   return truncate(value, max, escapeTeamsMarkdown);
 }
 
+/**
+ * A group's notification: a title counting its incidents, then one line per incident (its state,
+ * title, target and reason) as a Markdown list, and a link to the first. Teams caps a message at
+ * 28 KB: past 50 incidents the list ends with "and N more".
+ */
+export function buildTeamsGroupMessage(all: readonly IncidentFacts[]): TeamsMessage {
+  const firing = all.filter((facts) => facts.firing).length;
+  const shown = all.slice(0, TEAMS_LIST_MAX);
+  const lines = shown.map(
+    (facts) =>
+      `- **${facts.state}** ${text(facts.title, 200)}: ${text(facts.target, 200)} · ${text(facts.reason, 200)}`,
+  );
+  if (all.length > shown.length) lines.push(`- and ${all.length - shown.length} more`);
+  const title = `${firing > 0 ? 'FIRING' : 'RESOLVED'}: ${all.length} incidents (${firing} firing)`;
+  return card(
+    [
+      {
+        type: 'TextBlock',
+        text: title,
+        wrap: true,
+        size: 'Large',
+        weight: 'Bolder',
+        color: firing > 0 ? 'Attention' : 'Good',
+      },
+      { type: 'TextBlock', text: lines.join('\n'), wrap: true },
+    ],
+    all[0]!.url,
+  );
+}
+
+/** At most this many incidents are listed in a group's card. */
+export const TEAMS_LIST_MAX = 50;
+
 export function buildTeamsMessage(facts: IncidentFacts): TeamsMessage {
   const { firing } = facts;
   const body: (TextBlock | FactSet)[] = [
@@ -92,6 +125,10 @@ export function buildTeamsMessage(facts: IncidentFacts): TeamsMessage {
       text: text(`Automatic response: ${facts.response}`, TEAMS_TEXT_MAX),
       wrap: true,
     });
+  return card(body, facts.url);
+}
+
+function card(body: (TextBlock | FactSet)[], url: string): TeamsMessage {
   return {
     type: 'message',
     attachments: [
@@ -103,7 +140,7 @@ export function buildTeamsMessage(facts: IncidentFacts): TeamsMessage {
           type: 'AdaptiveCard',
           version: ADAPTIVE_CARD_VERSION,
           body,
-          actions: [{ type: 'Action.OpenUrl', title: 'Open incident', url: facts.url }],
+          actions: [{ type: 'Action.OpenUrl', title: 'Open incident', url }],
         },
       },
     ],

@@ -4,7 +4,8 @@ import { ChannelConfigError } from '../retry.js';
 import type { Channel } from './channel.js';
 import { incidentFacts } from './facts.js';
 import { postJson } from './http.js';
-import { buildTeamsMessage } from './teams-message.js';
+import { memberEvents } from './members.js';
+import { buildTeamsGroupMessage, buildTeamsMessage } from './teams-message.js';
 
 export interface TeamsConfig {
   /** The workflow's URL; its `sig=` is a credential, so it is never logged nor put in an error. */
@@ -41,7 +42,10 @@ export const teamsChannel: Channel<TeamsConfig> = {
   },
 
   async send(notification, config, context) {
-    const message = buildTeamsMessage(incidentFacts(notification.event, context.externalUrl));
+    const [first, ...more] = memberEvents(notification.event).map((event) =>
+      incidentFacts(event, context.externalUrl),
+    );
+    const message = more.length > 0 ? buildTeamsGroupMessage([first!, ...more]) : buildTeamsMessage(first!);
     await postJson(config.url, message, { timeoutMs: config.timeoutMs });
   },
 };
