@@ -54,5 +54,10 @@ describe('follow-up events', () => {
     expect(again.notice).toEqual({ kind: 'repeat', text: 'Still failing after 1m' });
     expect(again.hold).toBeUndefined();
     expect(acknowledgedEvent({ ...opened, hold: 'inhibited' }, 'alice').hold).toBe('inhibited');
+    // A grouped member was told with its group: its ack is sent, and never waits for a flush.
+    const grouping = { key: 'ops:{agent="a1"}', labels: { agent: 'a1' }, dueAt: '2026-12-07T12:00:30.000Z' };
+    const member = acknowledgedEvent({ ...opened, hold: 'grouped', grouping }, 'alice');
+    expect(member.hold).toBeUndefined();
+    expect(member).not.toHaveProperty('grouping');
   });
 });

@@ -10,26 +10,28 @@ export type OpenedPayload = Omit<IncidentEvent, 'outboxId'>;
 
 /**
  * The notice and target replace the opened event's. A repeat or an escalation is only written
- * for a firing that was sent, so it drops the original's hold.
+ * for a firing that was sent, so it drops the original's hold. A follow-up is about this one
+ * incident: it drops a group's members and a member's grouping (which would make the outbox row
+ * wait for a group flush again).
  */
 function followup(
   opened: OpenedPayload,
   notice: Notice,
   overrides: Partial<OpenedPayload> = {},
 ): OpenedPayload {
-  const { hold: _hold, notice: _notice, ...rest } = opened;
+  const { hold: _hold, notice: _notice, grouping: _grouping, members: _members, ...rest } = opened;
   return { ...rest, ...overrides, event: 'opened', notice };
 }
 
 /**
  * `portwarden ack`: told to the incident's group (PagerDuty acknowledges, others show
  * ACKNOWLEDGED). It keeps the opened event's hold: an incident nobody was told of (inhibited,
- * flapping) is not announced by its acknowledgement.
+ * flapping) is not announced by its acknowledgement. A grouped member was told, with its group.
  */
 export function acknowledgedEvent(opened: OpenedPayload, by: string, comment?: string): OpenedPayload {
   const text = comment ? `Acknowledged by ${by}: ${comment}` : `Acknowledged by ${by}`;
   const event = followup(opened, { kind: 'acknowledged', by, text });
-  return opened.hold ? { ...event, hold: opened.hold } : event;
+  return opened.hold && opened.hold !== 'grouped' ? { ...event, hold: opened.hold } : event;
 }
 
 /** Still firing after the group's repeat interval, read from the policy in force (`revision`). */
