@@ -32,7 +32,14 @@ describe('the example policy (deploy/quickstart/policy.yaml)', () => {
     expect(checks[3]).toMatchObject({ crlf: true, extraCrlf: false });
     expect(checks[3]!.steps[0]).toEqual({ send: 'HELO portwarden' });
     expect(policy.alertGroups).toEqual({
-      'critical-errors': { id: 'critical-errors', name: 'Critical Errors', channels: [{ log: {} }] },
+      'critical-errors': {
+        id: 'critical-errors',
+        name: 'Critical Errors',
+        channels: [{ log: {} }],
+        // Alertmanager's defaults: a repeat every 4 hours, no escalation.
+        repeatIntervalMs: 4 * 60 * 60 * 1000,
+        escalate: [],
+      },
     });
   });
 });
