@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyError } from '../errors.js';
 import { parsePolicy } from './parse.js';
+import { policyRejection } from './testing.js';
 
 const policy = (groups: string) => `alertGroups:
 ${groups}
@@ -8,15 +8,7 @@ checks:
 - {name: web, port: 80, alertGroup: ops}
 `;
 
-function issues(text: string) {
-  try {
-    parsePolicy(text);
-  } catch (err) {
-    if (err instanceof PolicyError) return err.issues;
-    throw err;
-  }
-  throw new Error('policy was accepted');
-}
+const issues = (text: string) => policyRejection(text).issues;
 
 describe('alert group repeatInterval and escalate', () => {
   it('defaults to a 4h repeat and no escalation', () => {

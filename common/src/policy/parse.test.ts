@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PolicyError } from '../errors.js';
 import { yamlAliasBomb } from '../testing.js';
 import { parsePolicy } from './parse.js';
+import { policyRejection } from './testing.js';
 import { isPortCheck } from './resolved.js';
 
 const testdata = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-function rejection(text: string): PolicyError {
-  try {
-    parsePolicy(text);
-  } catch (err) {
-    if (err instanceof PolicyError) return err;
-    throw err;
-  }
-  throw new Error('policy was accepted');
-}
+const rejection = policyRejection;
 
 describe('parsePolicy', () => {
   it('resolves the Ports tab example with every default filled in', () => {
