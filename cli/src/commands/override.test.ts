@@ -46,7 +46,7 @@ describe('portwarden disable', () => {
 });
 
 describe('portwarden enable', () => {
-  it.each([
+  it.each<[{ agent?: string }, Record<string, string>, boolean, string]>([
     // why: --agent goes in the body, and the answer names where
     [{ agent: 'web-1' }, { agent: 'web-1' }, true, 'Web Server enabled on web-1\n'],
     // why: without --agent every override of the check is lifted
