@@ -9,6 +9,7 @@ import { configPath, pickContext, readConfig } from './config.js';
 import { CertificateMismatchError } from './pinned.js';
 import { login } from './commands/login.js';
 import { ack } from './commands/ack.js';
+import { disable, enable } from './commands/override.js';
 import { revokeAgent } from './commands/agents.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/api-token.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secret.js';
@@ -201,6 +202,25 @@ program
   .argument('<incident>', 'the incident id (portwarden get incidents)')
   .option('--comment <text>', 'why, or what is being done: shown with the acknowledgement')
   .action((incident: string, opts: { comment?: string }) => ack(client(), incident, opts, out));
+
+program
+  .command('disable')
+  .description(
+    "stop running a check without editing the policy (the Ports tab's tick box); recorded with who and when",
+  )
+  .argument('<check>', 'the check id or name')
+  .option('--agent <name>', 'only on this agent (default: every agent)')
+  .option('--comment <text>', 'why: shown with the override in get checks')
+  .action((check: string, opts: { agent?: string; comment?: string }) => disable(client(), check, opts, out));
+
+program
+  .command('enable')
+  .description(
+    'run a disabled check again (lifts the run-time override; without --agent, every one of the check)',
+  )
+  .argument('<check>', 'the check id or name')
+  .option('--agent <name>', 'only on this agent (default: every agent)')
+  .action((check: string, opts: { agent?: string }) => enable(client(), check, opts, out));
 
 program
   .command('test')

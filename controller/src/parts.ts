@@ -23,6 +23,7 @@ import { formatHostPort, parseListen } from './listen.js';
 import type { LivenessMonitor } from './liveness/monitor.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
 import type { ResolvedOptions, ResolvedTls } from './options.js';
+import { createOverrideService, type OverrideService } from './override/service.js';
 import { createPolicyService, type PolicyService } from './policy/policy-service.js';
 import { acknowledgeIncident } from './state/acknowledge.js';
 import { createAckStore } from './store/acks.js';
@@ -30,6 +31,7 @@ import { createAgentStore } from './store/agents.js';
 import { createApiTokenStore } from './store/api-tokens.js';
 import { createAuditStore } from './store/audit.js';
 import { createCaStore } from './store/ca-store.js';
+import { createCheckOverrideStore } from './store/check-overrides.js';
 import { createDb, type Sql } from './store/db.js';
 import { createEnrollmentStore } from './store/enrollment.js';
 import { createGapStore } from './store/gaps.js';
@@ -52,6 +54,8 @@ export interface Shared {
   sql: Sql;
   agents: SessionAgents & ApiAgents & { markAllDisconnected(): Promise<void> };
   policy: PolicyService;
+  /** Checks disabled at run time (`portwarden disable`), on top of the policy. */
+  overrides: OverrideService;
   /** Sealed under the CA key secret; without one (no TLS) they cannot be set or opened. */
   secrets: Secrets;
   registry: SessionRegistry;
@@ -72,6 +76,7 @@ export function createShared(options: ResolvedOptions): Shared {
     sql,
     agents: createAgentStore(sql),
     policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }), secrets),
+    overrides: createOverrideService(createCheckOverrideStore(sql)),
     secrets,
     registry,
     tests: createTestBroker(testTargets(registry)),
@@ -172,6 +177,7 @@ export function apiPart(
       tls,
       health,
       incidents: { acknowledge: (id, ack) => acks.transaction((book) => acknowledgeIncident(book, id, ack)) },
+      overrides: shared.overrides,
     });
     if (fromCa) followCaCertificates(app, fromCa);
     await app.listen({ host: http.host, port: http.port });
@@ -212,15 +218,33 @@ export function notificationsPart(
   return resource('notifications', open, (notifications) => notifications.stop());
 }
 
-/** Each new policy revision goes down every open stream. */
-export function policyPushPart({ policy, registry }: Shared): Part {
+/**
+ * Each new policy revision, and each change of the run-time overrides, goes down every open stream.
+ * One push at a time, each reading the overrides afresh: the last one sent is the latest state.
+ */
+export function policyPushPart({ policy, overrides, registry, logger }: Shared): Part {
+  let pushing = Promise.resolve();
+  const pushAll = async () => {
+    const list = await overrides.list();
+    for (const session of registry.sessions.values()) session.pushConfig(policy, list);
+  };
   const push = () => {
-    for (const session of registry.sessions.values()) session.pushConfig(policy);
+    pushing = pushing
+      .then(pushAll)
+      .catch((err: unknown) =>
+        logger.error({ err }, 'could not push configs; agents get them when they reconnect'),
+      );
   };
   return resource(
     'policy push',
-    () => policy.onChange(push),
-    (unsubscribe) => unsubscribe(),
+    () => {
+      const off = [policy.onChange(push), overrides.onChange(push)];
+      return () => off.forEach((unsubscribe) => unsubscribe());
+    },
+    async (unsubscribe) => {
+      unsubscribe();
+      await pushing;
+    },
   );
 }
 
@@ -243,6 +267,7 @@ export function grpcPart(
     gaps: createGapStore(sql),
     tests,
     policy: shared.policy,
+    overrides: shared.overrides,
     registry,
     logger: grpcLogger,
   };

@@ -59,3 +59,42 @@ describe('portwarden get notifications', () => {
     expect(requests).toEqual([]);
   });
 });
+
+describe('portwarden get checks', () => {
+  const row = {
+    agent: 'web-1',
+    checkId: 'web',
+    name: 'Web Server',
+    target: '127.0.0.1:80',
+    enabled: true,
+    status: 'up',
+    consecutiveFailures: 0,
+    failuresBeforeAlert: 3,
+    since: '2026-12-07T10:00:00.000Z',
+    reason: '',
+    detail: 'connected',
+    disabled: null,
+  };
+
+  it.each([
+    // why: a run-time override shows who disabled the check, when, and why
+    [
+      {
+        status: 'disabled',
+        disabled: { agent: 'web-1', by: 'alice', at: '2026-12-07T14:00:00.000Z', comment: 'new disk' },
+      },
+      /disabled\s.*alice at 2026-12-07T14:00:00\.000Z: new disk$/,
+    ],
+    // why: `enabled: false` in the policy is no one's override
+    [{ status: 'disabled', enabled: false }, /disabled\s.*policy$/],
+    // why: a running check has nothing in the column
+    [{}, /up\s+0\/3\s.*connected$/],
+  ])('%j', async (changes, expected) => {
+    const { client } = fakeClient({ checks: [{ ...row, ...changes }] });
+    const out: string[] = [];
+    await get(client, 'checks', 'table', (t) => out.push(t));
+    const [header, line] = out.join('').trimEnd().split('\n');
+    expect(header).toMatch(/STATUS\s.*DETAIL\s+DISABLED BY$/);
+    expect(line).toMatch(expected);
+  });
+});

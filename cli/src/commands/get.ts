@@ -56,6 +56,7 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
       ['since', (r) => r.since],
       ['reason', (r) => r.reason],
       ['detail', (r) => String(r.detail ?? '').slice(0, 60)],
+      ['disabled by', disabledBy],
     ],
   },
   incidents: {
@@ -119,6 +120,16 @@ const RESOURCES: Record<string, { path: string; key: string; columns: [string, (
     ],
   },
 };
+
+/** Who disabled a check here and when (`portwarden disable`), or `policy` for `enabled: false`. */
+function disabledBy(r: Row): string {
+  const override = r.disabled as { by: string; at: string; comment: string | null } | null | undefined;
+  if (override) {
+    const comment = override.comment ? `: ${override.comment.slice(0, 40)}` : '';
+    return `${override.by} at ${override.at}${comment}`;
+  }
+  return r.enabled === false ? 'policy' : '';
+}
 
 export const RESOURCE_NAMES = [...Object.keys(RESOURCES), 'policy'];
 

@@ -1,16 +1,25 @@
 import { matchesSelector } from '@portwarden/common/labels';
 import type { ResolvedCheck, ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import { overrideFor } from '../override/decide.js';
 import type { AgentRecord } from '../store/agents.js';
+import type { CheckOverride } from '../store/check-overrides.js';
 import type { CheckStatusRow } from '../store/views.js';
+import { overrideView } from './check-override-routes.js';
 
 export interface CheckStatus {
   agent: string;
   checkId: string;
   name: string;
   target: string;
+  /** What the policy says (`enabled:`); a run-time override is `disabled`. */
   enabled: boolean;
-  /** `pending` until the first result arrives. */
+  /**
+   * `pending` until the first result arrives; `disabled` when the policy or a run-time override
+   * (`portwarden disable`) keeps the agent from probing it. The last result's fields stay.
+   */
   status: 'up' | 'down' | 'pending' | 'disabled';
+  /** The run-time override that disables it here: who, when, why, and its agent (null: every agent). */
+  disabled: { agent: string | null; by: string; at: string; comment: string | null } | null;
   consecutiveFailures: number;
   failuresBeforeAlert: number;
   since: string | null;
@@ -25,6 +34,7 @@ export function checkStatuses(
   policy: ResolvedPolicy | undefined,
   agents: AgentRecord[],
   states: CheckStatusRow[],
+  overrides: readonly CheckOverride[] = [],
 ): CheckStatus[] {
   const byKey = new Map(states.map((s) => [`${s.agent}\u0000${s.checkId}`, s]));
   const out: CheckStatus[] = [];
@@ -32,13 +42,15 @@ export function checkStatuses(
     for (const check of policy?.checks ?? []) {
       if (!matchesSelector(check.agents, agent.labels)) continue;
       const state = byKey.get(`${agent.name}\u0000${check.id}`);
+      const override = overrideFor(overrides, check.id, agent.name);
       out.push({
         agent: agent.name,
         checkId: check.id,
         name: check.name,
         target: target(check),
         enabled: check.enabled,
-        status: !check.enabled ? 'disabled' : (state?.outcome ?? 'pending'),
+        status: !check.enabled || override ? 'disabled' : (state?.outcome ?? 'pending'),
+        disabled: override ? overrideView(override) : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         failuresBeforeAlert: check.failuresBeforeAlert,
         since: state?.since.toISOString() ?? null,

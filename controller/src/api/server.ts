@@ -10,6 +10,7 @@ import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentListRow } from '../store/agents.js';
 import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
 import { registerApiTokenRoutes, type ApiTokenRouteDeps } from './api-token-routes.js';
+import { registerCheckOverrideRoutes, type CheckOverrideActions } from './check-override-routes.js';
 import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
 import { BadRequestError, installErrorHandler } from './errors.js';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   health: HealthSource;
   /** Acknowledging incidents (incident-routes.ts). */
   incidents: IncidentActions;
+  /** Checks disabled at run time (check-override-routes.ts). */
+  overrides: CheckOverrideActions;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -119,6 +122,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerSecretRoutes(app, deps.secrets);
   registerSilenceRoutes(app, deps.silences);
   registerIncidentRoutes(app, deps.incidents);
+  registerCheckOverrideRoutes(app, deps);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {
@@ -159,8 +163,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/api/v1/agents', async () => ({ agents: await deps.agents.list() }));
 
   app.get('/api/v1/checks', async () => {
-    const [agents, states] = await Promise.all([deps.agents.list(), deps.views.checkStates()]);
-    return { checks: checkStatuses(deps.policy.current()?.policy, agents, states) };
+    const [agents, states, overrides] = await Promise.all([
+      deps.agents.list(),
+      deps.views.checkStates(),
+      deps.overrides.list(),
+    ]);
+    return { checks: checkStatuses(deps.policy.current()?.policy, agents, states, overrides) };
   });
 
   app.get<{ Querystring: z.output<typeof incidentsQuery> }>(

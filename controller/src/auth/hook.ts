@@ -84,10 +84,14 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
   });
 }
 
-/** The agent, the token or silence id, the name of the token being created, or a new silence's matchers. */
+/**
+ * The agent, the token, silence or check id, the name of the token being created, or a new
+ * silence's matchers; with the agent a check is disabled or enabled on.
+ */
 function auditTarget(request: FastifyRequest): string {
   const params = (request.params ?? {}) as Record<string, string>;
-  const body = request.body as { name?: unknown; check?: unknown; matchers?: unknown } | undefined;
+  const body = request.body as
+    { name?: unknown; check?: unknown; matchers?: unknown; agent?: unknown } | undefined;
   const named =
     typeof body?.name === 'string'
       ? body.name
@@ -95,5 +99,6 @@ function auditTarget(request: FastifyRequest): string {
         ? body.matchers.filter((m) => typeof m === 'string').join(', ')
         : '';
   const target = params.name ?? params.id ?? named;
+  if (typeof body?.agent === 'string') return `${target} agent=${body.agent}`;
   return typeof body?.check === 'string' ? `${target} ${body.check}` : target;
 }

@@ -27,6 +27,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /api/v1/silences/:id/expire': { role: 'operator', action: 'silence-expire' },
   'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },
   'POST /api/v1/incidents/:id/ack': { role: 'operator', action: 'incident-ack' },
+  'POST /api/v1/checks/:id/disable': { role: 'operator', action: 'check-disable' },
+  'POST /api/v1/checks/:id/enable': { role: 'operator', action: 'check-enable' },
   'PUT /api/v1/policy': { role: 'admin', action: 'policy-apply' },
   // Apply's role (the answer tells which secret names exist); changes nothing, so no audit row.
   'POST /api/v1/policy/validate': { role: 'admin' },

@@ -93,6 +93,7 @@ describe('a session whose greeting fails after the agent is registered', () => {
             throw new Error('the policy could not be read');
           },
         },
+        overrides: { list: () => Promise.resolve([]) },
         registry: new SessionRegistry(),
         logger: silentLogger(),
         onEvents: () => {},

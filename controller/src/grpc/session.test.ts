@@ -6,6 +6,7 @@ import {
   type ConnectRequest,
   type ConnectResponse,
 } from '@portwarden/proto/agent/v1';
+import postgres from 'postgres';
 import { createController, type Controller } from '../controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
@@ -100,6 +101,23 @@ describe('AgentService.Connect', () => {
     if (push?.$case !== 'config') return;
     expect(push.value.revision).toBeGreaterThan(0);
     expect(push.value.config?.checks.map((c) => c.id)).toEqual(['web']);
+  });
+
+  it("sends a check disabled at run time disabled in the hello's config, on that agent only", async () => {
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`INSERT INTO check_overrides (check_id, agent_name, disabled_by, disabled_at)
+                VALUES ('web', 'web-off', 'alice', now())`;
+      const enabled = async (name: string) => {
+        const { got } = await converse([hello(name, 'web')], (g) => g.length === 1);
+        const push = got[0]!.body;
+        return push?.$case === 'config' ? push.value.config?.checks.map((c) => [c.id, c.enabled]) : push;
+      };
+      expect(await enabled('web-off')).toEqual([['web', false]]);
+      expect(await enabled('web-on')).toEqual([['web', true]]);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('acks results only after they are stored', async () => {

@@ -4,9 +4,11 @@ import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1
 import { ingestBatch } from '../ingest/ingest.js';
 import type { IngestStore } from '../ingest/types.js';
 import type { LivenessPort } from '../liveness/monitor.js';
+import { overrideFor } from '../override/decide.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
+import type { CheckOverride } from '../store/check-overrides.js';
 import type { SessionAgents, SessionGaps } from './session-stores.js';
 import type { TestBroker } from '../testnow/broker.js';
 import { nextAck, STREAM_START, type AckInput } from './acks.js';
@@ -23,6 +25,8 @@ export interface SessionDeps {
   /** Where "test now" answers go (testnow/broker.ts); without it they are ignored. */
   tests?: Pick<TestBroker, 'settle'>;
   policy: PolicyService;
+  /** The run-time overrides (`portwarden disable`), read for each agent that connects. */
+  overrides: { list(): Promise<CheckOverride[]> };
   registry: SessionRegistry;
   logger: Logger;
   /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
@@ -63,9 +67,15 @@ export class AgentSession {
     if (!this.closed) this.call.write(message);
   }
 
-  pushConfig(policy: PolicyService): void {
+  /**
+   * The agent's part of the policy in force, with the checks `overrides` disable here sent disabled.
+   * The revision stays the policy's: a push after an override carries the same one, and the agent
+   * applies every push it gets.
+   */
+  pushConfig(policy: PolicyService, overrides: readonly CheckOverride[]): void {
     const current = policy.current();
-    const config = agentConfig(current?.policy, this.agent.labels);
+    const disabledHere = (checkId: string) => overrideFor(overrides, checkId, this.agent.name) !== undefined;
+    const config = agentConfig(current?.policy, this.agent.labels, disabledHere);
     this.send({ body: { $case: 'config', value: { revision: current?.revision ?? 0, config } } });
   }
 
@@ -115,7 +125,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
         // what follows the hello fails.
         session = await register(message, call, deps, (close) => (closeStream = close));
         clearTimeout(helloTimer);
-        greet(session, deps, log);
+        await greet(session, deps, log);
       }
       call.resume();
     } catch (err) {
@@ -176,14 +186,14 @@ async function register(
   return session;
 }
 
-function greet(session: AgentSession, deps: SessionDeps, log: Logger): void {
+async function greet(session: AgentSession, deps: SessionDeps, log: Logger): Promise<void> {
   const agent = session.agent;
   deps.liveness.heard(agent);
   log.info(
     { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
     'agent connected',
   );
-  session.pushConfig(deps.policy);
+  session.pushConfig(deps.policy, await deps.overrides.list());
 }
 
 async function handle(

@@ -93,4 +93,23 @@ describe('agentConfig', () => {
       quit: Buffer.alloc(0),
     });
   });
+
+  it('sends a check disabled here (a run-time override) disabled, and leaves the others as the policy says', () => {
+    const resolved = policy(`  - { name: web, port: 80 }
+  - { name: mail, port: 25 }
+  - { name: ftp, port: 21, enabled: false }
+`);
+    const enabled = (disabledHere?: (id: string) => boolean) =>
+      agentConfig(resolved, {}, disabledHere).checks.map((c) => [c.id, c.enabled]);
+    expect(enabled()).toEqual([
+      ['web', true],
+      ['mail', true],
+      ['ftp', false],
+    ]);
+    expect(enabled((id) => id === 'web' || id === 'ftp')).toEqual([
+      ['web', false],
+      ['mail', true],
+      ['ftp', false],
+    ]);
+  });
 });

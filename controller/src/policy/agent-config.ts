@@ -17,18 +17,28 @@ import {
 } from '@portwarden/proto/agent/v1/words';
 import { toFirewallCheck, toResponseAction } from './firewall-config.js';
 
-/** The part of the policy one agent runs: the checks whose selector matches its labels. */
-export function agentConfig(policy: ResolvedPolicy | undefined, labels: Labels): AgentConfig {
-  const checks = (policy?.checks ?? []).filter((c) => matchesSelector(c.agents, labels)).map(toProtoCheck);
+/**
+ * The part of the policy one agent runs: the checks whose selector matches its labels. A check
+ * `disabledHere` (a run-time override, `portwarden disable`) is sent disabled: the agent stops
+ * probing it but still knows it, so that "test now" runs it.
+ */
+export function agentConfig(
+  policy: ResolvedPolicy | undefined,
+  labels: Labels,
+  disabledHere: (checkId: string) => boolean = () => false,
+): AgentConfig {
+  const checks = (policy?.checks ?? [])
+    .filter((c) => matchesSelector(c.agents, labels))
+    .map((c) => toProtoCheck(c, c.enabled && !disabledHere(c.id)));
   return { checks };
 }
 
-function toProtoCheck(check: ResolvedCheck): Check {
+function toProtoCheck(check: ResolvedCheck, enabled: boolean): Check {
   const base = {
     id: check.id,
     name: check.name,
     intervalMs: check.intervalMs,
-    enabled: check.enabled,
+    enabled,
     // The agent counts failures too, to run the responses at the threshold.
     failuresBeforeAlert: check.failuresBeforeAlert ?? POLICY_DEFAULTS.failuresBeforeAlert,
   };
