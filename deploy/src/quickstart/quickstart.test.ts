@@ -13,7 +13,13 @@ import {
   testRedisPrefix,
   type TestDatabase,
 } from '@portwarden/controller/testing';
-import { reachable, reachableUrl, startQuickstart, type QuickstartInfo } from './quickstart.js';
+import {
+  isLoopbackUrl,
+  reachable,
+  reachableUrl,
+  startQuickstart,
+  type QuickstartInfo,
+} from './quickstart.js';
 import { EXAMPLE_POLICY_FILE, readSettings, type QuickstartSettings } from './settings.js';
 import { createStopStack, type StopStack } from './stop-stack.js';
 import { getJson, until } from './testing/until.js';
@@ -200,4 +206,17 @@ describe('reachable addresses', () => {
     ['http://[::]:7480', 'http://[::1]:7480'],
     ['http://127.0.0.1:7480', 'http://127.0.0.1:7480'],
   ])('the banner shows %s as %s', (bound, shown) => expect(reachableUrl(bound)).toBe(shown));
+
+  // [bound HTTP URL, loopback only?, why]
+  it.each([
+    ['http://127.0.0.1:7480', true, 'the default'],
+    ['http://127.0.0.2:7480', true, 'all of 127.0.0.0/8 is loopback'],
+    ['http://[::1]:7480', true, 'IPv6 loopback'],
+    ['http://localhost:7480', true, 'the name'],
+    ['http://0.0.0.0:7480', false, 'a wildcard listens on every interface'],
+    ['http://[::]:7480', false, 'same for IPv6'],
+    ['http://192.168.1.5:7480', false, 'a network address'],
+  ])('the banner calls %s loopback only: %s (%s)', (bound, loopback) =>
+    expect(isLoopbackUrl(bound)).toBe(loopback),
+  );
 });
