@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '@portwarden/common/logger';
 import {
   createTestDatabase,
+  deleteRedisPrefix,
   TEST_REDIS_URL,
   testRedisPrefix,
   type TestDatabase,
@@ -139,10 +139,7 @@ describe('startQuickstart with DATABASE_URL and REDIS_URL', { timeout: 120_000 }
 
   afterAll(async () => {
     await db?.drop();
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisPrefix(prefix);
     await rm(home, { recursive: true, force: true });
   });
 
