@@ -32,7 +32,7 @@ import { createApiTokenStore } from './store/api-tokens.js';
 import { createAuditStore } from './store/audit.js';
 import { createCaStore } from './store/ca-store.js';
 import { createCheckOverrideStore } from './store/check-overrides.js';
-import { createDb, type Sql } from './store/db.js';
+import { createDb, databaseStartError, type Sql } from './store/db.js';
 import { createEnrollmentStore } from './store/enrollment.js';
 import { createGapStore } from './store/gaps.js';
 import { createDeliveryViews } from './store/notification-log.js';
@@ -86,7 +86,7 @@ export function createShared(options: ResolvedOptions): Shared {
 }
 
 /** The schema up to date, the policy in force loaded, and no agent shown connected yet. */
-export function databasePart({ sql, policy, agents, logger }: Shared): Part {
+export function databasePart({ sql, policy, agents, logger, options }: Shared): Part {
   return {
     name: 'database',
     async start() {
@@ -96,7 +96,7 @@ export function databasePart({ sql, policy, agents, logger }: Shared): Part {
         await agents.markAllDisconnected();
       } catch (err) {
         await sql.end({ timeout: 5 });
-        throw err;
+        throw databaseStartError(err, options.databaseUrl);
       }
     },
     // In-flight transactions get this long to commit; then they are cut, rolled back, and their

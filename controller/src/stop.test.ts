@@ -7,7 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SAME_SIGNAL_MS } from '@portwarden/common/stop-signals';
 import { until } from '@portwarden/common/testing';
 import { CutProxy } from './testing/cut-proxy.js';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from './testing/db.js';
+import {
+  createTestDatabase,
+  deleteRedisPrefix,
+  TEST_REDIS_URL,
+  testRedisPrefix,
+  type TestDatabase,
+} from './testing/db.js';
 
 /** The installed command; this test needs `npm run build` first. */
 const BIN = fileURLToPath(new URL('../bin/portwarden-controller.js', import.meta.url));
@@ -20,6 +26,9 @@ interface Run {
   exit: Promise<{ code: number | null; ms: number }>;
 }
 
+/** Every Redis prefix a controller here used: removed after, as the database is. */
+const prefixes: string[] = [];
+
 function startController(databaseUrl: string, redisUrl: string): Run {
   const args = ['--insecure', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'];
   const env: NodeJS.ProcessEnv = {
@@ -29,6 +38,7 @@ function startController(databaseUrl: string, redisUrl: string): Run {
     LOG_LEVEL: 'info',
   };
   env.PORTWARDEN_REDIS_PREFIX = testRedisPrefix();
+  prefixes.push(env.PORTWARDEN_REDIS_PREFIX);
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (text += chunk));
@@ -77,7 +87,10 @@ afterEach(() => {
   for (const child of runs.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-afterAll(() => db?.drop());
+afterAll(async () => {
+  await db?.drop();
+  for (const prefix of prefixes) await deleteRedisPrefix(prefix);
+});
 
 describe('portwarden-controller stops on a signal', { timeout: 60_000 }, () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(

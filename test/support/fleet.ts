@@ -6,6 +6,7 @@ import { createLogger } from '@portwarden/common/logger';
 import { createController, type Controller, type ControllerOptions } from '@portwarden/controller/controller';
 import {
   createTestDatabase,
+  deleteRedisPrefix,
   TEST_REDIS_URL,
   testRedisPrefix,
   type TestDatabase,
@@ -17,7 +18,8 @@ const logger = () => createLogger({ name: 'e2e', level: process.env.PORTWARDEN_T
 
 /**
  * A controller on a fresh database (and a fresh Redis prefix) plus agents, all in this process,
- * all on loopback. The gRPC port stays the same across controller restarts.
+ * all on loopback. The gRPC port and the Redis prefix stay the same across controller restarts, as
+ * a real controller's do; `stop()` removes the database and every key under the prefix.
  */
 export class Fleet {
   db!: TestDatabase;
@@ -27,6 +29,8 @@ export class Fleet {
   /** The controller's admin API token (its --admin-token-file); `auth` is the header to send. */
   admin!: TestAdminToken;
   readonly agents: Agent[] = [];
+  /** The controller's Redis key prefix (the test's own when it passes one), with `redis: true`. */
+  readonly redisPrefix: string | undefined;
   private readonly stateDirs = new Map<string, string>();
 
   /** `controller`: options on top of the fleet's own (TLS, limits, a logger). */
@@ -37,7 +41,9 @@ export class Fleet {
       /** The controller reaches PostgreSQL on this port (a proxy in front of it) instead. */
       dbPort?: number;
     } = { redis: true },
-  ) {}
+  ) {
+    if (options.redis) this.redisPrefix = options.controller?.redisPrefix ?? testRedisPrefix();
+  }
 
   async start(): Promise<this> {
     this.db = await createTestDatabase('pw_e2e');
@@ -49,7 +55,7 @@ export class Fleet {
   async startController(): Promise<void> {
     this.controller = createController({
       databaseUrl: this.databaseUrl(),
-      ...(this.options.redis && { redisUrl: TEST_REDIS_URL, redisPrefix: testRedisPrefix() }),
+      ...(this.redisPrefix !== undefined && { redisUrl: TEST_REDIS_URL, redisPrefix: this.redisPrefix }),
       grpcListen: this.grpcAddress,
       httpListen: '127.0.0.1:0',
       dbMaxConnections: 4,
@@ -114,6 +120,8 @@ export class Fleet {
     for (const agent of this.agents) await agent.stop();
     await this.controller?.stop();
     await this.db?.drop();
+    // After the controller: its queue writes nothing once stopped.
+    if (this.redisPrefix !== undefined) await deleteRedisPrefix(this.redisPrefix);
     await this.admin?.remove();
     for (const dir of this.stateDirs.values()) await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { ConfigError } from '@portwarden/common/errors';
 import type { Logger } from '@portwarden/common/logger';
 import { postgresTls } from './db-tls.js';
 
@@ -36,4 +37,28 @@ export function createDb(options: DbOptions): Sql {
  */
 export function reconnectDelaySeconds(failures: number): number {
   return Math.min(0.1 * 2 ** Math.max(0, failures - 1), 2) * (0.5 + Math.random() / 2);
+}
+
+/** PostgreSQL's SQLSTATE for a connection to a database that does not exist (invalid_catalog_name). */
+const NO_SUCH_DATABASE = '3D000';
+
+/**
+ * The controller applies its migrations but does not create its database: a missing one is a
+ * problem the user fixes with one command, so it becomes one line with that command as the hint.
+ * Anything else is returned as it is.
+ */
+export function databaseStartError(err: unknown, databaseUrl: string): unknown {
+  if ((err as { code?: unknown } | null)?.code !== NO_SUCH_DATABASE) return err;
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username);
+  const where = [
+    url.hostname && `-h ${url.hostname.replace(/^\[(.*)\]$/, '$1')}`,
+    url.port && `-p ${url.port}`,
+    url.username && `-U ${decodeURIComponent(url.username)}`,
+  ].filter(Boolean);
+  return new ConfigError(
+    `PostgreSQL at ${url.host} has no database "${name}"`,
+    `create it once with \`createdb ${[...where, name].join(' ')}\` (the controller creates its tables, not the database), or point --database-url at another`,
+    { cause: err },
+  );
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatBanner } from './banner.js';
+import { bannerColor, formatBanner } from './banner.js';
 import type { QuickstartInfo } from './quickstart.js';
 
 const embedded: QuickstartInfo = {
   httpUrl: 'http://127.0.0.1:7480',
+  httpLoopbackOnly: true,
   adminTokenFile: '/home/me/portwarden/.portwarden/admin-token',
   grpcAddress: '127.0.0.1:7443',
   database: { embedded: true, dataDir: '/home/me/portwarden/.portwarden/pgdata' },
@@ -30,9 +31,13 @@ describe('formatBanner', () => {
     const banner = formatBanner(embedded);
     expect(banner).toMatch(/^Portwarden HTTP API: http:\/\/127\.0\.0\.1:7480$/m);
     expect(Object.fromEntries(parse(banner))).toEqual({
+      'Portwarden web UI': ['http://127.0.0.1:7480/ (sign in with the admin token below)'],
       'Portwarden HTTP API': ['http://127.0.0.1:7480'],
       'Portwarden admin token': [
         '/home/me/portwarden/.portwarden/admin-token (keep it secret; it may do everything)',
+      ],
+      'Portwarden mode': [
+        'insecure, loopback only (plaintext gRPC, agents named by their hello, no enrollment): for this machine; see README "Commands" for a controller on a network',
       ],
       'Portwarden agent gRPC': ['127.0.0.1:7443'],
       'Portwarden database': ['embedded PGlite at /home/me/portwarden/.portwarden/pgdata'],
@@ -70,5 +75,38 @@ describe('formatBanner', () => {
     expect(fields.get('Try')).toContain(
       'npx portwarden --url http://127.0.0.1:8080 --token "$(cat /home/me/portwarden/.portwarden/admin-token)" get checks',
     );
+  });
+
+  it('stands out: a rule above and below, bold and coloured on a terminal, Label: value lines never coloured', () => {
+    const plain = formatBanner(embedded).split('\n');
+    const rule = '='.repeat(72);
+    expect(plain[1]).toBe(rule);
+    expect(plain.at(-2)).toBe(rule);
+    const colored = formatBanner(embedded, { color: true });
+    expect(colored).toContain(`\x1b[1;36m${rule}\x1b[0m`);
+    expect(colored).toMatch(/^Portwarden HTTP API: http:\/\/127\.0\.0\.1:7480$/m);
+    expect(parse(colored)).toEqual(parse(formatBanner(embedded)));
+  });
+
+  it('says when the HTTP API is exposed beyond loopback', () => {
+    const fields = parse(
+      formatBanner({ ...embedded, httpUrl: 'http://127.0.0.1:7480', httpLoopbackOnly: false }),
+    );
+    expect(fields.get('Portwarden mode')?.[0]).toMatch(
+      /^insecure .*plain HTTP beyond loopback \(PORTWARDEN_HTTP_INSECURE_PUBLIC\)/,
+    );
+  });
+});
+
+describe('bannerColor', () => {
+  // [stdout is a terminal?, NO_COLOR, colour?, why]
+  const cases: [boolean | undefined, string | undefined, boolean, string][] = [
+    [true, undefined, true, 'a person at a terminal: the banner must stand out among the log lines'],
+    [false, undefined, false, 'a pipe or a file: a script reads the Label: value lines'],
+    [undefined, undefined, false, 'isTTY is undefined when stdout is not a terminal'],
+    [true, '1', false, 'NO_COLOR asks for none'],
+  ];
+  it.each(cases)('terminal %s, NO_COLOR %s -> %s (%s)', (terminal, noColor, color) => {
+    expect(bannerColor(terminal, noColor === undefined ? {} : { NO_COLOR: noColor })).toBe(color);
   });
 });

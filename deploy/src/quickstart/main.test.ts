@@ -17,7 +17,7 @@ interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function start(home: string): Run {
+function quickstartEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORTWARDEN_HOME: home,
@@ -27,7 +27,23 @@ function start(home: string): Run {
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  delete env.PORTWARDEN_LOG_FORMAT;
+  delete env.NO_COLOR;
+  return env;
+}
+
+/** `script` (util-linux) runs a command on a pseudo-terminal, as a person's `npm start` does. */
+const SCRIPT = '/usr/bin/script';
+
+function start(home: string, onTerminal = false): Run {
+  const env = quickstartEnv(home);
+  const child = onTerminal
+    ? // -e: script exits with the quick start's code. stdin is the terminal's keyboard.
+      spawn(SCRIPT, ['-qfec', `exec ${process.execPath} ${MAIN}`, '/dev/null'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -42,7 +58,7 @@ function start(home: string): Run {
 function banner(run: Run): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (/^Stop: press Ctrl-C$/m.test(run.stdout())) resolve(run.stdout());
+      if (/^Stop: press Ctrl-C\r?$/m.test(run.stdout())) resolve(run.stdout());
     };
     run.child.stdout!.on('data', check);
     void run.exit.then(({ code }) =>
@@ -81,6 +97,8 @@ describe('npm start (deploy/dist/quickstart/main.js)', { timeout: 120_000 }, () 
     const text = await banner(first);
     const httpUrl = /^Portwarden HTTP API: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(text)?.[1];
     expect(httpUrl).toBeDefined();
+    expect(text).toContain(`Portwarden web UI: ${httpUrl}/ `);
+    expect(text).toMatch(/^Portwarden mode: insecure, loopback only /m);
     expect(text).toMatch(
       new RegExp(`^Portwarden database: embedded PGlite at ${join(home, 'pgdata')}$`, 'm'),
     );
@@ -119,4 +137,24 @@ describe('npm start (deploy/dist/quickstart/main.js)', { timeout: 120_000 }, () 
     expect(stopped).toEqual(['agent', 'controller', 'embedded-postgres']);
     expect(existsSync(join(home, 'pgdata.lock'))).toBe(false);
   });
+
+  it.skipIf(!existsSync(SCRIPT))(
+    'on a terminal: readable log lines, a coloured banner, and Ctrl-C stops it with exit 0',
+    async () => {
+      const run = start(home, true);
+      runs.push(run);
+      // A pseudo-terminal has one output: logs (stderr) and the banner (stdout) both arrive here.
+      const text = await banner(run);
+      const lines = text.split(/\r?\n/);
+      expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.* \(quickstart\): /),
+      );
+      expect(text).toContain(`\x1b[1;36m${'='.repeat(72)}\x1b[0m`);
+      expect(text).toMatch(/^Portwarden HTTP API: http:\/\/127\.0\.0\.1:\d+\r?$/m);
+      run.child.stdin!.write('\x03');
+      expect(await run.exit).toEqual({ code: 0, signal: null });
+      expect(run.stdout()).toMatch(/stopping.*SIGINT/);
+    },
+  );
 });

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { pino } from 'pino';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger, type Logger } from '@portwarden/common/logger';
 import { onStopSignals } from '@portwarden/common/stop-signals';
-import { formatBanner } from './banner.js';
+import { bannerColor, formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
 import { createStopStack } from './stop-stack.js';
@@ -11,10 +10,11 @@ import { createStopStack } from './stop-stack.js';
 /**
  * `npm start`: read the environment, build the logger, start everything, print where to look, and
  * on SIGINT/SIGTERM stop the agent, the controller and the embedded database in that order.
- * Logs are JSON lines on stderr; stdout carries only the banner.
+ * Logs go to stderr, readable lines on a terminal and JSON lines otherwise; stdout carries only the
+ * banner, framed so that it stands out among them.
  */
 function main(): void {
-  const logger = createLogger({ name: 'quickstart', destination: pino.destination({ fd: 2, sync: true }) });
+  const logger = createLogger({ name: 'quickstart', fd: 2 });
   const stack = createStopStack(logger);
   const abort = new AbortController();
 
@@ -30,7 +30,10 @@ function main(): void {
     const settings = readSettings(process.env, process.cwd());
     starting = startQuickstart({ settings, logger, stack, signal: abort.signal }).then(
       (info) => {
-        if (!abort.signal.aborted) process.stdout.write(`${formatBanner(info)}\n`);
+        if (!abort.signal.aborted)
+          process.stdout.write(
+            `${formatBanner(info, { color: bannerColor(process.stdout.isTTY, process.env) })}\n`,
+          );
       },
       (err: unknown) => {
         if (!abort.signal.aborted) shutdown(report(err, logger));

@@ -3,17 +3,23 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '@portwarden/common/logger';
 import {
   createTestDatabase,
+  deleteRedisPrefix,
   TEST_REDIS_URL,
   testRedisPrefix,
   type TestDatabase,
 } from '@portwarden/controller/testing';
-import { reachable, reachableUrl, startQuickstart, type QuickstartInfo } from './quickstart.js';
+import {
+  isLoopbackUrl,
+  reachable,
+  reachableUrl,
+  startQuickstart,
+  type QuickstartInfo,
+} from './quickstart.js';
 import { EXAMPLE_POLICY_FILE, readSettings, type QuickstartSettings } from './settings.js';
 import { createStopStack, type StopStack } from './stop-stack.js';
 import { getJson, until } from './testing/until.js';
@@ -133,10 +139,7 @@ describe('startQuickstart with DATABASE_URL and REDIS_URL', { timeout: 120_000 }
 
   afterAll(async () => {
     await db?.drop();
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisPrefix(prefix);
     await rm(home, { recursive: true, force: true });
   });
 
@@ -200,4 +203,17 @@ describe('reachable addresses', () => {
     ['http://[::]:7480', 'http://[::1]:7480'],
     ['http://127.0.0.1:7480', 'http://127.0.0.1:7480'],
   ])('the banner shows %s as %s', (bound, shown) => expect(reachableUrl(bound)).toBe(shown));
+
+  // [bound HTTP URL, loopback only?, why]
+  it.each([
+    ['http://127.0.0.1:7480', true, 'the default'],
+    ['http://127.0.0.2:7480', true, 'all of 127.0.0.0/8 is loopback'],
+    ['http://[::1]:7480', true, 'IPv6 loopback'],
+    ['http://localhost:7480', true, 'the name'],
+    ['http://0.0.0.0:7480', false, 'a wildcard listens on every interface'],
+    ['http://[::]:7480', false, 'same for IPv6'],
+    ['http://192.168.1.5:7480', false, 'a network address'],
+  ])('the banner calls %s loopback only: %s (%s)', (bound, loopback) =>
+    expect(isLoopbackUrl(bound)).toBe(loopback),
+  );
 });

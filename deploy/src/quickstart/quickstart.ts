@@ -10,6 +10,8 @@ import type { StopStack } from './stop-stack.js';
 export interface QuickstartInfo {
   /** Reachable from this machine (a wildcard listen address is shown as loopback). */
   httpUrl: string;
+  /** The HTTP API listens on loopback only (it may listen wider with PORTWARDEN_HTTP_INSECURE_PUBLIC). */
+  httpLoopbackOnly: boolean;
   /** The admin API token's file (--admin-token-file). */
   adminTokenFile: string;
   grpcAddress: string;
@@ -87,6 +89,7 @@ export async function startQuickstart({
 
   return {
     httpUrl,
+    httpLoopbackOnly: isLoopbackUrl(started.httpUrl),
     adminTokenFile: settings.adminTokenFile,
     grpcAddress,
     database: settings.databaseUrl
@@ -117,6 +120,12 @@ async function ensurePolicy(
   }
   const { revision } = await apply(await readFile(file, 'utf8'));
   return { revision, appliedFrom: file };
+}
+
+/** `http://127.0.0.1:7480`, `http://[::1]:7480`, `http://localhost:7480`: yes; a wildcard or another address: no. */
+export function isLoopbackUrl(text: string): boolean {
+  const host = new URL(text).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** `http://0.0.0.0:7480` -> `http://127.0.0.1:7480`, and `[::]` -> `[::1]`. */
