@@ -19,7 +19,8 @@ export interface ControllerMetrics {
 
 /**
  * One registry per controller (tests run several in one process; prom-client's global registry
- * would mix them). Counters move as things happen; the rest is read at each scrape.
+ * would mix them), merged with the process's at each scrape. Counters move as things happen; the
+ * rest is read at each scrape.
  */
 export function createControllerMetrics(
   sources: MetricsSources,
@@ -27,8 +28,6 @@ export function createControllerMetrics(
 ): ControllerMetrics {
   const registry = new Registry();
   const registers = [registry];
-  // Node's standard process_* and nodejs_* families, unprefixed as every client library exports them.
-  collectDefaultMetrics({ register: registry });
 
   const results = new Counter({
     name: 'portwarden_results_ingested_total',
@@ -143,9 +142,25 @@ export function createControllerMetrics(
     },
     async scrape() {
       await readDatabase();
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      const all = Registry.merge([registry, processRegistry()]);
+      return { contentType: all.contentType, body: await all.metrics() };
     },
   };
+}
+
+let processMetrics: Registry | undefined;
+
+/**
+ * Node's standard process_* and nodejs_* families, under the names every client library gives
+ * them. They are the process's, not one controller's: one registry for every controller in the
+ * process (tests run several), made at the first scrape, since its monitors cannot be stopped.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -214,6 +214,8 @@ describe('--metrics-public', { timeout: 30_000 }, () => {
       expect(families.has('portwarden_relay_backlog')).toBe(true);
       expect(families.get('portwarden_relay_backlog')!.samples).toEqual([]);
       expect(sampleValue(families, 'portwarden_agents_connected')).toBe(0);
+      // Its own registry: the results the other controller of this process ingested are not here.
+      expect(sampleValue(families, 'portwarden_results_ingested_total')).toBe(0);
       expect(sampleValue(families, 'portwarden_dependency_ready', { dependency: 'redis' })).toBeUndefined();
     } finally {
       await proxy.close();
