@@ -46,8 +46,9 @@ declare module 'fastify' {
 const PROBE_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
 /**
- * One onRequest hook: the Host header first (DNS rebinding), then, on /api, the bearer token and
- * the route's role from route-rules.ts (and on the few routes outside /api it names). One onSend hook writes the audit row of each action.
+ * One onRequest hook: the Host header first (DNS rebinding), then, on /api and the few routes
+ * outside it that route-rules.ts names, the bearer token and the route's role from route-rules.ts.
+ * One onSend hook writes the audit row of each action.
  */
 export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
   const now = deps.now ?? (() => new Date());
