@@ -4,6 +4,7 @@ import { createParts, resource } from '@portwarden/common/lifecycle';
 import { createChecks } from './checks.js';
 import { applyConfig, runCachedConfig, type ConfigDeps } from './config/apply.js';
 import { connect } from './link/connect.js';
+import type { MetricsServer } from './metrics/server.js';
 import { agentSettings, type AgentOptions, type AgentSettings } from './options.js';
 import { prepareProbing } from './probing.js';
 import { openSpool, type SpoolOptions } from './spool/spool.js';
@@ -21,6 +22,8 @@ export interface Agent {
   readonly configRevision: number;
   /** Whether a stream to a controller is open. */
   readonly connected: boolean;
+  /** http://host:port of the metrics server, once started with `metricsListen`. */
+  readonly metricsUrl: string | undefined;
 }
 
 export function createAgent(options: AgentOptions): Agent {
@@ -37,6 +40,7 @@ export function createAgent(options: AgentOptions): Agent {
     record: async (result) => {
       const spooled = await spool.value.append(result);
       connection.current?.link.notify();
+      metrics.current?.probed(spooled);
       settings.onResult?.(spooled);
     },
     onConfig: settings.onConfig,
@@ -51,10 +55,25 @@ export function createAgent(options: AgentOptions): Agent {
     },
     (c) => c.stop(),
   );
+  const metrics = resource(
+    'metrics',
+    async () => {
+      if (!settings.metricsListen) return undefined;
+      // Loaded only with --metrics-listen: an agent without it carries no metrics code.
+      const { startMetricsServer } = await import('./metrics/server.js');
+      const sources = {
+        spool: () => ({ bytes: spool.value.stats.bytes, gaps: spool.value.gaps() }),
+        connected: () => connection.current?.link.connected ?? false,
+      };
+      return startMetricsServer(settings.metricsListen, sources, log.child({ component: 'metrics' }));
+    },
+    (server?: MetricsServer) => server?.close(),
+  );
   const parts = createParts([
     { name: 'state directory', start: () => prepareStateDir(stateDir) },
     probing,
     spool,
+    metrics,
     { name: 'checks', start: () => runCachedConfig(config), stop: () => checks.stop() },
     // Probing from the cached config goes on while the agent enrolls.
     connection,
@@ -71,6 +90,9 @@ export function createAgent(options: AgentOptions): Agent {
     },
     get connected() {
       return connection.current?.link.connected ?? false;
+    },
+    get metricsUrl() {
+      return metrics.current?.url;
     },
   };
 }

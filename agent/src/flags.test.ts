@@ -254,3 +254,20 @@ describe('--environment-file', () => {
     );
   });
 });
+
+describe('--metrics-listen', () => {
+  it('is off unless given, by flag or PORTWARDEN_METRICS_LISTEN; the flag wins', () => {
+    expect(parse(['--insecure', '--controller', 'a:1']).agent).not.toHaveProperty('metricsListen');
+    const env = { PORTWARDEN_METRICS_LISTEN: '127.0.0.1:9464' };
+    expect(parse(['--insecure', '--controller', 'a:1'], env).agent.metricsListen).toBe('127.0.0.1:9464');
+    expect(
+      parse(['--insecure', '--controller', 'a:1', '--metrics-listen', '9465'], env).agent.metricsListen,
+    ).toBe('9465');
+  });
+
+  it('refuses an address it cannot read before the agent starts', () => {
+    expect(() => parse(['--insecure', '--controller', 'a:1', '--metrics-listen', 'localhost'])).toThrow(
+      ConfigError,
+    );
+  });
+});

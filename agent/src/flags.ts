@@ -5,6 +5,7 @@ import { parseEnrollmentToken } from '@portwarden/common/enrollment-token';
 import { ConfigError } from '@portwarden/common/errors';
 import { parseLabel } from '@portwarden/common/labels';
 import { readEnvFile, withEnvFile } from './env-file.js';
+import { parseMetricsListen } from './metrics/listen.js';
 import type { AgentOptions } from './options.js';
 import { AGENT_VERSION } from './platform.js';
 import type { FirewallStatusOptions } from './probes/firewall/status-command.js';
@@ -14,7 +15,7 @@ import { FIREWALL_PROFILES, PROVIDER_NAMES, type FirewallProfile } from './probe
 export interface CommandLine {
   agent: Pick<
     AgentOptions,
-    'controllers' | 'name' | 'labels' | 'stateDir' | 'tls' | 'spoolMaxBytes' | 'configFile'
+    'controllers' | 'name' | 'labels' | 'stateDir' | 'tls' | 'spoolMaxBytes' | 'configFile' | 'metricsListen'
   >;
   logLevel: string;
 }
@@ -28,6 +29,7 @@ interface Flags {
   enrollToken?: string;
   spoolMaxBytes?: string;
   config?: string;
+  metricsListen?: string;
   logLevel?: string;
   environmentFile?: string;
 }
@@ -70,6 +72,10 @@ function command(output?: OutputConfiguration): Command {
     .option(
       '--environment-file <file>',
       'KEY=VALUE lines (PORTWARDEN_CONTROLLER=..., the variables above) read as if set in the environment; real environment variables and flags win (env PORTWARDEN_ENVIRONMENT_FILE)',
+    )
+    .option(
+      '--metrics-listen <addr>',
+      'serve GET /metrics (Prometheus) on host:port, e.g. 127.0.0.1:9464; a port alone is loopback (env PORTWARDEN_METRICS_LISTEN, default: off)',
     )
     .option('--insecure', 'plaintext gRPC without certificates, for loopback only')
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env LOG_LEVEL, default: info)`)
@@ -154,6 +160,9 @@ export function parseCommandLine(
   if (enrollToken) parseEnrollmentToken(enrollToken);
   const spoolMaxBytes = flags.spoolMaxBytes ?? (env.PORTWARDEN_SPOOL_MAX_BYTES || undefined);
   const configFile = flags.config ?? (env.PORTWARDEN_AGENT_CONFIG || undefined);
+  const metricsListen = flags.metricsListen ?? (env.PORTWARDEN_METRICS_LISTEN || undefined);
+  // A wrong address is a usage error now, not a failed start later.
+  if (metricsListen !== undefined) parseMetricsListen(metricsListen);
   const logLevel = flags.logLevel ?? env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`unknown log level "${logLevel}"`, `use one of ${LOG_LEVELS.join(', ')}`);
@@ -166,6 +175,7 @@ export function parseCommandLine(
       stateDir: flags.stateDir ?? (env.PORTWARDEN_STATE_DIR || './.portwarden/agent'),
       ...(!flags.insecure && { tls: enrollToken ? { enrollToken } : {} }),
       ...(spoolMaxBytes !== undefined && { spoolMaxBytes: byteSize(spoolMaxBytes) }),
+      ...(metricsListen !== undefined && { metricsListen }),
       ...(configFile !== undefined && { configFile }),
     },
     logLevel,

@@ -46,6 +46,11 @@ export interface AgentOptions {
    */
   configFile?: string;
   /**
+   * Serve GET /metrics (Prometheus text format) on this address: `host:port`, or a port alone for
+   * 127.0.0.1 (`metrics/listen.ts`). @default no metrics server
+   */
+  metricsListen?: string;
+  /**
    * How the agent touches the system: the command runner, the tool locator, the platform. Tests
    * pass a fake runner; nothing else differs. @default the real system
    */

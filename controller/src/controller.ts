@@ -34,11 +34,13 @@ export function createController(input: ControllerOptions) {
   const { options, logger, sql, policy } = shared;
   const security = options.tls ? part.securityPart(shared, options.tls) : undefined;
   const readiness = part.createControllerReadiness(shared, () => grpc.current);
+  const metrics = part.createMetrics(shared, readiness);
   const api = part.apiPart(
     shared,
     () => security?.value.access ?? ENROLLMENT_OFF,
     readiness,
     () => (httpTlsSource(options) === 'ca' ? security?.value.certificates : undefined),
+    metrics,
   );
   const notifications = part.notificationsPart(shared, () => api.value.url);
   const onEvents = () => notifications.value.wake();
@@ -49,7 +51,7 @@ export function createController(input: ControllerOptions) {
     onEvents,
     intervalMs: options.livenessIntervalMs,
   });
-  const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness });
+  const grpc = part.grpcPart(shared, () => security?.value, { onEvents, liveness, metrics: metrics.ingest });
   const followup = createFollowupLoop({
     sweeps: followupSweeps({
       sql,

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('portwarden-controller reads its environment', { timeout: 60_000 }, () => {
-  it('PORTWARDEN_ADMIN_TOKEN_FILE as --admin-token-file: the token written there (0600) is admin', async () => {
+  it('PORTWARDEN_ADMIN_TOKEN_FILE as --admin-token-file (the token written there, 0600, is admin), PORTWARDEN_METRICS_PUBLIC=1 as --metrics-public', async () => {
     const file = join(dir, 'admin-token');
     const args = ['--insecure', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'];
     // Only what this run needs: nothing from the outer environment can name a token file.
@@ -36,6 +36,7 @@ describe('portwarden-controller reads its environment', { timeout: 60_000 }, () 
       PATH: process.env.PATH ?? '',
       DATABASE_URL: db.url,
       PORTWARDEN_ADMIN_TOKEN_FILE: file,
+      PORTWARDEN_METRICS_PUBLIC: '1',
       LOG_LEVEL: 'info',
     };
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,6 +57,9 @@ describe('portwarden-controller reads its environment', { timeout: 60_000 }, () 
       });
       expect(answer.status).toBe(200);
       expect(output).toContain('"admin token written"');
+      // /metrics needs no token; the API still does.
+      expect((await fetch(`${httpUrl}/metrics`)).status).toBe(200);
+      expect((await fetch(`${httpUrl}/api/v1/agents`)).status).toBe(401);
     } finally {
       child.kill('SIGTERM');
       await exit;

@@ -23,6 +23,7 @@ interface Flags extends SecurityFlags, HttpTlsFlags {
   httpTlsFromCa: boolean;
   allowRedisEviction: boolean;
   allowUnverifiedDbTls: boolean;
+  metricsPublic: boolean;
 }
 
 const program = new Command('portwarden-controller')
@@ -114,6 +115,11 @@ const program = new Command('portwarden-controller')
     'accept sslmode=require, prefer or allow in --database-url; refused otherwise (env PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS=1)',
     envYes(process.env.PORTWARDEN_ALLOW_UNVERIFIED_DB_TLS),
   )
+  .option(
+    '--metrics-public',
+    'serve GET /metrics without a token; it needs a viewer token otherwise (env PORTWARDEN_METRICS_PUBLIC=1)',
+    envYes(process.env.PORTWARDEN_METRICS_PUBLIC),
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .parse();
 
@@ -142,6 +148,7 @@ async function main(flags: Flags): Promise<void> {
     httpTlsFromCa: flags.httpTlsFromCa,
     allowRedisEviction: flags.allowRedisEviction,
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
+    metricsPublic: flags.metricsPublic,
     ...(httpTls && { httpTls }),
     ...security,
   });

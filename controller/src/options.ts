@@ -67,6 +67,8 @@ export interface ControllerOptions {
   httpInsecurePublic?: boolean;
   /** Start on a Redis whose maxmemory-policy is not noeviction; refused at start otherwise. @default false */
   allowRedisEviction?: boolean;
+  /** GET /metrics without a token (--metrics-public); it needs a viewer token otherwise. @default false */
+  metricsPublic?: boolean;
   /** Accept sslmode=require, prefer or allow: TLS to PostgreSQL without verifying it; refused at start otherwise. @default false */
   allowUnverifiedDbTls?: boolean;
 }

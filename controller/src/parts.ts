@@ -21,6 +21,7 @@ import { createReadiness, type Readiness } from './health/monitor.js';
 import { createRedisProbe } from './health/redis-probe.js';
 import { formatHostPort, parseListen } from './listen.js';
 import type { LivenessMonitor } from './liveness/monitor.js';
+import { createControllerMetrics, type ControllerMetrics } from './metrics/controller-metrics.js';
 import { startNotifications, type Notifications } from './notify/notifications.js';
 import type { ResolvedOptions, ResolvedTls } from './options.js';
 import { createOverrideService, type OverrideService } from './override/service.js';
@@ -37,6 +38,7 @@ import { createEnrollmentStore } from './store/enrollment.js';
 import { createGapStore } from './store/gaps.js';
 import { createDeliveryViews } from './store/notification-log.js';
 import { createIngestStore } from './store/ingest-store.js';
+import { createMetricsCounts } from './store/metrics-counts.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
@@ -142,6 +144,7 @@ export function apiPart(
   enrollment: () => EnrollmentAccess,
   health: HealthSource,
   caCertificates: () => CaCertificates | undefined = () => undefined,
+  metrics?: ControllerMetrics,
 ): Resource<HttpApi> {
   const { sql, policy, agents, logger, tests, options } = shared;
   const open = async () => {
@@ -178,6 +181,9 @@ export function apiPart(
       health,
       incidents: { acknowledge: (id, ack) => acks.transaction((book) => acknowledgeIncident(book, id, ack)) },
       overrides: shared.overrides,
+      ...(metrics && {
+        metrics: { scrape: () => metrics.scrape(), tokenless: options.metricsPublic ?? false },
+      }),
     });
     if (fromCa) followCaCertificates(app, fromCa);
     await app.listen({ host: http.host, port: http.port });
@@ -249,7 +255,17 @@ export function policyPushPart({ policy, overrides, registry, logger }: Shared):
 }
 
 /** What the agent streams report besides what they store. */
-export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'liveness'>;
+export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'liveness' | 'metrics'>;
+
+/** This controller's /metrics: its own registry, the streams open here, readiness, and PostgreSQL. */
+export function createMetrics({ sql, registry }: Shared, health: HealthSource): ControllerMetrics {
+  const counts = createMetricsCounts(sql);
+  return createControllerMetrics({
+    agentsConnected: () => registry.sessions.size,
+    readiness: () => health.report(),
+    counts: () => counts.read(),
+  });
+}
 
 /** The agents' gRPC server behind its guard; at stop, open streams are told to come back later. */
 export function grpcPart(

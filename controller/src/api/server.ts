@@ -6,6 +6,7 @@ import { timeToFirstPage } from '@portwarden/common/policy/first-page';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import { installAuth, type AuthDeps } from '../auth/hook.js';
 import { ruleFor } from '../auth/route-rules.js';
+import { registerMetricsRoute, type MetricsRoute } from '../metrics/route.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentListRow } from '../store/agents.js';
 import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
@@ -62,6 +63,8 @@ export interface ApiDeps {
   incidents: IncidentActions;
   /** Checks disabled at run time (check-override-routes.ts). */
   overrides: CheckOverrideActions;
+  /** GET /metrics (metrics/route.ts). @default not served */
+  metrics?: MetricsRoute;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -112,6 +115,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await installOpenApi(app);
 
   registerHealthRoutes(app, deps.health);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   app.get('/api/v1', async () => ({ routes: [...routes].sort(byPath) }));
   registerOpenApiRoute(app);
 

@@ -5,7 +5,7 @@ import { authorize, bearerToken, checkToken, needsTouch, type KnownToken } from 
 import { MisdirectedError } from './errors.js';
 import { hostAllowed, type HostAllowance } from './hosts.js';
 import type { Role } from './roles.js';
-import { ruleFor, type RouteRule } from './route-rules.js';
+import { needsToken, ruleFor, type RouteRule } from './route-rules.js';
 import { hashApiToken } from './token.js';
 
 /** What the check needs of the token store and the audit. */
@@ -33,6 +33,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     caller?: Caller;
   }
+  interface FastifyContextConfig {
+    /** Served without a token although its rule names a role (/metrics under --metrics-public). */
+    tokenless?: boolean;
+  }
 }
 
 /**
@@ -42,8 +46,9 @@ declare module 'fastify' {
 const PROBE_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
 /**
- * One onRequest hook: the Host header first (DNS rebinding), then, on /api, the bearer token and
- * the route's role from route-rules.ts. One onSend hook writes the audit row of each action.
+ * One onRequest hook: the Host header first (DNS rebinding), then, on /api and the few routes
+ * outside it that route-rules.ts names, the bearer token and the route's role from route-rules.ts.
+ * One onSend hook writes the audit row of each action.
  */
 export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
   const now = deps.now ?? (() => new Date());
@@ -54,7 +59,8 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
         `this controller does not serve the host "${request.headers.host ?? ''}"`,
         'use its address, or add the name to --http-allowed-hosts (or set --external-url)',
       );
-    if (!(request.routeOptions.url ?? path).startsWith('/api')) return;
+    if (!needsToken(request.method, request.routeOptions.url ?? path)) return;
+    if (request.routeOptions.config.tokenless) return;
     const rule = ruleFor(request.method, request.routeOptions.url);
     const at = now();
     const token = checkToken(

@@ -43,10 +43,28 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'DELETE /api/v1/secrets/:name': { role: 'admin', action: 'secret-delete' },
 };
 
+/**
+ * Routes outside /api that need a token all the same; the others there (probes) need none. A route
+ * may still be registered without a token (`config: { tokenless: true }`, as --metrics-public does).
+ */
+export const OUTSIDE_API_RULES: Readonly<Record<string, RouteRule>> = {
+  'GET /metrics': { role: 'viewer' },
+};
+
 const FAIL_CLOSED: RouteRule = { role: 'admin' };
 
 /** The rule of a matched route (`url` as registered, undefined when none matched); HEAD is GET. */
 export function ruleFor(method: string, url: string | undefined): RouteRule {
-  const key = `${method === 'HEAD' ? 'GET' : method} ${url ?? ''}`;
-  return Object.hasOwn(ROUTE_RULES, key) ? ROUTE_RULES[key]! : FAIL_CLOSED;
+  const key = routeKey(method, url);
+  if (Object.hasOwn(ROUTE_RULES, key)) return ROUTE_RULES[key]!;
+  return Object.hasOwn(OUTSIDE_API_RULES, key) ? OUTSIDE_API_RULES[key]! : FAIL_CLOSED;
+}
+
+/** Every /api route, and the routes outside it that OUTSIDE_API_RULES names, need a token. */
+export function needsToken(method: string, url: string): boolean {
+  return url.startsWith('/api') || Object.hasOwn(OUTSIDE_API_RULES, routeKey(method, url));
+}
+
+function routeKey(method: string, url: string | undefined): string {
+  return `${method === 'HEAD' ? 'GET' : method} ${url ?? ''}`;
 }

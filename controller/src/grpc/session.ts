@@ -5,6 +5,7 @@ import { ingestBatch } from '../ingest/ingest.js';
 import type { IngestStore } from '../ingest/types.js';
 import type { LivenessPort } from '../liveness/monitor.js';
 import { overrideFor } from '../override/decide.js';
+import type { IngestMetrics } from '../metrics/types.js';
 import { agentConfig } from '../policy/agent-config.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentRecord } from '../store/agents.js';
@@ -35,6 +36,8 @@ export interface SessionDeps {
   liveness: LivenessPort;
   /** @default 10000 */
   helloTimeoutMs?: number;
+  /** Batches, results and ack latency for /metrics (metrics/). @default none */
+  metrics?: IngestMetrics;
 }
 
 /** The open sessions of this replica, by agent name; a reconnecting agent replaces its old stream. */
@@ -205,10 +208,13 @@ async function handle(
   const body = message.body;
   switch (body?.$case) {
     case 'results': {
+      // The stream is paused while a message is handled: it arrived when its handling starts.
+      const arrived = performance.now();
       const results = validateResults(body.value.results);
       const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current(), results);
       if (outcome.events > 0) deps.onEvents();
       session.acknowledge({ committed: results.map((r) => r.seq) });
+      deps.metrics?.batchAcked(results.length, (performance.now() - arrived) / 1000);
       return;
     }
     case 'configAck':
