@@ -7,6 +7,7 @@ import { formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
 import { createStopStack } from './stop-stack.js';
+import { usageAnswer } from './usage.js';
 
 /**
  * `npm start`: read the environment, build the logger, start everything, print where to look, and
@@ -14,6 +15,12 @@ import { createStopStack } from './stop-stack.js';
  * Logs are JSON lines on stderr; stdout carries only the banner.
  */
 function main(): void {
+  const usage = usageAnswer(process.argv.slice(2));
+  if (usage) {
+    process.stdout.write(usage.stdout);
+    process.stderr.write(usage.stderr);
+    process.exit(usage.exitCode);
+  }
   const logger = createLogger({ name: 'quickstart', destination: pino.destination({ fd: 2, sync: true }) });
   const stack = createStopStack(logger);
   const abort = new AbortController();
