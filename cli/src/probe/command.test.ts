@@ -45,6 +45,7 @@ const flags = (extra: Partial<ProbeFlags>): ProbeFlags => ({
   timeout: '5',
   family: 'auto',
   mismatch: 'warn',
+  addresses: 'any',
   ...extra,
 });
 
