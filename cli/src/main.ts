@@ -16,6 +16,7 @@ import { addSilence, expireSilence, listSilences, type AddSilenceOptions } from 
 import { apply, policyFile } from './commands/apply.js';
 import { get, RESOURCE_NAMES, type GetFilter } from './commands/get.js';
 import { test } from './commands/test.js';
+import { DESCRIBE_KINDS, describeIncident } from './commands/describe.js';
 import { createToken } from './commands/token.js';
 import { runProbeCommand } from './probe/command.js';
 import { EXIT } from './probe/nagios.js';
@@ -85,6 +86,13 @@ program
       ...(opts.status !== undefined && { status: opts.status }),
     }),
   );
+
+program
+  .command('describe')
+  .description('describe one thing in full: an incident as its timeline')
+  .argument('<kind>', DESCRIBE_KINDS.join(' | '))
+  .argument('<id>', 'the incident id (portwarden get incidents)')
+  .action((kind: string, id: string) => describeIncident(client(), kind, id, out));
 
 program
   .command('token')
