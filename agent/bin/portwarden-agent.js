@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Committed so that npm links the command at install time, before dist/ is built.
 import { existsSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const main = new URL('../dist/main.js', import.meta.url);
 // Before `npm run build`, one line saying so rather than Node's ERR_MODULE_NOT_FOUND and its stack.
