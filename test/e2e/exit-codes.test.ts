@@ -178,6 +178,23 @@ describe('portwarden exit codes', () => {
     expectNoStack(result);
   });
 
+  it('describe incident N prints the timeline: opened, then each notification with its status', async () => {
+    await until('the firing notification to be sent', async () => {
+      const { notifications } = await fleet.api<{ notifications: { status: string }[] }>(
+        `/api/v1/notifications?incident=${incidentId}`,
+      );
+      return notifications.some((n) => n.status === 'sent');
+    });
+    const result = await cli(['describe', 'incident', String(incidentId)]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`incident ${incidentId}: down on exit-1 (alert group ops), open`);
+    expect(lines[1]).toMatch(
+      /^ {2}\S+Z {2}opened: refused: cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED$/,
+    );
+    expect(lines[2]).toMatch(/^ {2}\S+Z {2}notified ops\S* \(opened\): sent$/);
+  });
+
   it('says it is not built yet (exit 2) before npm run build', async () => {
     const copy = join(dir, 'unbuilt', 'bin');
     await mkdir(copy, { recursive: true });

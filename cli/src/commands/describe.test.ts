@@ -17,7 +17,7 @@ const incident = (extra: Partial<IncidentView> = {}): IncidentView => ({
   ...extra,
 });
 const note = (extra: Partial<NotificationView>): NotificationView => ({
-  event: 'firing',
+  event: 'opened',
   notice: null,
   channelKey: 'ops/0:webhook',
   status: 'sent',
@@ -68,11 +68,11 @@ describe('incidentTimeline', () => {
       ],
       text: `incident 7: web on web-1 (alert group ops), resolved
   2026-12-07T10:00:00.000Z  opened: refused: cannot connect to 127.0.0.1:80: ECONNREFUSED
-  2026-12-07T10:00:00.000Z  notified ops/0:webhook of firing: sent
-  2026-12-07T10:00:00.000Z  notified ops/1:slack of firing: failed after 3 attempts: HTTP 500
-  2026-12-07T10:05:00.000Z  notified ops/1:slack of firing (acknowledged): sent
+  2026-12-07T10:00:00.000Z  notified ops/0:webhook (opened): sent
+  2026-12-07T10:00:00.000Z  notified ops/1:slack (opened): failed after 3 attempts: HTTP 500
+  2026-12-07T10:05:00.000Z  notified ops/1:slack (opened, acknowledged): sent
   2026-12-07T10:05:00.000Z  acknowledged by alice: on it
-  2026-12-07T10:10:00.000Z  notified ops/0:webhook of resolved: sent
+  2026-12-07T10:10:00.000Z  notified ops/0:webhook (resolved): sent
   2026-12-07T10:10:00.000Z  resolved
 `,
     },
@@ -89,7 +89,7 @@ describe('describeIncident', () => {
     });
     let printed = '';
     await describeIncident(client, 'incident', '7', (t) => (printed += t));
-    expect(printed).toContain('notified ops/0:webhook of firing: sent');
+    expect(printed).toContain('notified ops/0:webhook (opened): sent');
   });
 
   it.each([

@@ -92,9 +92,9 @@ export function incidentTimeline(incident: IncidentView, notifications: Notifica
   return `${head}\n${sorted.map((e) => `  ${e.at}  ${e.text}`).join('\n')}\n`;
 }
 
-/** `notified slack:ops of firing (repeat): sent after 2 attempts`, `...: failed: HTTP 500`. */
+/** `notified ops#1:slack (opened, repeat): sent after 2 attempts`, `...: failed: HTTP 500`. */
 function notificationLine(n: NotificationView): string {
-  const event = n.notice ? `${n.event} (${n.notice})` : n.event;
+  const event = n.notice ? `${n.event}, ${n.notice}` : n.event;
   const attempts = n.attempts > 1 ? ` after ${n.attempts} attempts` : '';
-  return `notified ${n.channelKey} of ${event}: ${n.status}${attempts}${n.error ? `: ${n.error}` : ''}`;
+  return `notified ${n.channelKey} (${event}): ${n.status}${attempts}${n.error ? `: ${n.error}` : ''}`;
 }
