@@ -63,9 +63,8 @@ function report(err: unknown, logger: Logger): number {
       ? `${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`
       : code === 'EADDRINUSE'
         ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
-        : err instanceof Error
-          ? (err.stack ?? err.message)
-          : String(err);
+        : // One line: the log line above holds the stack for whoever needs it.
+          (err instanceof Error ? err.message : String(err)).split('\n')[0];
   process.stderr.write(`portwarden quick start: ${text}\n`);
   return err instanceof PortwardenError || code === 'EADDRINUSE' ? 2 : 1;
 }
