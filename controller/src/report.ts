@@ -28,8 +28,8 @@ export function describeFailure(err: unknown): Failure {
   if (err instanceof PortwardenError) return { text: line(err.message, err.hint), exitCode: 2 };
   const error = err instanceof Error ? err : new Error(String(err));
   const code = (error as NodeJS.ErrnoException).code;
-  const fix = code === undefined ? undefined : POSTGRES_FIXES[code];
-  if (fix) return { text: line(`PostgreSQL: ${error.message}`, fix(error)), exitCode: 2 };
+  const fix = databaseFix(error);
+  if (fix) return { text: line(`PostgreSQL: ${error.message}`, fix), exitCode: 2 };
   if (code === 'ECONNREFUSED')
     return {
       text: line(
@@ -39,6 +39,16 @@ export function describeFailure(err: unknown): Failure {
       exitCode: 1,
     };
   return { text: line(firstLine(error), 'LOG_LEVEL=debug and the log above say more'), exitCode: 1 };
+}
+
+/**
+ * The fix for a PostgreSQL refusal the operator can act on (a database that does not exist, a
+ * wrong password), or undefined; the quick start uses it too, with an external DATABASE_URL.
+ */
+export function databaseFix(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === undefined ? undefined : POSTGRES_FIXES[code]?.(err);
 }
 
 function line(message: string, hint: string | undefined): string {

@@ -289,6 +289,25 @@ describe('the quick start', () => {
     await expect(rm(home)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('an external DATABASE_URL naming a database that does not exist exits 2, naming createdb', async () => {
+    const url = new URL(TEST_PG_URL);
+    url.pathname = `/pw_missing_qs_${process.pid}`;
+    const home = join(dir, 'qs-db');
+    const result = await run(BINARIES.quickstart, [], {
+      DATABASE_URL: url.toString(),
+      PORTWARDEN_HOME: home,
+      PORTWARDEN_HTTP_LISTEN: '127.0.0.1:0',
+      PORTWARDEN_GRPC_LISTEN: '127.0.0.1:0',
+      LOG_LEVEL: 'silent',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^portwarden quick start: PostgreSQL: database "pw_missing_qs_\d+" does not exist$/m,
+    );
+    expect(result.stderr).toMatch(/^ {2}hint: create it first: `createdb pw_missing_qs_\d+`/m);
+    expectNoStack(result);
+  });
+
   it('an unknown argument exits 2 with a hint', async () => {
     const result = await run(BINARIES.quickstart, ['--bogus'], { PORTWARDEN_HOME: join(dir, 'qs-2') });
     expect(result.code).toBe(2);

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger, type Logger } from '@portwarden/common/logger';
 import { onStopSignals } from '@portwarden/common/stop-signals';
+import { databaseFix } from '@portwarden/controller/report';
 import { formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
@@ -58,15 +59,18 @@ class Interrupted extends Error {
 function report(err: unknown, logger: Logger): number {
   logger.error({ err }, 'quick start failed');
   const { code, address, port } = (err ?? {}) as NodeJS.ErrnoException & { address?: string; port?: number };
+  const databaseHint = databaseFix(err);
   const text =
     err instanceof PortwardenError
       ? `${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`
-      : code === 'EADDRINUSE'
-        ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
-        : // One line: the log line above holds the stack for whoever needs it.
-          (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      : databaseHint
+        ? `PostgreSQL: ${(err as Error).message}\n  hint: ${databaseHint}`
+        : code === 'EADDRINUSE'
+          ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
+          : // One line: the log line above holds the stack for whoever needs it.
+            (err instanceof Error ? err.message : String(err)).split('\n')[0];
   process.stderr.write(`portwarden quick start: ${text}\n`);
-  return err instanceof PortwardenError || code === 'EADDRINUSE' ? 2 : 1;
+  return err instanceof PortwardenError || databaseHint || code === 'EADDRINUSE' ? 2 : 1;
 }
 
 main();
