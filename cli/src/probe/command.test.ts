@@ -45,7 +45,6 @@ const flags = (extra: Partial<ProbeFlags>): ProbeFlags => ({
   timeout: '5',
   family: 'auto',
   mismatch: 'warn',
-  addresses: 'any',
   ...extra,
 });
 

@@ -3,7 +3,8 @@ import { escapeBytes } from '@portwarden/common/text';
 import { defaultPortSpec, type PortSpec } from '@portwarden/agent/probes/port/spec';
 import { plannedWrites } from '@portwarden/agent/probes/port/writes';
 import { createPortProbe, probePort } from '@portwarden/agent/probes/port/tcp';
-import type { Lookup } from '@portwarden/agent/probes/port/resolve';
+import { systemLookup, type Lookup } from '@portwarden/agent/probes/port/resolve';
+import { probeInTurn } from './in-turn.js';
 import type { ProbeResult } from '@portwarden/agent/probes/probe';
 import { EXIT, nagiosStatus } from './nagios.js';
 import { certDays, flagDuration, specInput, type CertDays, type ProbeFlags } from './flags.js';
@@ -38,7 +39,10 @@ export async function runProbeCommand(
   // Timed here at full resolution: the result's durationMs is whole milliseconds, check_tcp's microseconds.
   const started = performance.now();
   const probe = deps.lookup ? createPortProbe({ lookup: deps.lookup }) : probePort;
-  const result = await probe(spec, {});
+  const result =
+    flags.addresses === undefined
+      ? await probeInTurn(spec, deps.lookup ?? systemLookup, probe)
+      : await probe(spec, {});
   const elapsedMs = performance.now() - started;
   const critical = certCritical(result, days, (deps.now ?? Date.now)());
   const nagios = status(flags, spec, result, elapsedMs, critical);

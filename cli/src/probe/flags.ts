@@ -28,7 +28,8 @@ export interface ProbeFlags {
   certDays?: string;
   /** `-D days[,crit]`: check_tcp's certificate expiry check; implies `-S`. */
   D?: string;
-  addresses: 'first' | 'any' | 'all';
+  /** The agent's choice; without it, each address in turn as check_tcp. */
+  addresses?: 'first' | 'any' | 'all';
   timeout: string;
   connectTimeout?: string;
   slowAfter?: string;
@@ -102,10 +103,8 @@ export function addProbeFlags(command: Command): Command {
     .addOption(
       new Option(
         '--addresses <mode>',
-        'which addresses of a name to probe: any (one must pass, as check_tcp tries them in turn), first, or all (each must pass)',
-      )
-        .choices(['any', 'first', 'all'])
-        .default('any'),
+        "the agent's choice of a name's addresses: first, any (all at once, one must pass) or all (each must pass); default: each in turn until one accepts, as check_tcp",
+      ).choices(['first', 'any', 'all']),
     )
     .option('--json', 'print the structured result instead of the status line')
     .option('--dry-run', 'print the exact bytes that would be sent, and probe nothing');
@@ -185,7 +184,7 @@ export function specInput(flags: ProbeFlags): PortSpecInput {
     ...(has(flags.slowAfter) && { slowAfterMs: flagDuration(flags.slowAfter!, '--slow-after') }),
     expectClosed: flags.expectClosed ?? false,
     family: flags.family,
-    addresses: flags.addresses,
+    addresses: flags.addresses ?? 'first',
     // The status line shows what the server said, as check_tcp does.
     transcript: true,
   };

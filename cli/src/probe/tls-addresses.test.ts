@@ -26,7 +26,6 @@ const flags = (extra: Partial<ProbeFlags>): ProbeFlags => ({
   timeout: '5',
   family: 'auto',
   mismatch: 'warn',
-  addresses: 'any',
   ...extra,
 });
 
@@ -140,6 +139,37 @@ describe('portwarden probe, a name with several addresses', () => {
     const ours = await runProbeCommand(
       flags({ host: 'localhost', port: String(plainPort), addresses, json: true }),
       { lookup: fixed('::1', '127.0.0.1') },
+    );
+    expect(ours.exitCode).toBe(exitCode);
+    expect((JSON.parse(ours.stdout) as { detail: string }).detail).toMatch(detail);
+  });
+
+  it.each([
+    {
+      // why: check_tcp's way by default: ::1 refuses, so 127.0.0.1 is tried next, and answers
+      addresses: ['::1', '127.0.0.1'],
+      extra: {},
+      exitCode: 0,
+      detail: /^127\.0\.0\.1, 2 of 2 addresses: connected$/,
+    },
+    {
+      // why: none accepts: CRITICAL, with the first address's failure
+      addresses: ['::1', '127.0.0.3'],
+      extra: {},
+      exitCode: 2,
+      detail: /^cannot connect to \[::1\]:\d+: ECONNREFUSED$/,
+    },
+    {
+      // why: once an address accepts, its conversation is the verdict: a mismatch is not retried
+      addresses: ['127.0.0.1', '::1'],
+      extra: { expect: ['250'] },
+      exitCode: 1,
+      detail: /^127\.0\.0\.1, 1 of 2 addresses: expected "250"/,
+    },
+  ])('in turn by default: $addresses $extra', async ({ addresses, extra, exitCode, detail }) => {
+    const ours = await runProbeCommand(
+      flags({ host: 'localhost', port: String(plainPort), json: true, timeout: '2', ...extra }),
+      { lookup: fixed(...addresses) },
     );
     expect(ours.exitCode).toBe(exitCode);
     expect((JSON.parse(ours.stdout) as { detail: string }).detail).toMatch(detail);
