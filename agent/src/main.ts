@@ -87,8 +87,8 @@ main().catch((err: unknown) => {
     process.stderr.write(`portwarden-agent: ${err.message}${err.hint ? `; ${err.hint}` : ''}\n`);
     process.exit(2);
   }
-  process.stderr.write(
-    `portwarden-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
+  // Anything else in one line, never a stack trace: the log (LOG_LEVEL=debug) says more.
+  const message = err instanceof Error ? err.message || err.name : String(err);
+  process.stderr.write(`portwarden-agent: ${message.split('\n')[0]}\n`);
   process.exit(1);
 });

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { text } from 'node:stream/consumers';
-import { Command, Option } from 'commander';
-import { formatPolicyIssue, PolicyError, PortwardenError } from '@portwarden/common/errors';
+import { Command, CommanderError, Option } from 'commander';
 import { quickstartToken, resolveTarget } from './auth.js';
-import { ApiError, createClient, DEFAULT_URL } from './client.js';
+import { createClient, DEFAULT_URL } from './client.js';
 import { configPath, pickContext, readConfig } from './config.js';
-import { CertificateMismatchError } from './pinned.js';
+import { describeError, exitCodeOf } from './report.js';
 import { login } from './commands/login.js';
 import { ack } from './commands/ack.js';
 import { disable, enable } from './commands/override.js';
@@ -17,6 +17,7 @@ import { addSilence, expireSilence, listSilences, type AddSilenceOptions } from 
 import { apply, policyFile } from './commands/apply.js';
 import { get, RESOURCE_NAMES, type GetFilter } from './commands/get.js';
 import { test } from './commands/test.js';
+import { DESCRIBE_KINDS, describeIncident } from './commands/describe.js';
 import { createToken } from './commands/token.js';
 import { runProbeCommand } from './probe/command.js';
 import { EXIT } from './probe/nagios.js';
@@ -36,7 +37,11 @@ const program = new Command('portwarden')
     "API token (env: PORTWARDEN_TOKEN; default: the config's for its URL, else the quick start's, against its URL)",
   )
   .option('--context <name>', 'the context of the config to use instead of its current one')
-  .showHelpAfterError();
+  .version(cliVersion(), '-V, --version', 'print the version of portwarden')
+  .showHelpAfterError()
+  // Commander's errors (usage, unknown command or option) become rejections that end in exitCodeOf:
+  // they are a problem the user can fix (2), not commander's default 1. Subcommands inherit this.
+  .exitOverride();
 
 const config = () => configPath(process.env, homedir());
 const client = () => {
@@ -82,6 +87,13 @@ program
       ...(opts.status !== undefined && { status: opts.status }),
     }),
   );
+
+program
+  .command('describe')
+  .description('describe one thing in full: an incident as its timeline')
+  .argument('<kind>', DESCRIBE_KINDS.join(' | '))
+  .argument('<id>', 'the incident id (portwarden get incidents)')
+  .action((kind: string, id: string) => describeIncident(client(), kind, id, out));
 
 program
   .command('token')
@@ -247,23 +259,14 @@ addProbeFlags(
 });
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(describe(err));
-  process.exit(err instanceof PortwardenError ? 2 : 1);
+  // Commander printed its own message (usage, help, version) already.
+  if (!(err instanceof CommanderError)) process.stderr.write(describeError(err));
+  process.exit(exitCodeOf(err));
 });
 
-/** Errors become text here, and only here, for the CLI. */
-function describe(err: unknown): string {
-  // No or not enough credentials: one line saying what to do.
-  if (
-    (err instanceof ApiError && (err.status === 401 || err.status === 403)) ||
-    err instanceof CertificateMismatchError
-  )
-    return `portwarden: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}\n`;
-  if (err instanceof PolicyError) return `portwarden: ${err.message}\n  hint: ${err.hint}\n`;
-  if (err instanceof ApiError && err.issues.length > 0) {
-    return `portwarden: ${err.message}\n${err.issues.map(formatPolicyIssue).join('\n')}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`;
-  }
-  if (err instanceof PortwardenError)
-    return `portwarden: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`;
-  return `portwarden: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
+/** This package's version: package.json is one directory up from both src/ and dist/. */
+function cliVersion(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { envYes } from '@portwarden/common/env';
 import { PortwardenError } from '@portwarden/common/errors';
@@ -8,6 +9,7 @@ import { DEFAULT_GRPC_LISTEN, DEFAULT_HTTP_LISTEN, DEFAULT_TLS_NAMES } from './o
 import { httpTlsOptions, type HttpTlsFlags } from './http-tls-flags.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
 import { stopOnSignals } from './stop-on-signals.js';
+import { describeFailure } from './report.js';
 
 interface Flags extends SecurityFlags, HttpTlsFlags {
   databaseUrl?: string;
@@ -121,7 +123,9 @@ const program = new Command('portwarden-controller')
     envYes(process.env.PORTWARDEN_METRICS_PUBLIC),
   )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
-  .parse();
+  .version(controllerVersion(), '-V, --version', 'print the version of portwarden-controller')
+  // A usage error is a problem the operator fixes (exit 2, not commander's 1): see report.ts.
+  .exitOverride();
 
 async function main(flags: Flags): Promise<void> {
   const logger = createLogger({ name: 'controller', level: flags.logLevel });
@@ -158,13 +162,18 @@ async function main(flags: Flags): Promise<void> {
   stopOnSignals(() => controller.stop(), logger);
 }
 
-main(program.opts<Flags>()).catch((err: unknown) => {
-  if (err instanceof PortwardenError) {
-    process.stderr.write(`portwarden-controller: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(
-    `portwarden-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+function controllerVersion(): string {
+  // package.json is one directory up from both src/ and dist/.
+  return (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}
+
+// Parsing is inside the promise so that its errors take the same one way out as the start's.
+Promise.resolve()
+  .then(() => main(program.parse().opts<Flags>()))
+  .catch((err: unknown) => {
+    const failure = describeFailure(err);
+    process.stderr.write(failure.text);
+    process.exit(failure.exitCode);
+  });

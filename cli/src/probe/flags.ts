@@ -17,12 +17,19 @@ export interface ProbeFlags {
   ignoreCase?: boolean;
   quit?: string;
   maxBytes?: string;
+  /** `--tls`: implicit TLS, the chain verified (as policy checks do). */
   tls?: boolean;
+  /** `-S`: check_tcp's implicit TLS: the handshake, not the chain (unless --ca-file). */
+  S?: boolean;
   starttls?: 'smtp' | 'imap' | 'pop3' | 'ftp';
   sni?: string;
   verify: boolean;
   caFile?: string;
   certDays?: string;
+  /** `-D days[,crit]`: check_tcp's certificate expiry check; implies `-S`. */
+  D?: string;
+  /** The agent's choice; without it, each address in turn as check_tcp. */
+  addresses?: 'first' | 'any' | 'all';
   timeout: string;
   connectTimeout?: string;
   slowAfter?: string;
@@ -51,7 +58,13 @@ export function addProbeFlags(command: Command): Command {
     .option('--ignore-case', 'case-insensitive expectations')
     .option('-q, --quit <text>', 'text sent before closing politely')
     .option('-m, --max-bytes <n>', 'read at most this many bytes (default 4096)')
-    .option('-S, --tls', 'implicit TLS')
+    .option('--tls', 'implicit TLS; the certificate chain is verified (as policy checks do)')
+    .addOption(
+      new Option(
+        '-S',
+        "check_tcp's implicit TLS: the handshake and the expiry, not the chain (which --ca-file verifies)",
+      ),
+    )
     .addOption(
       new Option('--starttls <protocol>', 'upgrade with STARTTLS after the greeting').choices([
         'smtp',
@@ -63,7 +76,16 @@ export function addProbeFlags(command: Command): Command {
     .option('--sni <name>', 'TLS server name (default: the host when it is a name)')
     .option('--no-verify', 'do not verify the certificate')
     .option('--ca-file <pem>', 'trust these CA certificates instead of the system ones')
-    .option('-D, --cert-days <days>', 'warn when the certificate expires within this many days')
+    .option(
+      '--cert-days <days[,crit]>',
+      'warn when the certificate expires within this many days (critical within crit, or when expired)',
+    )
+    .addOption(
+      new Option(
+        '-D <days[,crit]>',
+        "check_tcp's certificate expiry: as --cert-days, with -S (the chain is not verified)",
+      ),
+    )
     .option('-t, --timeout <duration>', 'whole probe timeout (seconds, or 500ms, 10s, ...)', '10')
     .option('--connect-timeout <duration>', 'TCP connect timeout (default: the timeout)')
     .option('--slow-after <duration>', 'a slower probe fails with reason slow')
@@ -78,6 +100,12 @@ export function addProbeFlags(command: Command): Command {
     )
     .option('-w, --warning <seconds>', 'response time to warn at')
     .option('-c, --critical <seconds>', 'response time to go critical at')
+    .addOption(
+      new Option(
+        '--addresses <mode>',
+        "the agent's choice of a name's addresses: first, any (all at once, one must pass) or all (each must pass); default: each in turn until one accepts, as check_tcp",
+      ).choices(['first', 'any', 'all']),
+    )
     .option('--json', 'print the structured result instead of the status line')
     .option('--dry-run', 'print the exact bytes that would be sent, and probe nothing');
 }
@@ -94,8 +122,42 @@ function positiveInt(text: string, what: string): number {
   return value;
 }
 
+/** `-D 30` or `-D 30,7`: warn within 30 days, critical within 7 (check_tcp's form). */
+export interface CertDays {
+  warnDays: number;
+  critDays?: number;
+}
+
+export function certDays(flags: ProbeFlags): CertDays | undefined {
+  const text = flags.D ?? flags.certDays;
+  if (text === undefined) return undefined;
+  const what = flags.D !== undefined ? '-D' : '--cert-days';
+  const [warn, crit, extra] = text.split(',');
+  if (extra !== undefined)
+    throw new ConfigError(`invalid ${what} "${text}"`, 'write days, or days,crit (30 or 30,7)');
+  return {
+    warnDays: positiveInt(warn!, what),
+    ...(crit !== undefined && { critDays: positiveInt(crit, what) }),
+  };
+}
+
+/**
+ * check_tcp's own TLS flags (`-S`, `-D`) check the handshake and the expiry and trust whatever
+ * chain the server sends, as check_tcp does; `--tls` and `--starttls` verify it, as policy checks
+ * do. `--ca-file` verifies against its CAs in both; `--no-verify` turns verification off in both.
+ */
+export function tlsChoice(flags: ProbeFlags): { tls: boolean; tlsVerify: boolean } {
+  const checkTcpStyle = flags.S === true || flags.D !== undefined;
+  // check_tcp's -D implies -S; with --starttls the certificate is the upgraded session's.
+  const tls =
+    flags.tls === true || flags.S === true || (flags.D !== undefined && flags.starttls === undefined);
+  const verify = checkTcpStyle && flags.tls !== true ? flags.caFile !== undefined : true;
+  return { tls, tlsVerify: verify && flags.verify };
+}
+
 export function specInput(flags: ProbeFlags): PortSpecInput {
   const has = <T>(value: T | undefined) => value !== undefined;
+  const days = certDays(flags);
   return {
     host: flags.host,
     ...(has(flags.port) && { port: positiveInt(flags.port!, '--port') }),
@@ -110,14 +172,11 @@ export function specInput(flags: ProbeFlags): PortSpecInput {
     ignoreCase: flags.ignoreCase ?? false,
     ...(has(flags.quit) && { quit: flags.quit }),
     ...(has(flags.maxBytes) && { maxBytes: positiveInt(flags.maxBytes!, '--max-bytes') }),
-    tls: flags.tls ?? false,
+    ...tlsChoice(flags),
     starttls: flags.starttls ?? 'none',
     ...(has(flags.sni) && { sni: flags.sni }),
-    tlsVerify: flags.verify,
     ...(has(flags.caFile) && { caFile: flags.caFile }),
-    ...(has(flags.certDays) && {
-      certExpiresWithinMs: positiveInt(flags.certDays!, '--cert-days') * 86_400_000,
-    }),
+    ...(days && { certExpiresWithinMs: Math.max(days.warnDays, days.critDays ?? 0) * 86_400_000 }),
     timeoutMs: flagDuration(flags.timeout, '--timeout'),
     ...(has(flags.connectTimeout) && {
       connectTimeoutMs: flagDuration(flags.connectTimeout!, '--connect-timeout'),
@@ -125,6 +184,7 @@ export function specInput(flags: ProbeFlags): PortSpecInput {
     ...(has(flags.slowAfter) && { slowAfterMs: flagDuration(flags.slowAfter!, '--slow-after') }),
     expectClosed: flags.expectClosed ?? false,
     family: flags.family,
+    addresses: flags.addresses ?? 'first',
     // The status line shows what the server said, as check_tcp does.
     transcript: true,
   };

@@ -23,6 +23,8 @@ export interface NagiosInput {
   /** Response-time thresholds in seconds (check_tcp `-w`/`-c`). */
   warningSeconds?: number;
   criticalSeconds?: number;
+  /** check_tcp `-D warn,crit`: the certificate expired or expires within crit days. */
+  certCritical?: boolean;
 }
 
 export interface NagiosOutput {
@@ -53,6 +55,7 @@ function stateOf(input: NagiosInput): State {
   }
   if (input.reason === 'expect-mismatch') return input.mismatch === 'crit' ? 'CRITICAL' : 'WARNING';
   if (input.reason === 'internal' || input.reason === undefined) return 'UNKNOWN';
+  if (input.reason === 'cert-expiring' && input.certCritical) return 'CRITICAL';
   return WARNING_REASONS.has(input.reason) ? 'WARNING' : 'CRITICAL';
 }
 

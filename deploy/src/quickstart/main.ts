@@ -2,10 +2,12 @@
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger, type Logger } from '@portwarden/common/logger';
 import { onStopSignals } from '@portwarden/common/stop-signals';
+import { databaseFix } from '@portwarden/controller/report';
 import { bannerColor, formatBanner } from './banner.js';
 import { startQuickstart } from './quickstart.js';
 import { readSettings } from './settings.js';
 import { createStopStack } from './stop-stack.js';
+import { usageAnswer } from './usage.js';
 
 /**
  * `npm start`: read the environment, build the logger, start everything, print where to look, and
@@ -14,6 +16,12 @@ import { createStopStack } from './stop-stack.js';
  * banner, framed so that it stands out among them.
  */
 function main(): void {
+  const usage = usageAnswer(process.argv.slice(2));
+  if (usage) {
+    process.stdout.write(usage.stdout);
+    process.stderr.write(usage.stderr);
+    process.exit(usage.exitCode);
+  }
   const logger = createLogger({ name: 'quickstart', fd: 2 });
   const stack = createStopStack(logger);
   const abort = new AbortController();
@@ -54,16 +62,18 @@ class Interrupted extends Error {
 function report(err: unknown, logger: Logger): number {
   logger.error({ err }, 'quick start failed');
   const { code, address, port } = (err ?? {}) as NodeJS.ErrnoException & { address?: string; port?: number };
+  const databaseHint = databaseFix(err);
   const text =
     err instanceof PortwardenError
       ? `${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`
-      : code === 'EADDRINUSE'
-        ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
-        : err instanceof Error
-          ? (err.stack ?? err.message)
-          : String(err);
+      : databaseHint
+        ? `PostgreSQL: ${(err as Error).message}\n  hint: ${databaseHint}`
+        : code === 'EADDRINUSE'
+          ? `${address}:${port} is already in use\n  hint: set PORTWARDEN_HTTP_LISTEN or PORTWARDEN_GRPC_LISTEN to a free port (port 0 picks one), or stop what holds it`
+          : // One line: the log line above holds the stack for whoever needs it.
+            (err instanceof Error ? err.message : String(err)).split('\n')[0];
   process.stderr.write(`portwarden quick start: ${text}\n`);
-  return err instanceof PortwardenError || code === 'EADDRINUSE' ? 2 : 1;
+  return err instanceof PortwardenError || databaseHint || code === 'EADDRINUSE' ? 2 : 1;
 }
 
 main();

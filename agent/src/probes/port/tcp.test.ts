@@ -375,7 +375,7 @@ describe('port probe: addresses', () => {
     );
     expect(result).toMatchObject({
       outcome: 'up',
-      detail: `all 2 addresses passed; 127.0.0.1:${both[0]!.port}: found "220" in "220 hi\\r\\n"`,
+      detail: `all 2 addresses passed (127.0.0.1:${both[0]!.port}, [::1]:${both[0]!.port}); 127.0.0.1:${both[0]!.port}: found "220" in "220 hi\\r\\n"`,
     });
   });
 

@@ -31,7 +31,8 @@ export function combine(
     return {
       verdict: {
         outcome: 'up',
-        detail: `all ${count} addresses passed; ${first.target.where}: ${first.verdict!.detail}`,
+        // Every address by name: a passing `all` vouches for each of them, not only the first.
+        detail: `all ${count} addresses passed (${attempts.map((a) => a.target.where).join(', ')}); ${first.target.where}: ${first.verdict!.detail}`,
       },
       attempt: first,
     };
