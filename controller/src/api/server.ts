@@ -21,6 +21,7 @@ import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
 import { registerSilenceRoutes, type SilenceRouteDeps } from './silence-routes.js';
+import { registerWebUi, type PageFallback } from './web-ui.js';
 
 /** The agents the API lists. */
 export interface ApiAgents {
@@ -59,6 +60,8 @@ export interface ApiDeps {
   health: HealthSource;
   /** Acknowledging incidents (incident-routes.ts). */
   incidents: IncidentActions;
+  /** The built web UI served at `/` (web-ui.ts). @default none: the API alone */
+  webRoot?: string;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -92,8 +95,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // One line per request would drown the events that matter; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  installErrorHandler(app, deps.logger);
+  // The web UI's pages are the 404 handler's (web-ui.ts), once its files are found below.
+  const web: { page?: PageFallback } = {};
+  installErrorHandler(app, deps.logger, (request, reply) => web.page?.(request, reply) ?? false);
   installAuth(app, { ...deps.auth, logger: deps.logger.child({ component: 'auth' }) });
+  // After the hooks, which a plugin's routes inherit when it registers: the Host check guards them too.
+  web.page = await registerWebUi(app, deps.webRoot, deps.logger.child({ component: 'web' }));
   app.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: MAX_POLICY_BYTES },
@@ -110,6 +117,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerHealthRoutes(app, deps.health);
   app.get('/api/v1', async () => ({ routes: [...routes].sort(byPath) }));
+  // Who the token is: the web UI's sign in, and which buttons it shows.
+  app.get('/api/v1/whoami', async (request) => ({ name: request.caller?.name, role: request.caller?.role }));
   registerOpenApiRoute(app);
 
   registerEnrollmentRoutes(app, deps.enrollment);

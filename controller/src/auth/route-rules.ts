@@ -23,6 +23,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/policy': { role: 'viewer' },
   'GET /api/v1/responses': { role: 'viewer' },
   'GET /api/v1/silences': { role: 'viewer' },
+  'GET /api/v1/whoami': { role: 'viewer' },
   'POST /api/v1/silences': { role: 'operator', action: 'silence-create' },
   'POST /api/v1/silences/:id/expire': { role: 'operator', action: 'silence-expire' },
   'POST /api/v1/agents/:name/test': { role: 'operator', action: 'test-now' },

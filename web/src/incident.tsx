@@ -1,0 +1,186 @@
+import { useState } from 'preact/hooks';
+import { api, canOperate, type DeliveryRow, type IncidentRow, type Me } from './api.js';
+import { when } from './format.js';
+import { usePoll } from './poll.js';
+import { follow } from './router.js';
+
+interface Entry {
+  at: string;
+  kind: string;
+  text: string;
+  status?: string;
+}
+
+/** Opened, each notification with its delivery status, the acknowledgement, resolved: by time. */
+function timeline(incident: IncidentRow, deliveries: DeliveryRow[]): Entry[] {
+  const entries: Entry[] = [
+    { at: incident.openedAt, kind: 'opened', text: `${incident.reason}: ${incident.detail}` },
+  ];
+  for (const d of deliveries) {
+    const what = d.notice ? `${d.event}, ${d.notice}` : d.event;
+    const tries = d.attempts > 1 ? `, ${d.attempts} attempts` : '';
+    entries.push({
+      at: d.createdAt ?? d.eventAt,
+      kind: 'notification',
+      text: `${what} → ${d.channelKey} (${d.channelKind}${tries})${d.error ? `: ${d.error}` : ''}`,
+      status: d.status,
+    });
+  }
+  if (incident.ackedAt)
+    entries.push({
+      at: incident.ackedAt,
+      kind: 'acknowledged',
+      text: `by ${incident.ackedBy ?? '?'}${incident.ackComment ? `: ${incident.ackComment}` : ''}`,
+    });
+  if (incident.resolvedAt)
+    entries.push({ at: incident.resolvedAt, kind: 'resolved', text: 'the check answers again' });
+  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/** What a notification's generatorURL opens: /incidents/:id. */
+export function IncidentPage({ id, me }: { id: number; me: Me }) {
+  // No single-incident route yet: the newest 1000 hold any incident an operator is sent to.
+  const incidents = usePoll<{ incidents: IncidentRow[] }>('/api/v1/incidents?status=all&limit=1000', 2000);
+  const deliveries = usePoll<{ notifications: DeliveryRow[] }>(
+    `/api/v1/notifications?incident=${id}&limit=1000`,
+    2000,
+  );
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  const [silencing, setSilencing] = useState(false);
+  const incident = incidents.data?.incidents.find((i) => i.id === id);
+
+  if (incidents.error)
+    return (
+      <p class="error" role="alert">
+        {incidents.error}
+      </p>
+    );
+  if (!incidents.data) return <p>Loading…</p>;
+  if (!incident)
+    return (
+      <section>
+        <h1>Incident {id}</h1>
+        <p class="error" role="alert">
+          No incident {id}.{' '}
+          <a href="/incidents" onClick={follow}>
+            See the incidents
+          </a>
+          .
+        </p>
+      </section>
+    );
+
+  const acknowledge = async () => {
+    setError('');
+    try {
+      const answer = await api<{ alreadyAcknowledged: boolean }>(`/api/v1/incidents/${id}/ack`, {
+        method: 'POST',
+        body: {},
+      });
+      setMessage(answer.alreadyAcknowledged ? 'It was already acknowledged.' : 'Acknowledged.');
+      incidents.refresh();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const open = incident.resolvedAt === null;
+  return (
+    <section class="incident" data-incident={id}>
+      <h1>
+        Incident {id}: {incident.checkName} on {incident.agent}
+      </h1>
+      <p>
+        <span
+          class={`badge ${open ? 'state-down' : 'state-up'}`}
+          data-incident-state={open ? 'open' : 'resolved'}
+        >
+          {open ? 'open' : 'resolved'}
+        </span>{' '}
+        {incident.ackedBy && <span class="badge state-acked">acknowledged by {incident.ackedBy}</span>} alert
+        group <code>{incident.alertGroup}</code>
+      </p>
+      {canOperate(me) && open && (
+        <div class="buttons">
+          {!incident.ackedBy && (
+            <button type="button" onClick={acknowledge}>
+              Acknowledge
+            </button>
+          )}
+          <button type="button" onClick={() => setSilencing(!silencing)} aria-expanded={silencing}>
+            Silence…
+          </button>
+        </div>
+      )}
+      {message && <p role="status">{message}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {silencing && (
+        <SilenceForm incident={incident} onDone={(text) => (setSilencing(false), setMessage(text))} />
+      )}
+      <h2>Timeline</h2>
+      {deliveries.error && <p class="error">{deliveries.error}</p>}
+      <ol class="timeline">
+        {timeline(incident, deliveries.data?.notifications ?? []).map((e, i) => (
+          <li key={i} data-kind={e.kind} {...(e.status && { 'data-status': e.status })}>
+            <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.kind}</strong>{' '}
+            {e.status && <span class={`badge delivery-${e.status}`}>{e.status}</span>} {e.text}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** POST /api/v1/silences for this agent and check; the comment is required by the API. */
+function SilenceForm({ incident, onDone }: { incident: IncidentRow; onDone: (text: string) => void }) {
+  const [error, setError] = useState('');
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    try {
+      const silence = await api<{ id: number; endsAt: string }>('/api/v1/silences', {
+        method: 'POST',
+        body: {
+          matchers: String(form.get('matchers') ?? '')
+            .split('\n')
+            .map((m) => m.trim())
+            .filter(Boolean),
+          duration: String(form.get('duration') ?? ''),
+          comment: String(form.get('comment') ?? ''),
+        },
+      });
+      onDone(`Silence ${silence.id} until ${when(silence.endsAt)}.`);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="panel silence" onSubmit={submit}>
+      <label>
+        Matchers, one a line
+        <textarea
+          name="matchers"
+          rows={2}
+          defaultValue={`agent=${incident.agent}\ncheck=${incident.checkName}`}
+        />
+      </label>
+      <label>
+        For <input name="duration" defaultValue="2h" size={6} />
+      </label>
+      <label>
+        Why <input name="comment" required />
+      </label>
+      <button type="submit">Create silence</button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,74 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, storedToken, storeToken, whenUnauthenticated, type Me } from './api.js';
+import { Board } from './board.js';
+import { IncidentPage } from './incident.js';
+import { Incidents } from './incidents.js';
+import { follow, usePath } from './router.js';
+import { SignIn } from './sign-in.js';
+
+function App() {
+  const path = usePath();
+  const [me, setMe] = useState<Me | null>(null);
+  const [checking, setChecking] = useState(storedToken() !== null);
+
+  useEffect(() => {
+    whenUnauthenticated(() => {
+      storeToken(null);
+      setMe(null);
+    });
+    if (storedToken() === null) return;
+    api<Me>('/api/v1/whoami')
+      .then(setMe, () => storeToken(null))
+      .finally(() => setChecking(false));
+  }, []);
+
+  if (checking) return <main class="page">Loading…</main>;
+  if (!me) return <SignIn onSignedIn={setMe} />;
+
+  const incident = /^\/incidents\/(\d+)$/.exec(path);
+  const page = incident ? (
+    <IncidentPage id={Number(incident[1])} me={me} />
+  ) : path === '/incidents' ? (
+    <Incidents />
+  ) : (
+    <Board me={me} />
+  );
+  return (
+    <>
+      <header class="top">
+        <a class="brand" href="/" onClick={follow}>
+          Portwarden
+        </a>
+        <nav aria-label="Pages">
+          <a href="/" onClick={follow} aria-current={path === '/' ? 'page' : undefined}>
+            Status
+          </a>
+          <a
+            href="/incidents"
+            onClick={follow}
+            aria-current={path.startsWith('/incidents') ? 'page' : undefined}
+          >
+            Incidents
+          </a>
+        </nav>
+        <span class="who">
+          {me.name} ({me.role})
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              storeToken(null);
+              setMe(null);
+            }}
+          >
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main class="page">{page}</main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
