@@ -128,6 +128,33 @@ checks:
     await shot('incident-acknowledged');
   });
 
+  it('silences the check from the incident page, and expires the silence on the silences page', async () => {
+    await page.getByRole('button', { name: 'Silence…' }).click();
+    await page.fill('input[name=comment]', 'deploying web-1');
+    await page.getByRole('button', { name: 'Create silence' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Silence \d+ until/ })
+      .waitFor();
+    const { silences } = await fleet.api<{
+      silences: { id: number; matchers: string[]; createdBy: string }[];
+    }>('/api/v1/silences');
+    expect(silences).toHaveLength(1);
+    expect(silences[0]).toMatchObject({
+      matchers: ['agent=web-1', 'check=Web'],
+      createdBy: 'bootstrap-admin',
+    });
+
+    await page.getByRole('link', { name: 'Silences' }).click();
+    const row = page.locator(`[data-silence="${silences[0]!.id}"]`);
+    await row.and(page.locator('[data-state=active]')).waitFor();
+    await shot('silences');
+    await row.getByRole('button', { name: 'Expire' }).click();
+    await row.and(page.locator('[data-state=expired]')).waitFor();
+    const after = await fleet.api<{ silences: { state: string }[] }>('/api/v1/silences');
+    expect(after.silences[0]!.state).toBe('expired');
+  });
+
   it('runs Test now on a check and shows its transcript', async () => {
     await page.getByRole('link', { name: 'Status' }).click();
     await page
@@ -140,10 +167,32 @@ checks:
     await shot('test-now');
   });
 
-  it('lists the incidents, and fits a phone', async () => {
+  it('filters the board by state, labels and text', async () => {
+    const rows = page.locator('tbody tr[data-check]');
+    await page.selectOption('select[name=state]', 'down');
+    await page.waitForSelector(`[data-check="${mailId}"]`, { state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await page.selectOption('select[name=state]', '');
+    await page.fill('input[name=labels]', 'site=berlin');
+    await page.waitForSelector(`[data-check="${webId}"]`, { state: 'detached' });
+    expect(await rows.count()).toBe(0);
+    await page.fill('input[name=labels]', 'site=paris');
+    await page.fill('input[name=q]', 'mail');
+    await page.waitForSelector(`[data-check="${webId}"]`, { state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await page.fill('input[name=labels]', '');
+    await page.fill('input[name=q]', '');
+    await page.waitForSelector(`[data-check="${webId}"]`);
+  });
+
+  it('lists the incidents and the agents, and fits a phone', async () => {
     await page.getByRole('link', { name: 'Incidents' }).click();
     await page.waitForSelector('[data-incident]');
     await shot('incidents');
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await page.waitForSelector('[data-agent="web-1"][data-connected=true]');
+    expect(await page.getByText('site=paris').count()).toBe(1);
+    await shot('agents');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Status' }).click();
     await page.waitForSelector(`[data-check="${webId}"][data-state=down]`);

@@ -96,6 +96,10 @@ export interface AgentRow {
   configRevision: number;
   connected: boolean;
   lastSeenAt: string | null;
+  configError: string | null;
+  dropped: number;
+  revokedAt: string | null;
+  certificateExpiresAt: string | null;
 }
 
 export interface IncidentRow {
@@ -146,4 +150,17 @@ export interface TestAnswer {
     durationMs: number;
     transcript: { entries: TranscriptEntry[]; truncated: boolean } | null;
   };
+}
+
+/** GET /api/v1/silences: active, pending, and those that ended in the last 24 h. */
+export interface SilenceRow {
+  id: number;
+  matchers: string[];
+  startsAt: string;
+  endsAt: string;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+  expiredAt: string | null;
+  state: 'active' | 'pending' | 'expired';
 }

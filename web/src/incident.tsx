@@ -3,6 +3,7 @@ import { api, canOperate, type DeliveryRow, type IncidentRow, type Me } from './
 import { when } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
+import { SilenceForm } from './silences.js';
 
 interface Entry {
   at: string;
@@ -120,7 +121,13 @@ export function IncidentPage({ id, me }: { id: number; me: Me }) {
         </p>
       )}
       {silencing && (
-        <SilenceForm incident={incident} onDone={(text) => (setSilencing(false), setMessage(text))} />
+        <SilenceForm
+          matchers={`agent=${incident.agent}\ncheck=${incident.checkName}`}
+          onDone={(text) => {
+            setSilencing(false);
+            setMessage(text);
+          }}
+        />
       )}
       <h2>Timeline</h2>
       {deliveries.error && <p class="error">{deliveries.error}</p>}
@@ -133,54 +140,5 @@ export function IncidentPage({ id, me }: { id: number; me: Me }) {
         ))}
       </ol>
     </section>
-  );
-}
-
-/** POST /api/v1/silences for this agent and check; the comment is required by the API. */
-function SilenceForm({ incident, onDone }: { incident: IncidentRow; onDone: (text: string) => void }) {
-  const [error, setError] = useState('');
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    try {
-      const silence = await api<{ id: number; endsAt: string }>('/api/v1/silences', {
-        method: 'POST',
-        body: {
-          matchers: String(form.get('matchers') ?? '')
-            .split('\n')
-            .map((m) => m.trim())
-            .filter(Boolean),
-          duration: String(form.get('duration') ?? ''),
-          comment: String(form.get('comment') ?? ''),
-        },
-      });
-      onDone(`Silence ${silence.id} until ${when(silence.endsAt)}.`);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-  return (
-    <form class="panel silence" onSubmit={submit}>
-      <label>
-        Matchers, one a line
-        <textarea
-          name="matchers"
-          rows={2}
-          defaultValue={`agent=${incident.agent}\ncheck=${incident.checkName}`}
-        />
-      </label>
-      <label>
-        For <input name="duration" defaultValue="2h" size={6} />
-      </label>
-      <label>
-        Why <input name="comment" required />
-      </label>
-      <button type="submit">Create silence</button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
   );
 }

@@ -1,11 +1,13 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, storedToken, storeToken, whenUnauthenticated, type Me } from './api.js';
+import { Agents } from './agents.js';
 import { Board } from './board.js';
 import { IncidentPage } from './incident.js';
 import { Incidents } from './incidents.js';
 import { follow, usePath } from './router.js';
 import { SignIn } from './sign-in.js';
+import { Silences } from './silences.js';
 
 function App() {
   const path = usePath();
@@ -31,6 +33,10 @@ function App() {
     <IncidentPage id={Number(incident[1])} me={me} />
   ) : path === '/incidents' ? (
     <Incidents />
+  ) : path === '/agents' ? (
+    <Agents />
+  ) : path === '/silences' ? (
+    <Silences me={me} />
   ) : (
     <Board me={me} />
   );
@@ -50,6 +56,12 @@ function App() {
             aria-current={path.startsWith('/incidents') ? 'page' : undefined}
           >
             Incidents
+          </a>
+          <a href="/agents" onClick={follow} aria-current={path === '/agents' ? 'page' : undefined}>
+            Agents
+          </a>
+          <a href="/silences" onClick={follow} aria-current={path === '/silences' ? 'page' : undefined}>
+            Silences
           </a>
         </nav>
         <span class="who">
