@@ -185,6 +185,25 @@ checks:
     await page.waitForSelector(`[data-check="${webId}"]`);
   });
 
+  it('shows the check page: latency chart, outcomes, the last transcript beside the last good one', async () => {
+    const { results } = await fleet.api<{
+      results: { agent: string; outcome: string; durationMs: number }[];
+    }>(`/api/v1/results?check=${webId}`);
+    expect(results.some((r) => r.outcome === 'up')).toBe(true);
+    expect(results[0]).toMatchObject({ agent: 'web-1', outcome: 'down' });
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.locator(`[data-check="${webId}"]`).getByRole('link', { name: 'Web' }).click();
+    await page.waitForSelector('.chart canvas');
+    await page.waitForSelector('.outcomes [data-outcome=down]');
+    await page.waitForSelector('.outcomes [data-outcome=up]');
+    await shot('check');
+    // Mail keeps the transcripts of passing probes (transcript: true): the last one is shown.
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.locator(`[data-check="${mailId}"]`).getByRole('link', { name: 'Mail' }).click();
+    await page.getByRole('heading', { name: 'Last transcript on web-1' }).waitFor();
+    expect(await page.locator('.replies .transcript').textContent()).toContain('250 ok');
+  });
+
   it('lists the incidents and the agents, and fits a phone', async () => {
     await page.getByRole('link', { name: 'Incidents' }).click();
     await page.waitForSelector('[data-incident]');

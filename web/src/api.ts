@@ -164,3 +164,16 @@ export interface SilenceRow {
   expiredAt: string | null;
   state: 'active' | 'pending' | 'expired';
 }
+
+/** GET /api/v1/results: stored probe results of one check, newest first. */
+export interface ResultRow {
+  agent: string;
+  checkId: string;
+  seq: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'up' | 'down';
+  reason: string;
+  detail: string;
+  transcript: { entries: TranscriptEntry[]; truncated: boolean } | null;
+}

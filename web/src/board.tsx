@@ -140,7 +140,11 @@ export function Board({ me }: { me: Me }) {
                   </td>
                   <td>{c.agent}</td>
                   <td>
-                    <div>{c.name}</div>
+                    <div>
+                      <a href={`/checks/${encodeURIComponent(c.checkId)}`} onClick={follow}>
+                        {c.name}
+                      </a>
+                    </div>
                     <div class="muted small">{c.target}</div>
                   </td>
                   <td title={c.since ?? ''}>{ago(c.since, now)}</td>

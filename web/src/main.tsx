@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, storedToken, storeToken, whenUnauthenticated, type Me } from './api.js';
 import { Agents } from './agents.js';
 import { Board } from './board.js';
+import { CheckPage } from './check.js';
 import { IncidentPage } from './incident.js';
 import { Incidents } from './incidents.js';
 import { follow, usePath } from './router.js';
@@ -29,8 +30,11 @@ function App() {
   if (!me) return <SignIn onSignedIn={setMe} />;
 
   const incident = /^\/incidents\/(\d+)$/.exec(path);
+  const check = /^\/checks\/([^/]+)$/.exec(path);
   const page = incident ? (
     <IncidentPage id={Number(incident[1])} me={me} />
+  ) : check ? (
+    <CheckPage checkId={decodeURIComponent(check[1]!)} />
   ) : path === '/incidents' ? (
     <Incidents />
   ) : path === '/agents' ? (

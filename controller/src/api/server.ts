@@ -8,7 +8,7 @@ import { installAuth, type AuthDeps } from '../auth/hook.js';
 import { ruleFor } from '../auth/route-rules.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentListRow } from '../store/agents.js';
-import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
+import type { CheckStatusRow, IncidentFilter, IncidentRow, ResultFilter, ResultRow } from '../store/views.js';
 import { registerApiTokenRoutes, type ApiTokenRouteDeps } from './api-token-routes.js';
 import { checkStatuses } from './checks-view.js';
 import { registerEnrollmentRoutes, type EnrollmentAccess } from './enrollment-routes.js';
@@ -32,6 +32,7 @@ export interface ApiAgents {
 export interface ApiViews {
   checkStates(): Promise<CheckStatusRow[]>;
   incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
+  results(filter: ResultFilter, limit: number): Promise<ResultRow[]>;
 }
 
 export interface ApiDeps {
@@ -69,6 +70,13 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
 const incidentsQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('all'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const resultsQuery = z.strictObject({
+  check: z.string().min(1).max(63).meta({ description: "the check's id" }),
+  agent: z.string().min(1).max(128).optional(),
+  hours: z.coerce.number().int().min(1).max(168).default(24).meta({ description: 'how far back' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(2000),
 });
 
 /** For the OpenAPI document; the handler says what is wrong with any other body. */
@@ -171,6 +179,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     const [agents, states] = await Promise.all([deps.agents.list(), deps.views.checkStates()]);
     return { checks: checkStatuses(deps.policy.current()?.policy, agents, states) };
   });
+
+  // The check page: latency and outcomes over the last day, the newest transcripts.
+  app.get<{ Querystring: z.output<typeof resultsQuery> }>(
+    '/api/v1/results',
+    { schema: { querystring: resultsQuery } },
+    async ({ query }) => ({
+      results: await deps.views.results(
+        {
+          checkId: query.check,
+          since: new Date(Date.now() - query.hours * 3_600_000),
+          ...(query.agent !== undefined && { agent: query.agent }),
+        },
+        query.limit,
+      ),
+    }),
+  );
 
   app.get<{ Querystring: z.output<typeof incidentsQuery> }>(
     '/api/v1/incidents',

@@ -22,6 +22,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/openapi.json': { role: 'viewer' },
   'GET /api/v1/policy': { role: 'viewer' },
   'GET /api/v1/responses': { role: 'viewer' },
+  'GET /api/v1/results': { role: 'viewer' },
   'GET /api/v1/silences': { role: 'viewer' },
   'GET /api/v1/whoami': { role: 'viewer' },
   'POST /api/v1/silences': { role: 'operator', action: 'silence-create' },
