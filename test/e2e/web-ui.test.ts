@@ -204,6 +204,26 @@ checks:
     expect(await page.locator('.replies .transcript').textContent()).toContain('250 ok');
   });
 
+  it("shows an admin the policy, with a rejected edit's problems against their lines", async () => {
+    await page.getByRole('link', { name: 'Policy' }).click();
+    const editor = page.locator('textarea[name=policy]');
+    await expect.poll(() => editor.inputValue()).toContain('name: Mail');
+    const source = await editor.inputValue();
+    await editor.fill(source.replace('interval: 10s', 'interval: soon'));
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByRole('alert').filter({ hasText: 'policy rejected' }).waitFor();
+    const flagged = page.locator('.source li.flagged');
+    expect(await flagged.count()).toBe(1);
+    expect(await flagged.textContent()).toContain('interval: soon');
+    await shot('policy');
+    await editor.fill(source);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Unchanged: revision 1/ })
+      .waitFor();
+  });
+
   it('lists the incidents and the agents, and fits a phone', async () => {
     await page.getByRole('link', { name: 'Incidents' }).click();
     await page.waitForSelector('[data-incident]');
@@ -237,6 +257,7 @@ checks:
       await screen.waitForSelector(`[data-check="${webId}"][data-state=down]`);
       expect(await screen.getByText('wall-screen (viewer)').count()).toBe(1);
       expect(await screen.getByRole('button', { name: /Test .* now/ }).count()).toBe(0);
+      expect(await screen.getByRole('link', { name: 'Policy' }).count()).toBe(0);
       const { incidents } = await fleet.api<{ incidents: { id: number }[] }>('/api/v1/incidents');
       await screen.goto(`${fleet.httpUrl}/incidents/${incidents[0]!.id}`);
       await screen.waitForSelector('.timeline [data-kind=opened]');

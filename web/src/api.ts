@@ -11,6 +11,13 @@ export interface Me {
   role: Role;
 }
 
+/** A problem of a rejected policy, by path and line. */
+export interface PolicyIssue {
+  path: string;
+  line?: number;
+  message: string;
+}
+
 /** An API error as one line: the message, and the hint when there is one. */
 export class ApiError extends Error {
   constructor(
@@ -18,6 +25,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly hint?: string,
+    readonly issues: PolicyIssue[] = [],
   ) {
     super(hint ? `${message} (${hint})` : message);
   }
@@ -40,18 +48,20 @@ export function whenUnauthenticated(handler: () => void): void {
 
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; token?: string } = {},
+  init: { method?: string; body?: unknown; yaml?: string; token?: string } = {},
 ): Promise<T> {
   const token = init.token ?? storedToken() ?? '';
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.yaml !== undefined) headers['content-type'] = 'application/yaml';
   const response = await fetch(path, {
     method: init.method ?? 'GET',
     headers,
     ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+    ...(init.yaml !== undefined && { body: init.yaml }),
   });
   const body = (await response.json().catch(() => undefined)) as
-    { error?: { code: string; message: string; hint?: string } } | undefined;
+    { error?: { code: string; message: string; hint?: string; issues?: PolicyIssue[] } } | undefined;
   if (!response.ok) {
     const error = body?.error;
     if (response.status === 401 && init.token === undefined) onUnauthenticated();
@@ -60,6 +70,7 @@ export async function api<T>(
       error?.code ?? 'http',
       error?.message ?? `${response.status} ${response.statusText}`,
       error?.hint,
+      error?.issues,
     );
   }
   return body as T;

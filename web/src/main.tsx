@@ -6,6 +6,7 @@ import { Board } from './board.js';
 import { CheckPage } from './check.js';
 import { IncidentPage } from './incident.js';
 import { Incidents } from './incidents.js';
+import { PolicyPage } from './policy.js';
 import { follow, usePath } from './router.js';
 import { SignIn } from './sign-in.js';
 import { Silences } from './silences.js';
@@ -41,6 +42,8 @@ function App() {
     <Agents />
   ) : path === '/silences' ? (
     <Silences me={me} />
+  ) : path === '/policy' && me.role === 'admin' ? (
+    <PolicyPage />
   ) : (
     <Board me={me} />
   );
@@ -67,6 +70,11 @@ function App() {
           <a href="/silences" onClick={follow} aria-current={path === '/silences' ? 'page' : undefined}>
             Silences
           </a>
+          {me.role === 'admin' && (
+            <a href="/policy" onClick={follow} aria-current={path === '/policy' ? 'page' : undefined}>
+              Policy
+            </a>
+          )}
         </nav>
         <span class="who">
           {me.name} ({me.role})
