@@ -240,14 +240,16 @@ checks:
     await shot('board-phone');
   });
 
-  it('shows a viewer no button that would fail', async () => {
-    const created = await fetch(new URL('/api/v1/api-tokens', fleet.httpUrl), {
-      method: 'POST',
-      headers: { ...fleet.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'wall-screen', role: 'viewer' }),
-    });
-    expect(created.status).toBe(201);
-    const { token } = (await created.json()) as { token: string };
+  it('makes a viewer token on the tokens page, and shows a viewer no button that would fail', async () => {
+    // The admin makes the viewer's token on the tokens page.
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    const form = page.getByRole('form', { name: 'New API token' });
+    await form.locator('input[name=name]').fill('wall-screen');
+    await form.locator('select[name=role]').selectOption('viewer');
+    await form.getByRole('button', { name: 'Create API token' }).click();
+    const token = (await page.locator('code.secret').textContent())!;
+    await page.waitForSelector('tr[data-token] >> text=wall-screen');
+    await shot('tokens');
     const viewer = await context.browser()!.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const screen = await viewer.newPage();

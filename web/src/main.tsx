@@ -9,6 +9,7 @@ import { Incidents } from './incidents.js';
 import { PolicyPage } from './policy.js';
 import { follow, usePath } from './router.js';
 import { SignIn } from './sign-in.js';
+import { Tokens } from './tokens.js';
 import { Silences } from './silences.js';
 
 function App() {
@@ -44,6 +45,8 @@ function App() {
     <Silences me={me} />
   ) : path === '/policy' && me.role === 'admin' ? (
     <PolicyPage />
+  ) : path === '/tokens' && me.role === 'admin' ? (
+    <Tokens />
   ) : (
     <Board me={me} />
   );
@@ -73,6 +76,11 @@ function App() {
           {me.role === 'admin' && (
             <a href="/policy" onClick={follow} aria-current={path === '/policy' ? 'page' : undefined}>
               Policy
+            </a>
+          )}
+          {me.role === 'admin' && (
+            <a href="/tokens" onClick={follow} aria-current={path === '/tokens' ? 'page' : undefined}>
+              Tokens
             </a>
           )}
         </nav>
