@@ -1,22 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
 import { canOperate, type AgentRow, type CheckStatus, type Me } from './api.js';
-import { ago, boardState } from './format.js';
+import { ago, boardState, labelsMatch } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
 import { TestNow } from './test-now.js';
 
 /** The order of the counts and of the state filter: trouble first. */
 const STATES = ['down', 'unknown', 'up', 'disabled'];
-
-/** `key=value` pairs separated by commas or spaces: every one must match the agent's labels. */
-function labelsMatch(selector: string, labels: Record<string, string> | undefined): boolean {
-  for (const term of selector.split(/[\s,]+/).filter(Boolean)) {
-    const [key, value] = term.split('=', 2) as [string, string | undefined];
-    if (!labels || !(key in labels)) return false;
-    if (value !== undefined && labels[key] !== value) return false;
-  }
-  return true;
-}
 
 /** Every (agent, check) with its state, refreshed every second. */
 export function Board({ me }: { me: Me }) {

@@ -21,3 +21,16 @@ export function when(iso: string | null): string {
 export function boardState(status: string): string {
   return status === 'pending' ? 'unknown' : status;
 }
+
+/**
+ * The board's label filter: `key=value` or bare `key` terms, separated by commas or spaces; every
+ * one must match the agent's labels.
+ */
+export function labelsMatch(selector: string, labels: Record<string, string> | undefined): boolean {
+  for (const term of selector.split(/[\s,]+/).filter(Boolean)) {
+    const [key, value] = term.split('=', 2) as [string, string | undefined];
+    if (!labels || !Object.hasOwn(labels, key)) return false;
+    if (value !== undefined && labels[key] !== value) return false;
+  }
+  return true;
+}
