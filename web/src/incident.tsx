@@ -12,11 +12,28 @@ interface Entry {
   status?: string;
 }
 
-/** Opened, each notification with its delivery status, the acknowledgement, resolved: by time. */
-function timeline(incident: IncidentRow, deliveries: DeliveryRow[]): Entry[] {
+/** GET /api/v1/responses: a response round the agent ran, and what came of it. */
+interface ResponseRound {
+  startedAt: string;
+  verdict: string;
+  attempts: unknown[];
+  outcome: string;
+  reason: string;
+  detail: string;
+  incidentId: number | null;
+}
+
+/** Opened, responses tried, each notification with its delivery status, the acknowledgement, resolved: by time. */
+function timeline(incident: IncidentRow, deliveries: DeliveryRow[], rounds: ResponseRound[]): Entry[] {
   const entries: Entry[] = [
     { at: incident.openedAt, kind: 'opened', text: `${incident.reason}: ${incident.detail}` },
   ];
+  for (const r of rounds.filter((round) => round.incidentId === incident.id))
+    entries.push({
+      at: r.startedAt,
+      kind: 'response',
+      text: `${r.verdict} after ${r.attempts.length} attempt(s), then ${r.outcome} ${r.reason}: ${r.detail}`,
+    });
   for (const d of deliveries) {
     const what = d.notice ? `${d.event}, ${d.notice}` : d.event;
     const tries = d.attempts > 1 ? `, ${d.attempts} attempts` : '';
@@ -131,14 +148,28 @@ export function IncidentPage({ id, me }: { id: number; me: Me }) {
       )}
       <h2>Timeline</h2>
       {deliveries.error && <p class="error">{deliveries.error}</p>}
+      <Timeline incident={incident} deliveries={deliveries.data?.notifications ?? []} />
+    </section>
+  );
+}
+
+/** Polls the responses of the incident's check, which only the page of a known incident can ask for. */
+function Timeline({ incident, deliveries }: { incident: IncidentRow; deliveries: DeliveryRow[] }) {
+  const rounds = usePoll<{ responses: ResponseRound[] }>(
+    `/api/v1/responses?agent=${encodeURIComponent(incident.agent)}&check=${encodeURIComponent(incident.checkId)}&limit=100`,
+    5000,
+  );
+  return (
+    <>
+      {rounds.error && <p class="error">{rounds.error}</p>}
       <ol class="timeline">
-        {timeline(incident, deliveries.data?.notifications ?? []).map((e, i) => (
+        {timeline(incident, deliveries, rounds.data?.responses ?? []).map((e, i) => (
           <li key={i} data-kind={e.kind} {...(e.status && { 'data-status': e.status })}>
             <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.kind}</strong>{' '}
             {e.status && <span class={`badge delivery-${e.status}`}>{e.status}</span>} {e.text}
           </li>
         ))}
       </ol>
-    </section>
+    </>
   );
 }
