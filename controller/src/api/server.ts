@@ -107,8 +107,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const web: { page?: PageFallback } = {};
   installErrorHandler(app, deps.logger, (request, reply) => web.page?.(request, reply) ?? false);
   installAuth(app, { ...deps.auth, logger: deps.logger.child({ component: 'auth' }) });
-  // After the hooks, which a plugin's routes inherit when it registers: the Host check guards them too.
-  web.page = await registerWebUi(app, deps.webRoot, deps.logger.child({ component: 'web' }));
+  // Its files are routes like the API's: the Host check guards them too.
+  web.page = registerWebUi(app, deps.webRoot, deps.logger.child({ component: 'web' }));
   app.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: MAX_POLICY_BYTES },
