@@ -100,6 +100,20 @@ describe('the web UI on the API origin', () => {
     },
   );
 
+  it('leaves the UI out of the OpenAPI document', async () => {
+    const document = (await (
+      await fetch(`${base}/api/v1/openapi.json`, { headers: admin.headers })
+    ).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toContain('/api/v1/whoami');
+    expect(
+      Object.keys(document.paths)
+        .filter((path) => !path.startsWith('/api'))
+        .sort(),
+    ).toEqual(['/healthz', '/livez', '/readyz']);
+  });
+
   it('tells a token who it is: the UI shows buttons by role', async () => {
     const response = await fetch(`${base}/api/v1/whoami`, { headers: admin.headers });
     expect(await response.json()).toEqual({ name: 'bootstrap-admin', role: 'admin' });
