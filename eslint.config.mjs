@@ -20,7 +20,7 @@ const forbid = (...packages) => ({
 });
 
 const root = import.meta.dirname;
-const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', 'test'];
+const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', 'test', 'web'];
 
 /**
  * Each package imports only what its own package.json declares. Tests and test helpers may also
@@ -39,6 +39,7 @@ const declaredDependencies = (name) => ({
           '**/*.test.ts',
           '**/testing/**',
           '**/vitest.config.ts',
+          '**/vite.config.ts',
           'test/**',
           '**/deploy/src/package/**',
         ],
@@ -59,6 +60,7 @@ const projects = [
   'cli/tsconfig.test.json',
   'deploy/tsconfig.test.json',
   'test/tsconfig.json',
+  'web/tsconfig.json',
 ];
 
 export default tseslint.config(
@@ -82,4 +84,6 @@ export default tseslint.config(
   { files: ['agent/**'], rules: forbid('controller', 'cli', 'deploy', 'test') },
   { files: ['controller/**'], rules: forbid('agent', 'cli', 'deploy', 'test') },
   { files: ['cli/**'], rules: forbid('controller', 'deploy', 'test') },
+  // The browser's code talks to the documented HTTP API only.
+  { files: ['web/**'], rules: forbid('common', 'proto', 'agent', 'controller', 'cli', 'deploy', 'test') },
 );

@@ -22,6 +22,8 @@ export interface ControllerOptions {
   dbMaxConnections?: number;
   /** Base URL people open from a notification. @default the HTTP API's own URL, once bound */
   externalUrl?: string;
+  /** The built web UI served at `/`. @default web/dist of @portwarden/web; without a build, the API alone */
+  webRoot?: string;
   /** How often agent silence is looked for. @default 5000 (liveness/monitor.ts) */
   livenessIntervalMs?: number;
   /** How often repeats, escalations and silence releases are looked for. @default 5000 (followup/loop.ts) */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { resource, type Part, type Resource } from '@portwarden/common/lifecycle';
 import type { Logger } from '@portwarden/common/logger';
+import { webRoot } from '@portwarden/web/root';
 import type { EnrollmentAccess } from './api/enrollment-routes.js';
 import type { HealthSource } from './api/health-routes.js';
 import { followCaCertificates, type CaCertificates } from './api/https-from-ca.js';
@@ -184,6 +185,7 @@ export function apiPart(
       ...(metrics && {
         metrics: { scrape: () => metrics.scrape(), tokenless: options.metricsPublic ?? false },
       }),
+      webRoot: options.webRoot ?? webRoot,
     });
     if (fromCa) followCaCertificates(app, fromCa);
     await app.listen({ host: http.host, port: http.port });

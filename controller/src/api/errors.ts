@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyError, PortwardenError } from '@portwarden/common/errors';
 import type { Logger } from '@portwarden/common/logger';
 import { z } from 'zod';
@@ -56,7 +56,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   misdirected: 421,
 };
 
-export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+/** `page`: answers a browser's GET of a page path (web-ui.ts) before the JSON 404. */
+export function installErrorHandler(
+  app: FastifyInstance,
+  logger: Logger,
+  page?: (request: FastifyRequest, reply: FastifyReply) => boolean,
+): void {
   app.setErrorHandler((err: FastifyError | Error, _request, reply) => {
     if (err instanceof PolicyError) {
       return reply.code(400).send(body(err.code, 'policy rejected', err.hint, err.issues));
@@ -68,11 +73,12 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     logger.error({ err }, 'request failed');
     return reply.code(500).send(body('internal', 'internal error; see the controller log'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    if (page?.(request, reply)) return reply;
+    return reply
       .code(404)
-      .send(body('not-found', `no route ${request.method} ${request.url}`, 'see GET /api/v1 for the routes')),
-  );
+      .send(body('not-found', `no route ${request.method} ${request.url}`, 'see GET /api/v1 for the routes'));
+  });
 }
 
 function body(code: string, message: string, hint?: string, issues?: PolicyError['issues']): ApiErrorBody {

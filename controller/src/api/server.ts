@@ -9,7 +9,7 @@ import { ruleFor } from '../auth/route-rules.js';
 import { registerMetricsRoute, type MetricsRoute } from '../metrics/route.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { AgentListRow } from '../store/agents.js';
-import type { CheckStatusRow, IncidentFilter, IncidentRow } from '../store/views.js';
+import type { CheckStatusRow, IncidentFilter, IncidentRow, ResultFilter, ResultRow } from '../store/views.js';
 import { registerApiTokenRoutes, type ApiTokenRouteDeps } from './api-token-routes.js';
 import { registerCheckOverrideRoutes, type CheckOverrideActions } from './check-override-routes.js';
 import { checkStatuses } from './checks-view.js';
@@ -23,6 +23,7 @@ import { installOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
 import { registerSilenceRoutes, type SilenceRouteDeps } from './silence-routes.js';
+import { registerWebUi, type PageFallback } from './web-ui.js';
 
 /** The agents the API lists. */
 export interface ApiAgents {
@@ -33,6 +34,7 @@ export interface ApiAgents {
 export interface ApiViews {
   checkStates(): Promise<CheckStatusRow[]>;
   incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
+  results(filter: ResultFilter, limit: number): Promise<ResultRow[]>;
 }
 
 export interface ApiDeps {
@@ -65,6 +67,8 @@ export interface ApiDeps {
   overrides: CheckOverrideActions;
   /** GET /metrics (metrics/route.ts). @default not served */
   metrics?: MetricsRoute;
+  /** The built web UI served at `/` (web-ui.ts). @default none: the API alone */
+  webRoot?: string;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -72,6 +76,13 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
 const incidentsQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('all'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const resultsQuery = z.strictObject({
+  check: z.string().min(1).max(63).meta({ description: "the check's id" }),
+  agent: z.string().min(1).max(128).optional(),
+  hours: z.coerce.number().int().min(1).max(168).default(24).meta({ description: 'how far back' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(2000),
 });
 
 /** For the OpenAPI document; the handler says what is wrong with any other body. */
@@ -98,8 +109,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // One line per request would drown the events that matter; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  installErrorHandler(app, deps.logger);
+  // The web UI's pages are the 404 handler's (web-ui.ts), once its files are found below.
+  const web: { page?: PageFallback } = {};
+  installErrorHandler(app, deps.logger, (request, reply) => web.page?.(request, reply) ?? false);
   installAuth(app, { ...deps.auth, logger: deps.logger.child({ component: 'auth' }) });
+  // Its files are routes like the API's: the Host check guards them too.
+  web.page = registerWebUi(app, deps.webRoot, deps.logger.child({ component: 'web' }));
   app.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: MAX_POLICY_BYTES },
@@ -117,6 +132,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.health);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   app.get('/api/v1', async () => ({ routes: [...routes].sort(byPath) }));
+  // Who the token is: the web UI's sign in, and which buttons it shows.
+  app.get('/api/v1/whoami', async (request) => ({ name: request.caller?.name, role: request.caller?.role }));
   registerOpenApiRoute(app);
 
   registerEnrollmentRoutes(app, deps.enrollment);
@@ -174,6 +191,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ]);
     return { checks: checkStatuses(deps.policy.current()?.policy, agents, states, overrides) };
   });
+
+  // The check page: latency and outcomes over the last day, the newest transcripts.
+  app.get<{ Querystring: z.output<typeof resultsQuery> }>(
+    '/api/v1/results',
+    { schema: { querystring: resultsQuery } },
+    async ({ query }) => ({
+      results: await deps.views.results(
+        {
+          checkId: query.check,
+          since: new Date(Date.now() - query.hours * 3_600_000),
+          ...(query.agent !== undefined && { agent: query.agent }),
+        },
+        query.limit,
+      ),
+    }),
+  );
 
   app.get<{ Querystring: z.output<typeof incidentsQuery> }>(
     '/api/v1/incidents',

@@ -30,6 +30,25 @@ export interface IncidentRow {
 
 export type IncidentFilter = 'open' | 'resolved' | 'all';
 
+/** One stored probe result: the check page's chart, outcome timeline and transcripts. */
+export interface ResultRow {
+  agent: string;
+  checkId: string;
+  seq: number;
+  startedAt: Date;
+  durationMs: number;
+  outcome: 'up' | 'down';
+  reason: string;
+  detail: string;
+  transcript: unknown;
+}
+
+export interface ResultFilter {
+  checkId: string;
+  agent?: string;
+  since: Date;
+}
+
 /** Read-only queries behind the HTTP API. */
 export function createViews(sql: Sql) {
   return {
@@ -47,6 +66,17 @@ export function createViews(sql: Sql) {
         FROM incidents i JOIN agents a ON a.id = i.agent_id
         WHERE ${filter === 'open' ? sql`i.resolved_at IS NULL` : filter === 'resolved' ? sql`i.resolved_at IS NOT NULL` : sql`true`}
         ORDER BY i.id DESC LIMIT ${limit}`;
+    },
+
+    /** Newest first, through the (agent_id, check_id, started_at) index. */
+    results(filter: ResultFilter, limit: number): Promise<ResultRow[]> {
+      return sql<ResultRow[]>`
+        SELECT a.name AS agent, r.check_id, r.seq, r.started_at, r.duration_ms, r.outcome,
+               r.reason, r.detail, r.transcript
+        FROM results r JOIN agents a ON a.id = r.agent_id
+        WHERE r.check_id = ${filter.checkId} AND r.started_at >= ${filter.since}
+          ${filter.agent === undefined ? sql`` : sql`AND a.name = ${filter.agent}`}
+        ORDER BY r.started_at DESC LIMIT ${limit}`;
     },
   };
 }
