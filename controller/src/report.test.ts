@@ -17,11 +17,11 @@ describe('describeFailure', () => {
       exitCode: 2,
       text: 'portwarden-controller: no CA key\n  hint: pass --ca-key-file\n',
     },
-    // why: a database that does not exist is fixed with createdb, named after the one in the URL
+    // why: a database that does not exist reaches here as store/db.ts's ConfigError, with createdb
     {
-      err: pgError('3D000', 'database "portwarden" does not exist'),
+      err: new ConfigError('PostgreSQL at db:5432 has no database "pw"', 'create it once with `createdb pw`'),
       exitCode: 2,
-      text: 'portwarden-controller: PostgreSQL: database "portwarden" does not exist\n  hint: create it first: `createdb portwarden` (with the host and user of --database-url), then start again\n',
+      text: 'portwarden-controller: PostgreSQL at db:5432 has no database "pw"\n  hint: create it once with `createdb pw`\n',
     },
     // why: a wrong password is fixed in the URL
     {

@@ -8,11 +8,11 @@ export interface Failure {
   exitCode: number;
 }
 
-/** PostgreSQL's SQLSTATEs the operator fixes with a command, each with that command. */
+/**
+ * PostgreSQL's SQLSTATEs the operator fixes, each with its fix. A database that does not exist
+ * is told at start by store/db.ts (`databaseStartError`, with the whole createdb command).
+ */
 const POSTGRES_FIXES: Record<string, (err: Error) => string> = {
-  // invalid_catalog_name: the database in --database-url does not exist.
-  '3D000': (err) =>
-    `create it first: \`createdb ${/database "([^"]+)"/.exec(err.message)?.[1] ?? 'portwarden'}\` (with the host and user of --database-url), then start again`,
   // invalid_authorization_specification, invalid_password
   '28000': () => 'check the user and password in --database-url, and pg_hba.conf',
   '28P01': () => 'check the user and password in --database-url',

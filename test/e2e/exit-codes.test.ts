@@ -155,6 +155,11 @@ describe('portwarden exit codes', () => {
     ['silence add without --comment', () => ['silence', 'add', '--match', 'check=up', '--for', '1h'], 2],
     ['silence list', () => ['silence', 'list'], 0],
     ['silence expire an unknown id', () => ['silence', 'expire', '999999'], 2],
+    // why: run-time overrides: enabling what is not disabled is done; unknown names are fixable
+    ['enable a check that is not disabled', () => ['enable', 'up'], 0],
+    ['disable an unknown check', () => ['disable', 'nope'], 2],
+    ['disable on an unknown agent', () => ['disable', 'up', '--agent', 'nope'], 2],
+    ['disable without a check', () => ['disable'], 2],
     // why: agents revoke of an agent that never enrolled
     ['agents revoke an unknown agent', () => ['agents', 'revoke', 'nope'], 2],
     // why: login needs its token file
@@ -224,7 +229,7 @@ describe('portwarden-controller exit codes', () => {
       'a missing database',
       () => ['--database-url', missingDb(), '--insecure'],
       2,
-      /hint: create it first: `createdb pw_missing_/,
+      /hint: create it once with `createdb -h 127\.0\.0\.1 .*pw_missing_/,
     ],
     ['no CA key and no --insecure', () => ['--database-url', missingDb()], 2, /no CA key/],
     [
@@ -302,9 +307,9 @@ describe('the quick start', () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^portwarden quick start: PostgreSQL: database "pw_missing_qs_\d+" does not exist$/m,
+      /^portwarden quick start: PostgreSQL at \S+ has no database "pw_missing_qs_\d+"$/m,
     );
-    expect(result.stderr).toMatch(/^ {2}hint: create it first: `createdb pw_missing_qs_\d+`/m);
+    expect(result.stderr).toMatch(/^ {2}hint: create it once with `createdb .*pw_missing_qs_\d+`/m);
     expectNoStack(result);
   });
 
