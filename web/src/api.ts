@@ -91,10 +91,15 @@ export interface CheckStatus {
   status: string;
   consecutiveFailures: number;
   failuresBeforeAlert: number;
+  /** Successes in a row; an open incident resolves at `successesBeforeResolve`. */
+  consecutiveSuccesses: number;
+  successesBeforeResolve: number;
+  flapping: { since: string } | null;
   since: string | null;
   lastResultAt: string | null;
   reason: string;
   detail: string;
+  /** The open incident; null when none is open. */
   incidentId: number | null;
 }
 

@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
 import { canOperate, type AgentRow, type CheckStatus, type Me } from './api.js';
-import { ago, boardState, labelsMatch } from './format.js';
+import { ago, boardState, labelsMatch, recovering, when } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
 import { TestNow } from './test-now.js';
 
 /** The order of the counts and of the state filter: trouble first. */
-const STATES = ['down', 'unknown', 'up', 'disabled'];
+const STATES = ['down', 'flapping', 'unknown', 'up', 'disabled'];
 
 /** Every (agent, check) with its state, refreshed every second. */
 export function Board({ me }: { me: Me }) {
@@ -24,11 +24,11 @@ export function Board({ me }: { me: Me }) {
   );
   const all = checks.data?.checks ?? [];
   const counts = new Map<string, number>();
-  for (const c of all) counts.set(boardState(c.status), (counts.get(boardState(c.status)) ?? 0) + 1);
+  for (const c of all) counts.set(boardState(c), (counts.get(boardState(c)) ?? 0) + 1);
   const needle = text.trim().toLowerCase();
   const shown = all.filter(
     (c) =>
-      (!state || boardState(c.status) === state) &&
+      (!state || boardState(c) === state) &&
       (!needle ||
         [c.agent, c.name, c.checkId, c.target, c.reason, c.detail].some((s) =>
           s.toLowerCase().includes(needle),
@@ -37,7 +37,7 @@ export function Board({ me }: { me: Me }) {
   );
   shown.sort(
     (a, b) =>
-      STATES.indexOf(boardState(a.status)) - STATES.indexOf(boardState(b.status)) ||
+      STATES.indexOf(boardState(a)) - STATES.indexOf(boardState(b)) ||
       a.agent.localeCompare(b.agent) ||
       a.name.localeCompare(b.name),
   );
@@ -123,10 +123,16 @@ export function Board({ me }: { me: Me }) {
                   key={`${c.agent}\u0000${c.checkId}`}
                   data-agent={c.agent}
                   data-check={c.checkId}
-                  data-state={boardState(c.status)}
+                  data-state={boardState(c)}
                 >
                   <td>
-                    <span class={`badge state-${boardState(c.status)}`}>{boardState(c.status)}</span>
+                    <span
+                      class={`badge state-${boardState(c)}`}
+                      title={c.flapping ? `flapping since ${when(c.flapping.since)}` : undefined}
+                    >
+                      {boardState(c)}
+                    </span>
+                    {recovering(c) && <div class="muted small recovering">{recovering(c)}</div>}
                   </td>
                   <td>{c.agent}</td>
                   <td>

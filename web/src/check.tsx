@@ -50,8 +50,8 @@ export function CheckPage({ checkId }: { checkId: string }) {
       )}
       <ul class="agents-states">
         {rows.map((r) => (
-          <li key={r.agent} data-agent={r.agent} data-check={r.checkId} data-state={boardState(r.status)}>
-            <span class={`badge state-${boardState(r.status)}`}>{boardState(r.status)}</span> {r.agent}{' '}
+          <li key={r.agent} data-agent={r.agent} data-check={r.checkId} data-state={boardState(r)}>
+            <span class={`badge state-${boardState(r)}`}>{boardState(r)}</span> {r.agent}{' '}
             <span class="muted">since {ago(r.since, now)}</span>{' '}
             {r.incidentId !== null && (
               <a href={`/incidents/${r.incidentId}`} onClick={follow}>

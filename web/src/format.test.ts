@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, boardState, labelsMatch } from './format.js';
+import { ago, boardState, labelsMatch, recovering, type BoardRow } from './format.js';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 
@@ -20,16 +20,52 @@ describe('ago', () => {
   });
 });
 
+const FLAPPING = { since: '2026-12-07T11:00:00Z' };
+const row = (status: string, over: Partial<BoardRow> = {}): BoardRow => ({
+  status,
+  flapping: null,
+  incidentId: null,
+  consecutiveSuccesses: 0,
+  successesBeforeResolve: 1,
+  ...over,
+});
+
 describe('boardState', () => {
   it.each([
     // why: the contract's word for "no result yet" is unknown; the API says pending
-    ['pending', 'unknown'],
-    ['up', 'up'],
-    ['down', 'down'],
-    // why: states later issues add pass through unchanged
-    ['disabled', 'disabled'],
-  ])('%s -> %s', (status, expected) => {
-    expect(boardState(status)).toBe(expected);
+    [row('pending'), 'unknown'],
+    [row('up'), 'up'],
+    [row('down'), 'down'],
+    // why: flapping wins over up and down: the latest outcome says little about the check
+    [row('up', { flapping: FLAPPING }), 'flapping'],
+    [row('down', { flapping: FLAPPING }), 'flapping'],
+    // why: a disabled check is not probed, whatever its last results did
+    [row('disabled', { flapping: FLAPPING }), 'disabled'],
+    [row('disabled'), 'disabled'],
+    // why: recovering is a label, not a state: the row stays up
+    [row('up', { incidentId: 4, consecutiveSuccesses: 2, successesBeforeResolve: 3 }), 'up'],
+  ])('%j -> %s', (r, expected) => {
+    expect(boardState(r)).toBe(expected);
+  });
+});
+
+describe('recovering', () => {
+  it.each([
+    // why: up with its incident still open: the successes count towards resolving it
+    [row('up', { incidentId: 4, consecutiveSuccesses: 2, successesBeforeResolve: 3 }), 'recovering 2/3'],
+    // why: no open incident, nothing to recover from
+    [row('up', { consecutiveSuccesses: 5, successesBeforeResolve: 3 }), null],
+    // why: down with its incident open is simply down
+    [row('down', { incidentId: 4 }), null],
+    // why: a flapping check that is up with an incident open still counts its successes
+    [
+      row('up', { incidentId: 4, flapping: FLAPPING, consecutiveSuccesses: 1, successesBeforeResolve: 2 }),
+      'recovering 1/2',
+    ],
+    // why: a disabled check gets no results: no progress to show
+    [row('disabled', { incidentId: 4 }), null],
+  ])('%j -> %s', (r, expected) => {
+    expect(recovering(r)).toBe(expected);
   });
 });
 

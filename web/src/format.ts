@@ -1,3 +1,5 @@
+import type { CheckStatus } from './api.js';
+
 /** "3 min ago": how long a state has held, from the browser's clock. */
 export function ago(iso: string | null, now: number): string {
   if (!iso) return '—';
@@ -14,12 +16,30 @@ export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
+/** What the board needs of a row of `GET /api/v1/checks` to name its state. */
+export type BoardRow = Pick<
+  CheckStatus,
+  'status' | 'flapping' | 'incidentId' | 'consecutiveSuccesses' | 'successesBeforeResolve'
+>;
+
 /**
  * The board's `data-state`: the API's status, except that a check with no result yet is
- * `unknown` (the API calls it pending).
+ * `unknown` (the API calls it pending), and a flapping check is `flapping` whether up or down
+ * (its state changes too often to mean anything). A disabled check is not probed: `disabled`.
  */
-export function boardState(status: string): string {
-  return status === 'pending' ? 'unknown' : status;
+export function boardState(row: Pick<BoardRow, 'status' | 'flapping'>): string {
+  if (row.status === 'disabled') return 'disabled';
+  if (row.flapping) return 'flapping';
+  return row.status === 'pending' ? 'unknown' : row.status;
+}
+
+/**
+ * "recovering 2/3": up again, but its incident stays open until `successesBeforeResolve`
+ * successes in a row; null otherwise.
+ */
+export function recovering(row: BoardRow): string | null {
+  if (row.status !== 'up' || row.incidentId === null) return null;
+  return `recovering ${row.consecutiveSuccesses}/${row.successesBeforeResolve}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { matchesSelector } from '@portwarden/common/labels';
-import type { ResolvedCheck, ResolvedPolicy } from '@portwarden/common/policy/resolved';
+import { POLICY_DEFAULTS, type ResolvedCheck, type ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import { overrideFor } from '../override/decide.js';
 import type { AgentRecord } from '../store/agents.js';
 import type { CheckOverride } from '../store/check-overrides.js';
@@ -22,10 +22,16 @@ export interface CheckStatus {
   disabled: { agent: string | null; by: string; at: string; comment: string | null } | null;
   consecutiveFailures: number;
   failuresBeforeAlert: number;
+  /** Successes in a row; with an incident still open it resolves at `successesBeforeResolve`. */
+  consecutiveSuccesses: number;
+  successesBeforeResolve: number;
+  /** Flapping (more state changes within the policy's window than allowed): since when; else null. */
+  flapping: { since: string } | null;
   since: string | null;
   lastResultAt: string | null;
   reason: string;
   detail: string;
+  /** The open incident of the check on this agent; null when none is open. */
   incidentId: number | null;
 }
 
@@ -53,6 +59,9 @@ export function checkStatuses(
         disabled: override ? overrideView(override) : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         failuresBeforeAlert: check.failuresBeforeAlert,
+        consecutiveSuccesses: state?.consecutiveSuccesses ?? 0,
+        successesBeforeResolve: check.successesBeforeResolve ?? POLICY_DEFAULTS.successesBeforeResolve,
+        flapping: state?.flappingSince ? { since: state.flappingSince.toISOString() } : null,
         since: state?.since.toISOString() ?? null,
         lastResultAt: state?.lastResultAt.toISOString() ?? null,
         reason: state?.reason ?? '',

@@ -5,6 +5,10 @@ export interface CheckStatusRow {
   checkId: string;
   outcome: 'up' | 'down';
   consecutiveFailures: number;
+  /** Successes in a row, towards `successesBeforeResolve` while an incident is open. */
+  consecutiveSuccesses: number;
+  /** Since when the check is flapping (state/flapping.ts); null while it is not. */
+  flappingSince: Date | null;
   since: Date;
   lastResultAt: Date;
   reason: string;
@@ -54,8 +58,8 @@ export function createViews(sql: Sql) {
   return {
     checkStates(): Promise<CheckStatusRow[]> {
       return sql<CheckStatusRow[]>`
-        SELECT a.name AS agent, s.check_id, s.outcome, s.consecutive_failures, s.since, s.last_result_at,
-               s.reason, s.detail, s.incident_id
+        SELECT a.name AS agent, s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes,
+               s.flapping_since, s.since, s.last_result_at, s.reason, s.detail, s.incident_id
         FROM check_state s JOIN agents a ON a.id = s.agent_id ORDER BY a.name, s.check_id`;
     },
 
