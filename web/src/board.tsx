@@ -4,6 +4,7 @@ import { ago, boardState, labelsMatch, recovering, when } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
 import { TestNow } from './test-now.js';
+import { DataTable, ErrorLine } from './ui.js';
 
 /** The order of the counts and of the state filter: trouble first. */
 const STATES = ['down', 'flapping', 'unknown', 'up', 'disabled'];
@@ -91,85 +92,67 @@ export function Board({ me }: { me: Me }) {
           />
         </label>
       </form>
-      {checks.error && (
-        <p class="error" role="alert">
-          {checks.error}
-        </p>
-      )}
+      <ErrorLine message={checks.error} />
       {!checks.data && !checks.error && <p>Loading…</p>}
       {checks.data && all.length === 0 && (
         <p class="muted">No checks yet: apply a policy and start an agent.</p>
       )}
       {shown.length > 0 && (
-        <div class="table-wrap">
-          <table class="board">
-            <thead>
-              <tr>
-                <th scope="col">State</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Check</th>
-                <th scope="col">Since</th>
-                <th scope="col">Failures</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Last detail</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((c) => (
-                <tr
-                  key={`${c.agent}\u0000${c.checkId}`}
-                  data-agent={c.agent}
-                  data-check={c.checkId}
-                  data-state={boardState(c)}
+        <DataTable
+          class="board"
+          columns={['State', 'Agent', 'Check', 'Since', 'Failures', 'Reason', 'Last detail']}
+          actions
+        >
+          {shown.map((c) => (
+            <tr
+              key={`${c.agent}\u0000${c.checkId}`}
+              data-agent={c.agent}
+              data-check={c.checkId}
+              data-state={boardState(c)}
+            >
+              <td>
+                <span
+                  class={`badge state-${boardState(c)}`}
+                  title={c.flapping ? `flapping since ${when(c.flapping.since)}` : undefined}
                 >
-                  <td>
-                    <span
-                      class={`badge state-${boardState(c)}`}
-                      title={c.flapping ? `flapping since ${when(c.flapping.since)}` : undefined}
-                    >
-                      {boardState(c)}
-                    </span>
-                    {recovering(c) && <div class="muted small recovering">{recovering(c)}</div>}
-                  </td>
-                  <td>{c.agent}</td>
-                  <td>
-                    <div>
-                      <a href={`/checks/${encodeURIComponent(c.checkId)}`} onClick={follow}>
-                        {c.name}
-                      </a>
-                    </div>
-                    <div class="muted small">{c.target}</div>
-                  </td>
-                  <td title={c.since ?? ''}>{ago(c.since, now)}</td>
-                  <td>
-                    {c.consecutiveFailures}/{c.failuresBeforeAlert}
-                  </td>
-                  <td>{c.reason}</td>
-                  <td class="detail">{c.detail}</td>
-                  <td class="actions">
-                    {c.incidentId !== null && (
-                      <a href={`/incidents/${c.incidentId}`} onClick={follow}>
-                        Incident {c.incidentId}
-                      </a>
-                    )}
-                    {canOperate(me) && c.enabled && (
-                      <button
-                        type="button"
-                        onClick={() => setTesting(c)}
-                        aria-label={`Test ${c.name} on ${c.agent} now`}
-                      >
-                        Test now
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  {boardState(c)}
+                </span>
+                {recovering(c) && <div class="muted small recovering">{recovering(c)}</div>}
+              </td>
+              <td>{c.agent}</td>
+              <td>
+                <div>
+                  <a href={`/checks/${encodeURIComponent(c.checkId)}`} onClick={follow}>
+                    {c.name}
+                  </a>
+                </div>
+                <div class="muted small">{c.target}</div>
+              </td>
+              <td title={c.since ?? ''}>{ago(c.since, now)}</td>
+              <td>
+                {c.consecutiveFailures}/{c.failuresBeforeAlert}
+              </td>
+              <td>{c.reason}</td>
+              <td class="detail">{c.detail}</td>
+              <td class="actions">
+                {c.incidentId !== null && (
+                  <a href={`/incidents/${c.incidentId}`} onClick={follow}>
+                    Incident {c.incidentId}
+                  </a>
+                )}
+                {canOperate(me) && c.enabled && (
+                  <button
+                    type="button"
+                    onClick={() => setTesting(c)}
+                    aria-label={`Test ${c.name} on ${c.agent} now`}
+                  >
+                    Test now
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {testing && (
         <TestNow

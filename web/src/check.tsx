@@ -4,6 +4,7 @@ import { ago, boardState, when } from './format.js';
 import { LatencyChart } from './chart.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
+import { ErrorLine } from './ui.js';
 
 /** A change of outcome on one agent: the outcome timeline. */
 interface Change {
@@ -43,11 +44,7 @@ export function CheckPage({ checkId }: { checkId: string }) {
     <section class="check" data-check-page={checkId}>
       <h1>{rows[0]?.name ?? checkId}</h1>
       {rows[0] && <p class="muted">{rows[0].target}</p>}
-      {(board.error || results.error) && (
-        <p class="error" role="alert">
-          {board.error || results.error}
-        </p>
-      )}
+      <ErrorLine message={board.error || results.error} />
       <ul class="agents-states">
         {rows.map((r) => (
           <li key={r.agent} data-agent={r.agent} data-check={r.checkId} data-state={boardState(r)}>

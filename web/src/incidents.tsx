@@ -3,6 +3,7 @@ import type { IncidentRow } from './api.js';
 import { ago, when } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
+import { DataTable, ErrorLine } from './ui.js';
 
 /** GET /api/v1/incidents, newest first. */
 export function Incidents() {
@@ -25,51 +26,32 @@ export function Incidents() {
           </select>
         </label>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {data && data.incidents.length === 0 && (
         <p class="muted">No {status === 'all' ? '' : status} incidents.</p>
       )}
       {data && data.incidents.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">State</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Check</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Opened</th>
-                <th scope="col">Acknowledged</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.incidents.map((i) => (
-                <tr key={i.id} data-incident={i.id}>
-                  <td>
-                    <a href={`/incidents/${i.id}`} onClick={follow}>
-                      {i.id}
-                    </a>
-                  </td>
-                  <td>
-                    <span class={`badge ${i.resolvedAt ? 'state-up' : 'state-down'}`}>
-                      {i.resolvedAt ? 'resolved' : 'open'}
-                    </span>
-                  </td>
-                  <td>{i.agent}</td>
-                  <td>{i.checkName}</td>
-                  <td>{i.reason}</td>
-                  <td title={when(i.openedAt)}>{ago(i.openedAt, now)}</td>
-                  <td>{i.ackedBy ? `${i.ackedBy}, ${ago(i.ackedAt, now)}` : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['#', 'State', 'Agent', 'Check', 'Reason', 'Opened', 'Acknowledged']}>
+          {data.incidents.map((i) => (
+            <tr key={i.id} data-incident={i.id}>
+              <td>
+                <a href={`/incidents/${i.id}`} onClick={follow}>
+                  {i.id}
+                </a>
+              </td>
+              <td>
+                <span class={`badge ${i.resolvedAt ? 'state-up' : 'state-down'}`}>
+                  {i.resolvedAt ? 'resolved' : 'open'}
+                </span>
+              </td>
+              <td>{i.agent}</td>
+              <td>{i.checkName}</td>
+              <td>{i.reason}</td>
+              <td title={when(i.openedAt)}>{ago(i.openedAt, now)}</td>
+              <td>{i.ackedBy ? `${i.ackedBy}, ${ago(i.ackedAt, now)}` : '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

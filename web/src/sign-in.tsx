@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, storeToken, type Me } from './api.js';
+import { ErrorLine } from './ui.js';
 
 /** One field: an API token (the admin token file's content, or one from `portwarden tokens`). */
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
@@ -43,11 +44,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <button type="submit" disabled={busy}>
           Sign in
         </button>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorLine message={error} />
       </form>
     </main>
   );

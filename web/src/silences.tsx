@@ -1,25 +1,22 @@
 import { useState } from 'preact/hooks';
+import { useAction } from './action.js';
 import { api, canOperate, type Me, type SilenceRow } from './api.js';
 import { when } from './format.js';
 import { usePoll } from './poll.js';
+import { DataTable, ErrorLine } from './ui.js';
 
 /** Silences: the list, expire, and a new one (POST /api/v1/silences). */
 export function Silences({ me }: { me: Me }) {
   const { data, error, refresh } = usePoll<{ silences: SilenceRow[] }>('/api/v1/silences', 2000);
   const [message, setMessage] = useState('');
-  const [failure, setFailure] = useState('');
+  const { failure, run } = useAction(refresh);
   const operator = canOperate(me);
 
-  const expire = async (id: number) => {
-    setFailure('');
-    try {
+  const expire = (id: number) =>
+    run(async () => {
       await api(`/api/v1/silences/${id}/expire`, { method: 'POST' });
       setMessage(`Silence ${id} expired.`);
-      refresh();
-    } catch (err) {
-      setFailure((err as Error).message);
-    }
-  };
+    });
 
   return (
     <section>
@@ -34,65 +31,39 @@ export function Silences({ me }: { me: Me }) {
         />
       )}
       {message && <p role="status">{message}</p>}
-      {(error || failure) && (
-        <p class="error" role="alert">
-          {failure || error}
-        </p>
-      )}
+      <ErrorLine message={failure || error} />
       {data && data.silences.length === 0 && <p class="muted">No silences.</p>}
       {data && data.silences.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">State</th>
-                <th scope="col">Matchers</th>
-                <th scope="col">From</th>
-                <th scope="col">Until</th>
-                <th scope="col">Why</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.silences.map((s) => (
-                <tr key={s.id} data-silence={s.id} data-state={s.state}>
-                  <td>{s.id}</td>
-                  <td>
-                    <span class={`badge ${s.state === 'active' ? 'state-acked' : 'state-disabled'}`}>
-                      {s.state}
-                    </span>
-                  </td>
-                  <td>
-                    {s.matchers.map((m) => (
-                      <code key={m} class="label">
-                        {m}
-                      </code>
-                    ))}
-                  </td>
-                  <td>{when(s.startsAt)}</td>
-                  <td>{when(s.expiredAt ?? s.endsAt)}</td>
-                  <td>{s.comment}</td>
-                  <td>{s.createdBy}</td>
-                  <td>
-                    {operator && s.state !== 'expired' && (
-                      <button
-                        type="button"
-                        onClick={() => expire(s.id)}
-                        aria-label={`Expire silence ${s.id}`}
-                      >
-                        Expire
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['#', 'State', 'Matchers', 'From', 'Until', 'Why', 'By']} actions>
+          {data.silences.map((s) => (
+            <tr key={s.id} data-silence={s.id} data-state={s.state}>
+              <td>{s.id}</td>
+              <td>
+                <span class={`badge ${s.state === 'active' ? 'state-acked' : 'state-disabled'}`}>
+                  {s.state}
+                </span>
+              </td>
+              <td>
+                {s.matchers.map((m) => (
+                  <code key={m} class="label">
+                    {m}
+                  </code>
+                ))}
+              </td>
+              <td>{when(s.startsAt)}</td>
+              <td>{when(s.expiredAt ?? s.endsAt)}</td>
+              <td>{s.comment}</td>
+              <td>{s.createdBy}</td>
+              <td>
+                {operator && s.state !== 'expired' && (
+                  <button type="button" onClick={() => expire(s.id)} aria-label={`Expire silence ${s.id}`}>
+                    Expire
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
@@ -100,12 +71,11 @@ export function Silences({ me }: { me: Me }) {
 
 /** POST /api/v1/silences; the API requires a comment and says what is wrong with the rest. */
 export function SilenceForm({ matchers, onDone }: { matchers: string; onDone: (text: string) => void }) {
-  const [error, setError] = useState('');
-  const submit = async (event: Event) => {
+  const { failure, run } = useAction();
+  const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    setError('');
-    try {
+    void run(async () => {
       const silence = await api<{ id: number; endsAt: string }>('/api/v1/silences', {
         method: 'POST',
         body: {
@@ -118,9 +88,7 @@ export function SilenceForm({ matchers, onDone }: { matchers: string; onDone: (t
         },
       });
       onDone(`Silence ${silence.id} until ${when(silence.endsAt)}.`);
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    });
   };
   return (
     <form class="panel silence" onSubmit={submit} aria-label="New silence">
@@ -135,11 +103,7 @@ export function SilenceForm({ matchers, onDone }: { matchers: string; onDone: (t
         Why <input name="comment" required />
       </label>
       <button type="submit">Create silence</button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={failure} />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type TestAnswer } from './api.js';
+import { ErrorLine } from './ui.js';
 
 /** Runs the check on its agent now (POST /api/v1/agents/:name/test) and shows what happened. */
 export function TestNow(props: { agent: string; checkId: string; name: string; onClose: () => void }) {
@@ -39,11 +40,7 @@ export function TestNow(props: { agent: string; checkId: string; name: string; o
         </button>
       </header>
       {!answer && !error && <p aria-live="polite">Running on {props.agent}…</p>}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {result && (
         <div aria-live="polite">
           <p>

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
+import { useAction } from './action.js';
 import { api } from './api.js';
 import { when } from './format.js';
 import { usePoll } from './poll.js';
+import { DataTable, ErrorLine } from './ui.js';
 
 interface ApiTokenRow {
   id: number;
@@ -17,17 +19,7 @@ interface ApiTokenRow {
 export function Tokens() {
   const { data, error, refresh } = usePoll<{ tokens: ApiTokenRow[] }>('/api/v1/api-tokens', 5000);
   const [shown, setShown] = useState<{ what: string; token: string }>();
-  const [failure, setFailure] = useState('');
-
-  const run = async (action: () => Promise<void>) => {
-    setFailure('');
-    try {
-      await action();
-      refresh();
-    } catch (err) {
-      setFailure((err as Error).message);
-    }
-  };
+  const { failure, run } = useAction(refresh);
 
   const createApiToken = (event: Event) => {
     event.preventDefault();
@@ -73,11 +65,7 @@ export function Tokens() {
           <code class="secret">{shown.token}</code>
         </div>
       )}
-      {(failure || error) && (
-        <p class="error" role="alert">
-          {failure || error}
-        </p>
-      )}
+      <ErrorLine message={failure || error} />
       <div class="side-by-side">
         <form class="panel silence" onSubmit={createApiToken} aria-label="New API token">
           <h2>New API token</h2>
@@ -110,50 +98,30 @@ export function Tokens() {
       </div>
       <h2>API tokens</h2>
       {data && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Revoked</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.tokens.map((t) => (
-                <tr key={t.id} data-token={t.id}>
-                  <td>{t.id}</td>
-                  <td>{t.name}</td>
-                  <td>{t.role}</td>
-                  <td>{when(t.createdAt)}</td>
-                  <td>{when(t.expiresAt)}</td>
-                  <td>{when(t.lastUsedAt)}</td>
-                  <td>{when(t.revokedAt)}</td>
-                  <td>
-                    {!t.revokedAt && (
-                      <button
-                        type="button"
-                        aria-label={`Revoke ${t.name}`}
-                        onClick={() =>
-                          void run(() => api(`/api/v1/api-tokens/${t.id}`, { method: 'DELETE' }))
-                        }
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['#', 'Name', 'Role', 'Created', 'Expires', 'Last used', 'Revoked']} actions>
+          {data.tokens.map((t) => (
+            <tr key={t.id} data-token={t.id}>
+              <td>{t.id}</td>
+              <td>{t.name}</td>
+              <td>{t.role}</td>
+              <td>{when(t.createdAt)}</td>
+              <td>{when(t.expiresAt)}</td>
+              <td>{when(t.lastUsedAt)}</td>
+              <td>{when(t.revokedAt)}</td>
+              <td>
+                {!t.revokedAt && (
+                  <button
+                    type="button"
+                    aria-label={`Revoke ${t.name}`}
+                    onClick={() => void run(() => api(`/api/v1/api-tokens/${t.id}`, { method: 'DELETE' }))}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
