@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckStatus, ResultRow, TranscriptEntry } from './api.js';
-import { ago, boardState, when } from './format.js';
+import { ago, boardState, recovering, when } from './format.js';
 import { LatencyChart } from './chart.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
@@ -50,6 +50,7 @@ export function CheckPage({ checkId }: { checkId: string }) {
           <li key={r.agent} data-agent={r.agent} data-check={r.checkId} data-state={boardState(r)}>
             <span class={`badge state-${boardState(r)}`}>{boardState(r)}</span> {r.agent}{' '}
             <span class="muted">since {ago(r.since, now)}</span>{' '}
+            {recovering(r) && <span class="muted recovering">{recovering(r)}</span>}{' '}
             {r.incidentId !== null && (
               <a href={`/incidents/${r.incidentId}`} onClick={follow}>
                 incident {r.incidentId}
