@@ -167,6 +167,7 @@ export function apiPart(
       }));
     const app = await buildApi({
       policy,
+      policyRevisions: createPolicyStore(sql),
       agents,
       views: createViews(sql),
       logger,

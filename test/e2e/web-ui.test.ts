@@ -222,6 +222,19 @@ checks:
       .getByRole('status')
       .filter({ hasText: /^Unchanged: revision 1/ })
       .waitFor();
+    // A second revision; the diff of the two shows the changed line as removed and added.
+    await editor.fill(source.replace('interval: 10s', 'interval: 11s'));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Applied: revision 2/ })
+      .waitFor();
+    await page.waitForSelector('.revision-list [data-revision="2"]');
+    await page.selectOption('select[name=from]', '1');
+    await page.selectOption('select[name=to]', '2');
+    await page.locator('.diff li.removed', { hasText: 'interval: 10s' }).waitFor();
+    await page.locator('.diff li.added', { hasText: 'interval: 11s' }).waitFor();
+    await shot('policy-diff');
   });
 
   it('lists the incidents and the agents, and fits a phone', async () => {

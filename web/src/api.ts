@@ -149,6 +149,33 @@ export interface DeliveryRow {
   updatedAt: string;
 }
 
+/** GET /api/v1/incidents/:id: a response round the agent ran, and what came of it. */
+export interface ResponseRound {
+  startedAt: string;
+  verdict: string;
+  attempts: unknown[];
+  outcome: string;
+  reason: string;
+  detail: string;
+  incidentId: number | null;
+}
+
+/** GET /api/v1/incidents/:id: a silence (or maintenance window) that held its notifications. */
+export interface HeldBy {
+  note: string;
+  silence: number | null;
+  firstHeldAt: string;
+  held: number;
+}
+
+/** GET /api/v1/incidents/:id: the incident and its timeline's data. */
+export interface IncidentDetail {
+  incident: IncidentRow;
+  notifications: DeliveryRow[];
+  responses: ResponseRound[];
+  silences: HeldBy[];
+}
+
 export interface TranscriptEntry {
   atMs: number;
   direction: 'sent' | 'received' | 'note';

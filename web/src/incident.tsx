@@ -1,5 +1,14 @@
 import { useState } from 'preact/hooks';
-import { api, canOperate, type DeliveryRow, type IncidentRow, type Me } from './api.js';
+import {
+  api,
+  canOperate,
+  type DeliveryRow,
+  type HeldBy,
+  type IncidentDetail,
+  type IncidentRow,
+  type Me,
+  type ResponseRound,
+} from './api.js';
 import { when } from './format.js';
 import { usePoll } from './poll.js';
 import { follow } from './router.js';
@@ -12,19 +21,16 @@ interface Entry {
   status?: string;
 }
 
-/** GET /api/v1/responses: a response round the agent ran, and what came of it. */
-interface ResponseRound {
-  startedAt: string;
-  verdict: string;
-  attempts: unknown[];
-  outcome: string;
-  reason: string;
-  detail: string;
-  incidentId: number | null;
-}
-
-/** Opened, responses tried, each notification with its delivery status, the acknowledgement, resolved: by time. */
-function timeline(incident: IncidentRow, deliveries: DeliveryRow[], rounds: ResponseRound[]): Entry[] {
+/**
+ * Opened, responses tried, each notification with its delivery status, the silences that held
+ * them, the acknowledgement, resolved: by time.
+ */
+function timeline(
+  incident: IncidentRow,
+  deliveries: DeliveryRow[],
+  rounds: ResponseRound[],
+  silences: HeldBy[],
+): Entry[] {
   const entries: Entry[] = [
     { at: incident.openedAt, kind: 'opened', text: `${incident.reason}: ${incident.detail}` },
   ];
@@ -44,6 +50,12 @@ function timeline(incident: IncidentRow, deliveries: DeliveryRow[], rounds: Resp
       status: d.status,
     });
   }
+  for (const h of silences)
+    entries.push({
+      at: h.firstHeldAt,
+      kind: 'silenced',
+      text: `${h.silence === null ? h.note : `silence ${h.silence}`} held ${h.held} notification(s)`,
+    });
   if (incident.ackedAt)
     entries.push({
       at: incident.ackedAt,
@@ -57,24 +69,19 @@ function timeline(incident: IncidentRow, deliveries: DeliveryRow[], rounds: Resp
 
 /** What a notification's generatorURL opens: /incidents/:id. */
 export function IncidentPage({ id, me }: { id: number; me: Me }) {
-  // No single-incident route yet: the newest 1000 hold any incident an operator is sent to.
-  const incidents = usePoll<{ incidents: IncidentRow[] }>('/api/v1/incidents?status=all&limit=1000', 2000);
-  const deliveries = usePoll<{ notifications: DeliveryRow[] }>(
-    `/api/v1/notifications?incident=${id}&limit=1000`,
-    2000,
-  );
+  const detail = usePoll<IncidentDetail>(`/api/v1/incidents/${id}`, 2000);
   const [message, setMessage] = useState('');
   const [error, setError] = useState('');
   const [silencing, setSilencing] = useState(false);
-  const incident = incidents.data?.incidents.find((i) => i.id === id);
+  const incident = detail.data?.incident;
 
-  if (incidents.error)
+  if (detail.error && !detail.notFound)
     return (
       <p class="error" role="alert">
-        {incidents.error}
+        {detail.error}
       </p>
     );
-  if (!incidents.data) return <p>Loading…</p>;
+  if (!detail.data && !detail.notFound) return <p>Loading…</p>;
   if (!incident)
     return (
       <section>
@@ -97,7 +104,7 @@ export function IncidentPage({ id, me }: { id: number; me: Me }) {
         body: {},
       });
       setMessage(answer.alreadyAcknowledged ? 'It was already acknowledged.' : 'Acknowledged.');
-      incidents.refresh();
+      detail.refresh();
     } catch (err) {
       setError((err as Error).message);
     }
@@ -147,29 +154,16 @@ export function IncidentPage({ id, me }: { id: number; me: Me }) {
         />
       )}
       <h2>Timeline</h2>
-      {deliveries.error && <p class="error">{deliveries.error}</p>}
-      <Timeline incident={incident} deliveries={deliveries.data?.notifications ?? []} />
-    </section>
-  );
-}
-
-/** Polls the responses of the incident's check, which only the page of a known incident can ask for. */
-function Timeline({ incident, deliveries }: { incident: IncidentRow; deliveries: DeliveryRow[] }) {
-  const rounds = usePoll<{ responses: ResponseRound[] }>(
-    `/api/v1/responses?agent=${encodeURIComponent(incident.agent)}&check=${encodeURIComponent(incident.checkId)}&limit=100`,
-    5000,
-  );
-  return (
-    <>
-      {rounds.error && <p class="error">{rounds.error}</p>}
       <ol class="timeline">
-        {timeline(incident, deliveries, rounds.data?.responses ?? []).map((e, i) => (
-          <li key={i} data-kind={e.kind} {...(e.status && { 'data-status': e.status })}>
-            <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.kind}</strong>{' '}
-            {e.status && <span class={`badge delivery-${e.status}`}>{e.status}</span>} {e.text}
-          </li>
-        ))}
+        {timeline(incident, detail.data!.notifications, detail.data!.responses, detail.data!.silences).map(
+          (e, i) => (
+            <li key={i} data-kind={e.kind} {...(e.status && { 'data-status': e.status })}>
+              <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.kind}</strong>{' '}
+              {e.status && <span class={`badge delivery-${e.status}`}>{e.status}</span>} {e.text}
+            </li>
+          ),
+        )}
       </ol>
-    </>
+    </section>
   );
 }

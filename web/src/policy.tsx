@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type PolicyIssue } from './api.js';
 import { when } from './format.js';
+import { PolicyRevisions } from './policy-revisions.js';
 
 type Issue = PolicyIssue;
 
@@ -109,6 +110,7 @@ export function PolicyPage() {
           </ol>
         </>
       )}
+      <PolicyRevisions latest={current?.revision} />
     </section>
   );
 }

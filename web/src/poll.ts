@@ -1,16 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 
 /**
  * GET `path` now and every `everyMs` after the last answer (never two at once): the board sees a
- * change within about a second without a reload. `error` holds the last failure until one succeeds.
+ * change within about a second without a reload. `error` holds the last failure until one succeeds;
+ * `notFound` says that failure was a 404 (a page of something that does not exist).
  */
 export function usePoll<T>(
   path: string,
   everyMs: number,
-): { data: T | undefined; error: string; refresh: () => void } {
+): { data: T | undefined; error: string; notFound: boolean; refresh: () => void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState('');
+  const [notFound, setNotFound] = useState(false);
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let stopped = false;
@@ -21,8 +23,11 @@ export function usePoll<T>(
         if (stopped) return;
         setData(answer);
         setError('');
+        setNotFound(false);
       } catch (err) {
-        if (!stopped) setError((err as Error).message);
+        if (stopped) return;
+        setError((err as Error).message);
+        setNotFound(err instanceof ApiError && err.status === 404);
       }
       if (!stopped) timer = setTimeout(run, everyMs);
     };
@@ -32,5 +37,5 @@ export function usePoll<T>(
       clearTimeout(timer);
     };
   }, [path, everyMs, tick]);
-  return { data, error, refresh: () => setTick((t) => t + 1) };
+  return { data, error, notFound, refresh: () => setTick((t) => t + 1) };
 }

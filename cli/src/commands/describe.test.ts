@@ -82,10 +82,9 @@ describe('incidentTimeline', () => {
 });
 
 describe('describeIncident', () => {
-  it("asks for the incidents and that incident's notifications", async () => {
+  it('asks for that incident with its notifications', async () => {
     const client = createFakeClient({
-      '/api/v1/incidents?status=all&limit=1000': { incidents: [incident()] },
-      '/api/v1/notifications?incident=7&limit=1000': { notifications: [note({})] },
+      '/api/v1/incidents/7': { incident: incident(), notifications: [note({})] },
     });
     let printed = '';
     await describeIncident(client, 'incident', '7', (t) => (printed += t));
@@ -97,12 +96,11 @@ describe('describeIncident', () => {
     { kind: 'check', id: '7', message: 'cannot describe "check"' },
     // why: an id is a positive whole number
     { kind: 'incident', id: 'x', message: 'invalid incident id "x"' },
-    // why: an incident the controller does not list
-    { kind: 'incident', id: '8', message: 'no incident 8' },
+    // why: an id the controller does not know is its 404, passed on
+    { kind: 'incident', id: '8', message: 'GET /api/v1/incidents/8' },
   ])('refuses $kind $id', async ({ kind, id, message }) => {
     const client = createFakeClient({
-      '/api/v1/incidents?status=all&limit=1000': { incidents: [incident()] },
-      '/api/v1/notifications?incident=8&limit=1000': { notifications: [] },
+      '/api/v1/incidents/7': { incident: incident(), notifications: [] },
     });
     await expect(describeIncident(client, kind, id, () => {})).rejects.toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { ConfigError } from '@portwarden/common/errors';
 import type { ApiClient } from '../client.js';
 
-/** The fields of `GET /api/v1/incidents` the timeline shows. */
+/** The fields of `GET /api/v1/incidents/:id`'s incident the timeline shows. */
 export interface IncidentView {
   id: number;
   agent: string;
@@ -16,7 +16,7 @@ export interface IncidentView {
   ackComment: string | null;
 }
 
-/** The fields of `GET /api/v1/notifications` the timeline shows. */
+/** The fields of its notifications (as `GET /api/v1/notifications` lists them) the timeline shows. */
 export interface NotificationView {
   event: string;
   notice: string | null;
@@ -30,9 +30,6 @@ export interface NotificationView {
 
 /** The kinds `describe` knows; one today. */
 export const DESCRIBE_KINDS = ['incident'] as const;
-
-/** The most incidents the API lists at once (its `limit` maximum): an older one is not found. */
-const SEARCHED = 1000;
 
 /**
  * `portwarden describe incident N`: the incident's timeline as text: opened, each notification
@@ -49,16 +46,11 @@ export async function describeIncident(
   const id = Number(idText);
   if (!Number.isInteger(id) || id < 1)
     throw new ConfigError(`invalid incident id "${idText}"`, 'the id `portwarden get incidents` shows');
-  const [{ incidents }, { notifications }] = await Promise.all([
-    client.get<{ incidents: IncidentView[] }>(`/api/v1/incidents?status=all&limit=${SEARCHED}`),
-    client.get<{ notifications: NotificationView[] }>(`/api/v1/notifications?incident=${id}&limit=1000`),
-  ]);
-  const incident = incidents.find((i) => i.id === id);
-  if (!incident)
-    throw new ConfigError(
-      `no incident ${id}`,
-      `see portwarden get incidents (the last ${SEARCHED} are searched)`,
-    );
+  // One incident and its deliveries; an unknown id is the API's 404 (`no incident N`).
+  const { incident, notifications } = await client.get<{
+    incident: IncidentView;
+    notifications: NotificationView[];
+  }>(`/api/v1/incidents/${id}`);
   out(incidentTimeline(incident, notifications));
 }
 

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '@portwarden/common/logger';
-import { redactPolicy, redactSource } from '@portwarden/common/policy/secrets';
+import { redactPolicy } from '@portwarden/common/policy/secrets';
 import { timeToFirstPage } from '@portwarden/common/policy/first-page';
 import { MAX_POLICY_BYTES } from '@portwarden/common/policy/yaml';
 import { installAuth, type AuthDeps } from '../auth/hook.js';
@@ -19,7 +19,13 @@ import { registerGapRoutes, type GapList } from './gaps-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { registerNotificationRoutes, type DeliveryList } from './notifications-routes.js';
 import { registerIncidentRoutes, type IncidentActions } from './incident-routes.js';
+import { registerIncidentDetailRoute } from './incident-detail-routes.js';
 import { installOpenApi, registerOpenApiRoute } from './openapi.js';
+import {
+  registerPolicyRevisionRoutes,
+  sourceFor,
+  type PolicyRevisionList,
+} from './policy-revision-routes.js';
 import { registerResponseRoutes, type ResponseRouteDeps } from './responses-routes.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './secret-routes.js';
 import { registerSilenceRoutes, type SilenceRouteDeps } from './silence-routes.js';
@@ -34,11 +40,14 @@ export interface ApiAgents {
 export interface ApiViews {
   checkStates(): Promise<CheckStatusRow[]>;
   incidents(filter: IncidentFilter, limit: number): Promise<IncidentRow[]>;
+  incident(id: number): Promise<IncidentRow | undefined>;
   results(filter: ResultFilter, limit: number): Promise<ResultRow[]>;
 }
 
 export interface ApiDeps {
   policy: PolicyService;
+  /** Every applied revision (policy-revision-routes.ts). */
+  policyRevisions: PolicyRevisionList;
   agents: ApiAgents;
   views: ApiViews;
   logger: Logger;
@@ -143,7 +152,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerSecretRoutes(app, deps.secrets);
   registerSilenceRoutes(app, deps.silences);
   registerIncidentRoutes(app, deps.incidents);
+  registerIncidentDetailRoute(app, {
+    incident: (id) => deps.views.incident(id),
+    deliveries: deps.notifications,
+    responses: deps.responses.responses,
+  });
   registerCheckOverrideRoutes(app, deps);
+  registerPolicyRevisionRoutes(app, deps.policyRevisions);
   registerResponseRoutes(app, { ...deps.responses, policy: deps.policy, agents: deps.agents });
 
   app.put('/api/v1/policy', { schema: policyBody }, async (request, reply) => {
@@ -176,7 +191,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return {
       revision: current.revision,
       createdAt: current.createdAt,
-      source: admin ? current.source : redactSource(current.source, current.policy),
+      source: sourceFor(current, request.caller?.role),
       policy: admin ? current.policy : redactPolicy(current.policy),
     };
   });

@@ -17,10 +17,13 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/checks': { role: 'viewer' },
   'GET /api/v1/gaps': { role: 'viewer' },
   'GET /api/v1/incidents': { role: 'viewer' },
+  'GET /api/v1/incidents/:id': { role: 'viewer' },
   'GET /api/v1/notifications': { role: 'viewer' },
   // The route map is worth something to an attacker; every /api route needs a token anyway.
   'GET /api/v1/openapi.json': { role: 'viewer' },
   'GET /api/v1/policy': { role: 'viewer' },
+  'GET /api/v1/policy/revisions': { role: 'viewer' },
+  'GET /api/v1/policy/revisions/:revision': { role: 'viewer' },
   'GET /api/v1/responses': { role: 'viewer' },
   'GET /api/v1/results': { role: 'viewer' },
   'GET /api/v1/silences': { role: 'viewer' },

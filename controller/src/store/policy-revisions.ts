@@ -10,6 +10,13 @@ export interface PolicyRevision {
   createdAt: Date;
 }
 
+/** A revision as the list shows it. */
+export interface PolicyRevisionSummary {
+  revision: number;
+  createdAt: Date;
+  hash: string;
+}
+
 export function createPolicyStore(sql: Sql) {
   return {
     async save(source: string, policy: ResolvedPolicy): Promise<PolicyRevision> {
@@ -17,6 +24,23 @@ export function createPolicyStore(sql: Sql) {
         INSERT INTO policy_revisions (source, resolved) VALUES (${source}, ${sql.json(policy as never)})
         RETURNING revision, created_at`;
       return { revision: row!.revision, source, policy, createdAt: row!.createdAt };
+    },
+
+    /** Newest first; the hash is SHA-256 of the source, to tell two revisions of the same text. */
+    list(limit: number): Promise<PolicyRevisionSummary[]> {
+      return sql<PolicyRevisionSummary[]>`
+        SELECT revision, created_at, encode(sha256(convert_to(source, 'UTF8')), 'hex') AS hash
+        FROM policy_revisions ORDER BY revision DESC LIMIT ${limit}`;
+    },
+
+    async get(revision: number): Promise<PolicyRevision | undefined> {
+      const [row] = await sql<
+        { revision: number; source: string; resolved: ResolvedPolicy; createdAt: Date }[]
+      >`
+        SELECT revision, source, resolved, created_at FROM policy_revisions WHERE revision = ${revision}`;
+      return (
+        row && { revision: row.revision, source: row.source, policy: row.resolved, createdAt: row.createdAt }
+      );
     },
 
     async latest(): Promise<PolicyRevision | undefined> {

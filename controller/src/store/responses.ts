@@ -26,6 +26,8 @@ export interface ResponseRow {
 export interface ResponseFilter {
   agent?: string;
   check?: string;
+  /** Only the rounds that opened this incident. */
+  incident?: number;
   limit: number;
 }
 
@@ -40,6 +42,7 @@ export function createResponseStore(sql: Sql) {
         FROM responses r JOIN agents a ON a.id = r.agent_id
         WHERE ${filter.agent === undefined ? sql`true` : sql`a.name = ${filter.agent}`}
           AND ${filter.check === undefined ? sql`true` : sql`r.check_id = ${filter.check}`}
+          AND ${filter.incident === undefined ? sql`true` : sql`r.incident_id = ${filter.incident}`}
         ORDER BY r.id DESC LIMIT ${filter.limit}`;
     },
   };

@@ -72,6 +72,16 @@ export function createViews(sql: Sql) {
         ORDER BY i.id DESC LIMIT ${limit}`;
     },
 
+    /** One incident, as a row of `incidents` above; undefined when there is none. */
+    async incident(id: number): Promise<IncidentRow | undefined> {
+      const [row] = await sql<IncidentRow[]>`
+        SELECT i.id, a.name AS agent, i.check_id, i.check_name, i.alert_group, i.reason, i.detail, i.opened_at, i.resolved_at,
+               i.acked_by, i.acked_at, i.ack_comment
+        FROM incidents i JOIN agents a ON a.id = i.agent_id
+        WHERE i.id = ${id}`;
+      return row;
+    },
+
     /** Newest first, through the (agent_id, check_id, started_at) index. */
     results(filter: ResultFilter, limit: number): Promise<ResultRow[]> {
       return sql<ResultRow[]>`
