@@ -6,6 +6,7 @@ import { migrate } from '../store/migrate.js';
 import { createIngestStore } from '../store/ingest-store.js';
 import { createAgentStore } from '../store/agents.js';
 import { createResponseStore } from '../store/responses.js';
+import { createViews } from '../store/views.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import type { IncidentEvent } from '../state/event.js';
 import { ingestBatch } from './ingest.js';
@@ -225,5 +226,11 @@ describe('ingest of a check with a response', () => {
     });
     const [stored] = await sql<{ firewall: unknown }[]>`SELECT firewall FROM results WHERE seq = ${gpo.seq}`;
     expect(stored!.firewall).toEqual(firewall);
+    // The agent page reads it through GET /api/v1/results.
+    const [latest] = await createViews(sql).results(
+      { checkId: 'windows-firewall', agent: agent.name, since: new Date(0) },
+      1,
+    );
+    expect(latest!.firewall).toEqual(firewall);
   });
 });

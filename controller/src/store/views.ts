@@ -45,6 +45,8 @@ export interface ResultRow {
   reason: string;
   detail: string;
   transcript: unknown;
+  /** A firewall check's profiles and provider (`FirewallReport`); null for other checks. */
+  firewall: unknown;
 }
 
 export interface ResultFilter {
@@ -86,7 +88,7 @@ export function createViews(sql: Sql) {
     results(filter: ResultFilter, limit: number): Promise<ResultRow[]> {
       return sql<ResultRow[]>`
         SELECT a.name AS agent, r.check_id, r.seq, r.started_at, r.duration_ms, r.outcome,
-               r.reason, r.detail, r.transcript
+               r.reason, r.detail, r.transcript, r.firewall
         FROM results r JOIN agents a ON a.id = r.agent_id
         WHERE r.check_id = ${filter.checkId} AND r.started_at >= ${filter.since}
           ${filter.agent === undefined ? sql`` : sql`AND a.name = ${filter.agent}`}
