@@ -219,4 +219,24 @@ export interface ResultRow {
   reason: string;
   detail: string;
   transcript: { entries: TranscriptEntry[]; truncated: boolean } | null;
+  /** A firewall check's report; null for other checks. */
+  firewall: FirewallReport | null;
+}
+
+/** What a firewall check read: each profile's state, by which provider, and Group Policy's hand. */
+export interface FirewallReport {
+  /** null when no provider could read the state. */
+  provider: string | null;
+  found: string[];
+  profiles: { profile: string; state: string; detail: string; gpoOverride?: boolean }[];
+  service?: { name: string; state: string; detail: string };
+  notes: string[];
+}
+
+/** GET /api/v1/responses: a response round an agent ran, newest first. */
+export interface ResponseRow extends ResponseRound {
+  agent: string;
+  checkId: string;
+  checkName: string;
+  seq: number;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ago, boardState, labelsMatch, recovering, type BoardRow } from './format.js';
+import type { FirewallReport } from './api.js';
+import { ago, boardState, labelsMatch, profileLines, recovering, type BoardRow } from './format.js';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 
@@ -88,5 +89,45 @@ describe('labelsMatch', () => {
     ['toString', labels, false],
   ])('%j on %j -> %s', (selector, on, expected) => {
     expect(labelsMatch(selector, on)).toBe(expected);
+  });
+});
+
+const report = (provider: string | null, profiles: FirewallReport['profiles']): FirewallReport => ({
+  provider,
+  found: provider ? [provider] : [],
+  profiles,
+  notes: [],
+});
+const profile = (name: string, state: string, gpoOverride?: boolean) => ({
+  profile: name,
+  state,
+  detail: '',
+  ...(gpoOverride !== undefined && { gpoOverride }),
+});
+
+describe('profileLines', () => {
+  it.each([
+    // why: a check that is not a firewall check has no report: no lines
+    [null, []],
+    // why: Group Policy is asked only about a profile that is not on: absent is "not checked"
+    [
+      report('netsh', [profile('domain', 'on')]),
+      [{ profile: 'domain', state: 'on', provider: 'netsh', groupPolicy: 'not checked' }],
+    ],
+    // why: an off profile Group Policy keeps off is the one an operator must not re-enable by hand
+    [
+      report('powershell', [profile('public', 'off', true), profile('private', 'off', false)]),
+      [
+        { profile: 'public', state: 'off', provider: 'powershell', groupPolicy: 'enforced' },
+        { profile: 'private', state: 'off', provider: 'powershell', groupPolicy: 'not enforced' },
+      ],
+    ],
+    // why: no provider could read the state: say so rather than print "null"
+    [
+      report(null, [profile('host', 'unknown')]),
+      [{ profile: 'host', state: 'unknown', provider: 'none could read it', groupPolicy: 'not checked' }],
+    ],
+  ])('%j -> %j', (input, expected) => {
+    expect(profileLines(input)).toEqual(expected);
   });
 });

@@ -1,4 +1,4 @@
-import type { CheckStatus } from './api.js';
+import type { CheckStatus, FirewallReport } from './api.js';
 
 /** "3 min ago": how long a state has held, from the browser's clock. */
 export function ago(iso: string | null, now: number): string {
@@ -53,4 +53,29 @@ export function labelsMatch(selector: string, labels: Record<string, string> | u
     if (value !== undefined && labels[key] !== value) return false;
   }
   return true;
+}
+
+/** One line of the agent page's firewall table. */
+export interface ProfileLine {
+  profile: string;
+  state: string;
+  provider: string;
+  groupPolicy: string;
+}
+
+/**
+ * A firewall check's report as one line per profile, in the order the agent read them. The agent
+ * asks Group Policy only about profiles that are not on, so an absent answer is "not checked",
+ * not "no". A report no provider could read says so instead of naming one.
+ */
+export function profileLines(report: FirewallReport | null): ProfileLine[] {
+  if (!report) return [];
+  const provider = report.provider ?? 'none could read it';
+  return report.profiles.map((p) => ({
+    profile: p.profile,
+    state: p.state,
+    provider,
+    groupPolicy:
+      p.gpoOverride === true ? 'enforced' : p.gpoOverride === false ? 'not enforced' : 'not checked',
+  }));
 }
