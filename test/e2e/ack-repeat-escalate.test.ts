@@ -117,8 +117,12 @@ ${check('quick', services.quick, 'web')}
       stdout: `incident ${id} acknowledged by bootstrap-admin: looking\n`,
     });
 
-    await until('PagerDuty to get the acknowledge', () =>
-      pager.received.some((r) => (r.body as PagerdutyBody).event_action === 'acknowledge'),
+    // Each channel is its own job: wait for both, in whatever order they were delivered.
+    await until(
+      'PagerDuty and the webhook to get the acknowledge',
+      () =>
+        pager.received.some((r) => (r.body as PagerdutyBody).event_action === 'acknowledge') &&
+        about(ops, 'acked', /Acknowledged by/).length > 0,
     );
     const acks = pager.received
       .map((r) => r.body as PagerdutyBody)
