@@ -3,7 +3,7 @@ import type { Controller } from '../controller.js';
 import { insertOutboxEvent } from '../outbox/testing/fixtures.js';
 import { createDb, type Sql } from '../store/db.js';
 import { createPgNotificationLog } from '../store/notification-log.js';
-import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
+import { mintApiToken, testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { testController } from '../testing/controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
@@ -20,12 +20,7 @@ beforeAll(async () => {
   controller = testController(db.url, { adminTokenFile: admin.file });
   base = (await controller.start()).httpUrl;
   sql = createDb({ url: db.url, maxConnections: 1 });
-  const created = await fetch(`${base}/api/v1/api-tokens`, {
-    method: 'POST',
-    headers: { ...admin.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ role: 'viewer', name: 'incident-viewer' }),
-  });
-  viewer = ((await created.json()) as { token: string }).token;
+  viewer = await mintApiToken(base, admin, 'viewer', 'incident-viewer');
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../controller.js';
-import { testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
+import { mintApiToken, testAdminToken, type TestAdminToken } from '../testing/admin-token.js';
 import { testController } from '../testing/controller.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 
@@ -15,12 +15,7 @@ beforeAll(async () => {
   admin = await testAdminToken();
   controller = testController(db.url, { adminTokenFile: admin.file });
   base = (await controller.start()).httpUrl;
-  const created = await fetch(`${base}/api/v1/api-tokens`, {
-    method: 'POST',
-    headers: { ...admin.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ role: 'viewer', name: 'revisions-viewer' }),
-  });
-  viewer = ((await created.json()) as { token: string }).token;
+  viewer = await mintApiToken(base, admin, 'viewer', 'revisions-viewer');
 });
 
 afterAll(async () => {

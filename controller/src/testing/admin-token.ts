@@ -24,3 +24,19 @@ export async function testAdminToken(): Promise<TestAdminToken> {
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/** Creates an API token of `role` through the controller at `base`, as the admin; returns the token. */
+export async function mintApiToken(
+  base: string,
+  admin: TestAdminToken,
+  role: 'viewer' | 'operator' | 'admin',
+  name: string,
+): Promise<string> {
+  const created = await fetch(`${base}/api/v1/api-tokens`, {
+    method: 'POST',
+    headers: { ...admin.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ role, name }),
+  });
+  if (created.status !== 201) throw new Error(`creating a ${role} token answered ${created.status}`);
+  return ((await created.json()) as { token: string }).token;
+}
