@@ -2,6 +2,7 @@ import { ConfigError } from '@portwarden/common/errors';
 import { silentLogger, type Logger } from '@portwarden/common/logger';
 import { checkSecret } from './ca/sealed-key.js';
 import { DEFAULT_AGENT_CERT_TTL_MS } from './enroll/service.js';
+import type { FlowLimits } from './grpc/flow-control.js';
 import { DEFAULT_PREFIX } from './notify/queue.js';
 import type { RetryPolicy } from './notify/retry.js';
 
@@ -39,6 +40,8 @@ export interface ControllerOptions {
    * agent, and takes each agent's name from its hello (`--insecure`).
    */
   tls?: ControllerTlsOptions;
+  /** What the controller reads from agents ahead of committing it (grpc/flow-control.ts). @default 16 messages a stream, 16000 results in all */
+  flow?: FlowLimits;
   /** Bounds on agent streams and on enrollment and renewal attempts. */
   limits?: Partial<ControllerLimits>;
   /**

@@ -13,6 +13,7 @@ import { hostAllowance, type HostAllowance } from './auth/hosts.js';
 import { openSecurity, type Security } from './enroll/open.js';
 import { RateLimiter } from './enroll/rate-limit.js';
 import { securityLog, type SecurityLog } from './enroll/security.js';
+import { FlowGate } from './grpc/flow-control.js';
 import { createGuard } from './grpc/guard.js';
 import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { SessionRegistry, type SessionDeps } from './grpc/session.js';
@@ -39,6 +40,7 @@ import { createEnrollmentStore } from './store/enrollment.js';
 import { createGapStore } from './store/gaps.js';
 import { createDeliveryViews } from './store/notification-log.js';
 import { createIngestStore } from './store/ingest-store.js';
+import { createGroupCommit } from './ingest/group-commit.js';
 import { createMetricsCounts } from './store/metrics-counts.js';
 import { migrate } from './store/migrate.js';
 import { createPolicyStore } from './store/policy-revisions.js';
@@ -258,7 +260,10 @@ export function policyPushPart({ policy, overrides, registry, logger }: Shared):
 }
 
 /** What the agent streams report besides what they store. */
-export type SessionEvents = Pick<SessionDeps, 'onEvents' | 'liveness' | 'metrics'>;
+export type SessionEvents = Pick<SessionDeps, 'liveness' | 'metrics'> & {
+  /** Outbox rows were committed: the relay looks now rather than at its next poll. */
+  onEvents(): void;
+};
 
 /** This controller's /metrics: its own registry, the streams open here, readiness, and PostgreSQL. */
 export function createMetrics({ sql, registry }: Shared, health: HealthSource): ControllerMetrics {
@@ -279,10 +284,18 @@ export function grpcPart(
   const { options, sql, logger, registry, tests } = shared;
   const { limits } = options;
   const grpcLogger = logger.child({ component: 'grpc' });
+  const { onEvents, ...sessionEvents } = events;
+  const ingest = createGroupCommit({
+    store: createIngestStore(sql),
+    policy: () => shared.policy.current(),
+    logger,
+    onEvents,
+  });
   const deps: SessionDeps = {
-    ...events,
+    ...sessionEvents,
     agents: shared.agents,
-    ingest: createIngestStore(sql),
+    ingest,
+    flow: new FlowGate(options.flow),
     gaps: createGapStore(sql),
     tests,
     policy: shared.policy,
@@ -310,6 +323,7 @@ export function grpcPart(
       session.close(status.UNAVAILABLE, 'controller shutting down');
     tests.close();
     await server.stop();
+    await ingest.drained();
   };
   return resource('grpc', open, close);
 }

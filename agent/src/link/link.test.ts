@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort } from '../testing/servers.js';
 import { FakeController, type FakeControllerOptions } from '../testing/controller.js';
 import { openSpool, type ResultRecord, type Spool } from '../spool/spool.js';
-import { createLink, type Link, type LinkOptions } from './link.js';
+import { createLink, MAX_UNACKED_MESSAGES, type Link, type LinkOptions } from './link.js';
 
 let dir: string;
 let spool: Spool;
@@ -145,6 +145,24 @@ describe('link', () => {
     expect(fake.results.at(-1)).toMatchObject({ seq: 1201, checkId: 'late' });
     await spoolDrainedTo(0);
     expect(spool.pending()).toEqual([]);
+  });
+
+  it('keeps at most MAX_UNACKED_MESSAGES batches unacknowledged, and sends what waited as one batch', async () => {
+    const fake = await controller({ autoAck: false });
+    const agentLink = link([fake.address]);
+    await fake.until(() => fake.hellos.length === 1);
+    // One result at a time, as probes finish: each goes out alone while the window has room.
+    for (let i = 0; i < MAX_UNACKED_MESSAGES + 5; i++) {
+      await spool.append(record(`c${i}`));
+      agentLink.notify();
+      if (i < MAX_UNACKED_MESSAGES) await fake.until(() => fake.batches.length === i + 1);
+    }
+    // The controller lags: nothing acked, so the five that finished later wait in the spool.
+    expect(fake.batches.map((b) => b.length)).toEqual(Array(MAX_UNACKED_MESSAGES).fill(1));
+    fake.ack(3);
+    await fake.until(() => fake.batches.length === MAX_UNACKED_MESSAGES + 1);
+    expect(fake.batches.at(-1)!.map((r) => r.seq)).toEqual([9, 10, 11, 12, 13]);
+    expect(fake.results.map((r) => r.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
   });
 
   it('reconnects after the controller restarts on the same port and resends what is unacked, in order', async () => {

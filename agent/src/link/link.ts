@@ -64,6 +64,15 @@ export interface Link {
 /** At most this many results per ResultBatch, to keep messages far below gRPC's 4 MiB limit. */
 export const MAX_BATCH = 500;
 
+/**
+ * Results messages on a stream not yet acknowledged, at most. In steady state each result goes out
+ * alone as its probe finishes; when the controller lags, acks come later, the window fills, and
+ * what finishes meanwhile waits in the spool and goes out as one batch when an ack frees it. So a
+ * loaded controller gets fewer, larger batches, which it commits far more cheaply, and holds a
+ * bounded amount of this agent's work (controller/src/grpc/flow-control.ts).
+ */
+export const MAX_UNACKED_MESSAGES = 8;
+
 function channelOptions(keepalive: KeepaliveOptions = {}): ChannelOptions {
   return {
     // Ping every 10 s even when the stream is quiet, so that a dead controller or a connection
@@ -164,6 +173,9 @@ class Session {
   private configs = Promise.resolve();
   private finish!: (end: SessionEnd) => void;
   private onDrain: (() => void) | undefined;
+  /** The last seq of each results message sent on this stream and not yet acknowledged. */
+  private unacked: number[] = [];
+  private onWindow: (() => void) | undefined;
 
   constructor(
     readonly address: string,
@@ -212,10 +224,16 @@ class Session {
 
   private async drainSpool(): Promise<void> {
     for (;;) {
+      if (this.unacked.length >= MAX_UNACKED_MESSAGES) {
+        await new Promise<void>((resolve) => (this.onWindow = resolve));
+        if (!this.open) return;
+        continue;
+      }
       const batch = this.options.spool.pending(this.sentUpTo, MAX_BATCH);
       if (batch.length === 0 || !this.open) return;
       const flowing = this.send({ body: { $case: 'results', value: { results: batch.map(toProtoResult) } } });
       this.sentUpTo = batch.at(-1)!.seq;
+      this.unacked.push(this.sentUpTo);
       if (!flowing) await new Promise<void>((resolve) => (this.onDrain = resolve));
     }
   }
@@ -237,6 +255,9 @@ class Session {
     const body = message.body;
     if (body?.$case === 'ack') {
       this.options.spool.ack(body.value.upToSeq);
+      const acked = this.unacked.findIndex((lastSeq) => lastSeq > body.value.upToSeq);
+      this.unacked = acked === -1 ? [] : this.unacked.slice(acked);
+      this.openWindow();
       if (this.options.spool.pending(0, 1).length === 0) this.onDrained?.();
     }
     if (body?.$case === 'gapAck') this.options.spool.ackGaps(body.value.id);
@@ -257,6 +278,12 @@ class Session {
         .runTest(body.value)
         .then((value) => this.send({ body: { $case: 'testResult', value } }));
     }
+  }
+
+  private openWindow(): void {
+    const wake = this.onWindow;
+    this.onWindow = undefined;
+    wake?.();
   }
 
   /** Sends the gap reports this stream has not carried yet, oldest first. */
@@ -286,6 +313,7 @@ class Session {
     this.answered = false;
     clearInterval(this.heartbeat);
     this.onDrain?.();
+    this.openWindow();
     this.call.cancel();
     this.client.close();
     this.finish({ gotConfig: this.gotConfig, ...(error && { error, code: error.code }) });

@@ -11,6 +11,8 @@ import { createIngestStore } from '../store/ingest-store.js';
 import { createPolicyStore } from '../store/policy-revisions.js';
 import { startGrpcServer } from './server.js';
 import { SessionRegistry } from './session.js';
+import { FlowGate } from './flow-control.js';
+import { createGroupCommit } from '../ingest/group-commit.js';
 import { capturedLogger, hello, isConfig, TestAgentClient } from '../enroll/testing/agent-client.js';
 import { createDb, type Sql } from '../store/db.js';
 import { testController } from '../testing/controller.js';
@@ -85,7 +87,13 @@ describe('a session whose greeting fails after the agent is registered', () => {
       '127.0.0.1:0',
       {
         agents: createAgentStore(sql),
-        ingest: createIngestStore(sql),
+        ingest: createGroupCommit({
+          store: createIngestStore(sql),
+          policy: () => undefined,
+          logger: silentLogger(),
+          onEvents: () => {},
+        }),
+        flow: new FlowGate(),
         gaps: createGapStore(sql),
         policy: {
           ...createPolicyService(createPolicyStore(sql), silentLogger()),
@@ -96,8 +104,7 @@ describe('a session whose greeting fails after the agent is registered', () => {
         overrides: { list: () => Promise.resolve([]) },
         registry: new SessionRegistry(),
         logger: silentLogger(),
-        onEvents: () => {},
-        liveness: { streamOpened: () => () => {}, heard: () => {} },
+        liveness: { streamOpened: () => () => {}, greeted: () => {}, heard: () => {} },
       },
       { interceptors: [] },
     );

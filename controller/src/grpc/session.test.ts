@@ -150,7 +150,12 @@ describe('AgentService.Connect', () => {
     const { got } = await converse([hello('web-4', 'web'), result(1), result(2), result(5), gap], (g) =>
       acksOf(g).includes(5),
     );
-    expect(acksOf(got)).toEqual([1, 2, 2, 5]);
+    // Batches commit while the gap is handled, and acks of one group commit go out as one: which
+    // acks come is timing, but none lands in the hole, none goes back, and the last covers it.
+    const acks = acksOf(got);
+    expect(acks.at(-1)).toBe(5);
+    expect(acks.filter((ack) => ![1, 2, 5].includes(ack))).toEqual([]);
+    expect(acks).toEqual([...acks].sort((a, b) => a - b));
   });
 
   // Each bad frame ends the stream with INVALID_ARGUMENT and a message naming the problem.

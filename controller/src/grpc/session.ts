@@ -1,8 +1,7 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '@portwarden/common/logger';
 import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1';
-import { ingestBatch } from '../ingest/ingest.js';
-import type { IngestStore } from '../ingest/types.js';
+import type { GroupCommit } from '../ingest/group-commit.js';
 import type { LivenessPort } from '../liveness/monitor.js';
 import { overrideFor } from '../override/decide.js';
 import type { IngestMetrics } from '../metrics/types.js';
@@ -13,6 +12,7 @@ import type { CheckOverride } from '../store/check-overrides.js';
 import type { SessionAgents, SessionGaps } from './session-stores.js';
 import type { TestBroker } from '../testnow/broker.js';
 import { nextAck, STREAM_START, type AckInput } from './acks.js';
+import type { FlowGate } from './flow-control.js';
 import { validateGap } from './gaps.js';
 import { InvalidMessageError, validateHello, validateResults } from './validate.js';
 
@@ -20,7 +20,10 @@ export type AgentCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 
 export interface SessionDeps {
   agents: SessionAgents;
-  ingest: IngestStore;
+  /** Where results batches go to be committed with those of other streams (ingest/group-commit.ts). */
+  ingest: Pick<GroupCommit, 'submit'>;
+  /** Bounds what is read and not yet committed, per stream and in total (grpc/flow-control.ts). */
+  flow: FlowGate;
   /** Where gap reports (results the agent's full spool dropped) are recorded. */
   gaps: SessionGaps;
   /** Where "test now" answers go (testnow/broker.ts); without it they are ignored. */
@@ -30,8 +33,6 @@ export interface SessionDeps {
   overrides: { list(): Promise<CheckOverride[]> };
   registry: SessionRegistry;
   logger: Logger;
-  /** Called after a commit that wrote outbox rows, so the relay does not wait for its poll. */
-  onEvents(): void;
   /** What the session saw of its agent, for the liveness judgement (liveness/monitor.ts). */
   liveness: LivenessPort;
   /** @default 10000 */
@@ -61,6 +62,8 @@ export class SessionRegistry {
 export class AgentSession {
   private closed = false;
   private acks = STREAM_START;
+  /** Seqs committed since the last ack went out: the commits of one group answer in one ack. */
+  private committed: number[] = [];
   constructor(
     readonly agent: AgentRecord,
     private readonly call: AgentCall,
@@ -90,6 +93,22 @@ export class AgentSession {
       this.send({ body: { $case: 'ack', value: { upToSeq: this.acks.acked } } });
   }
 
+  /** A batch committed: its ack goes out with those of the other batches of the same group commit. */
+  committedBatch(seqs: number[]): void {
+    if (this.committed.length === 0) setImmediate(() => this.flushCommitted());
+    for (const seq of seqs) this.committed.push(seq);
+  }
+
+  private flushCommitted(): void {
+    const committed = this.committed;
+    this.committed = [];
+    this.acknowledge({ committed });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(code: status, details: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -98,9 +117,10 @@ export class AgentSession {
 }
 
 /**
- * One agent's stream: hello first, then config down and results up. Messages are handled one at a
- * time, in order; the stream is paused while a message is handled, which gives backpressure while a
- * batch commits. (An async iterator would destroy the stream on error before the status is sent.)
+ * One agent's stream: hello first, then config down and results up. Results batches go to the
+ * group commit as they are read, several in flight at once, within the flow gate's bounds; other
+ * messages are handled one at a time, in order, with the stream paused meanwhile. Heartbeats never
+ * wait. (An async iterator would destroy the stream on error before the status is sent.)
  */
 export function runSession(call: AgentCall, deps: SessionDeps): void {
   const log = deps.logger.child({ peer: call.getPeer() });
@@ -120,9 +140,56 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
     else call.emit('error', { code, details });
   };
 
+  const fail = (err: unknown) => {
+    if (failed) return;
+    if (err instanceof InvalidMessageError) {
+      log.warn({ agent: session?.agent.name, err: err.message }, 'invalid message from agent');
+      end(status.INVALID_ARGUMENT, err.message);
+    } else {
+      log.error({ agent: session?.agent.name, err }, 'agent session failed');
+      end(status.UNAVAILABLE, 'controller could not store the results; retry');
+    }
+  };
+
+  /** Results batches read and not yet committed, and what they hold. */
+  let committing = 0;
+  let commits = Promise.resolve();
+  /** Another message is being handled: reading waits for it. */
+  let handling = false;
+  const tryResume = () => {
+    if (failed || handling) return;
+    if (deps.flow.open(committing)) call.resume();
+    else if (committing < deps.flow.limits.perStream) deps.flow.whenRoom(tryResume);
+    // else: the stream's own bound; the next commit of this stream resumes it
+  };
+
+  const results = (
+    message: Extract<ConnectRequest['body'], { $case: 'results' }>,
+    agentSession: AgentSession,
+  ) => {
+    const arrived = performance.now();
+    const batch = validateResults(message.value.results);
+    const count = batch.length;
+    committing++;
+    deps.flow.admit(count);
+    const done = deps.ingest
+      .submit({ agent: agentSession.agent, results: batch }, () => failed)
+      .then(() => {
+        agentSession.committedBatch(batch.map((r) => r.seq));
+        deps.metrics?.batchAcked(count, (performance.now() - arrived) / 1000);
+      }, fail)
+      .finally(() => {
+        committing--;
+        deps.flow.release(count);
+        tryResume();
+      });
+    commits = commits.then(() => done);
+  };
+
   const onMessage = async (message: ConnectRequest) => {
     try {
-      if (session) await handle(message, session, deps, log);
+      if (session && message.body?.$case === 'results') results(message.body, session);
+      else if (session) await handle(message, session, deps, log);
       else {
         // Known as soon as it is registered, so that the close handler releases it even when
         // what follows the hello fails.
@@ -130,32 +197,50 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
         clearTimeout(helloTimer);
         await greet(session, deps, log);
       }
-      call.resume();
     } catch (err) {
-      if (err instanceof InvalidMessageError) {
-        log.warn({ agent: session?.agent.name, err: err.message }, 'invalid message from agent');
-        end(status.INVALID_ARGUMENT, err.message);
-      } else {
-        log.error({ agent: session?.agent.name, err }, 'agent session failed');
-        end(status.UNAVAILABLE, 'controller could not store the results; retry');
-      }
+      fail(err);
+    } finally {
+      handling = false;
+      tryResume();
     }
   };
 
   let chain = Promise.resolve();
   call.on('data', (message: ConnectRequest) => {
     if (failed) return;
+    const body = message.body;
+    if (session && !handling && body?.$case === 'results') {
+      try {
+        results(body, session);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (!deps.flow.open(committing)) {
+        call.pause();
+        tryResume();
+      }
+      return;
+    }
+    if (session && body?.$case === 'heartbeat') {
+      // Liveness records it without holding up the stream, whatever the store does.
+      deps.liveness.heard(session.agent);
+      return;
+    }
+    handling = true;
     call.pause();
     chain = chain.then(() => onMessage(message));
   });
   call.on('end', () => {
-    void chain.then(() => call.end());
+    void chain.then(() => commits).then(() => call.end());
   });
   call.on('error', () => {}); // status already chosen; the close handler below cleans up
   call.on('close', () => {
     clearTimeout(helloTimer);
     closeStream?.();
+    deps.flow.forget(tryResume);
     void chain
+      .then(() => commits)
       .then(() => release(session, deps, log))
       .finally(() => log.debug({ agent: session?.agent.name }, 'agent stream ended'));
   });
@@ -191,7 +276,7 @@ async function register(
 
 async function greet(session: AgentSession, deps: SessionDeps, log: Logger): Promise<void> {
   const agent = session.agent;
-  deps.liveness.heard(agent);
+  deps.liveness.greeted(agent);
   log.info(
     { agent: agent.name, version: agent.agentVersion, revision: agent.configRevision },
     'agent connected',
@@ -207,16 +292,6 @@ async function handle(
 ): Promise<void> {
   const body = message.body;
   switch (body?.$case) {
-    case 'results': {
-      // The stream is paused while a message is handled: it arrived when its handling starts.
-      const arrived = performance.now();
-      const results = validateResults(body.value.results);
-      const outcome = await ingestBatch(deps.ingest, session.agent, deps.policy.current(), results);
-      if (outcome.events > 0) deps.onEvents();
-      session.acknowledge({ committed: results.map((r) => r.seq) });
-      deps.metrics?.batchAcked(results.length, (performance.now() - arrived) / 1000);
-      return;
-    }
     case 'configAck':
       await deps.agents.configApplied(session.agent.id, body.value.revision, body.value.error.slice(0, 1000));
       if (body.value.error)
@@ -226,7 +301,6 @@ async function handle(
         );
       return;
     case 'heartbeat':
-      // Liveness records it without holding up the stream, whatever the store does.
       deps.liveness.heard(session.agent);
       return;
     case 'gap': {

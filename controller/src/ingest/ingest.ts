@@ -14,8 +14,10 @@ import type {
   IngestAgent,
   IngestStore,
   IngestTransaction,
+  StateSave,
   StoredCheckState,
 } from './types.js';
+import { resultKey, stateKey } from './types.js';
 
 /**
  * What a batch changed. Every result in it is committed once this resolves; what the stream acks
@@ -26,6 +28,12 @@ export interface IngestOutcome {
   stored: number;
   /** Incident events written to the outbox. */
   events: number;
+}
+
+/** One agent's batch, as a stream handed it in. */
+export interface IngestBatch {
+  agent: IngestAgent;
+  results: IncomingResult[];
 }
 
 /**
@@ -40,19 +48,68 @@ export async function ingestBatch(
   /** The controller's time of receipt: incidents are booked by it, never by the agent's clock. */
   receivedAt: Date = new Date(),
 ): Promise<IngestOutcome> {
-  return store.transaction(async (tx) => {
-    const fresh = await tx.insertResults(agent.id, results);
-    const byCheck = groupByCheck(results.filter((r) => fresh.has(r.seq)));
-    const states = await tx.lockStates(agent.id, [...byCheck.keys()]);
+  const [outcome] = await store.transaction((tx) =>
+    ingestGroup(tx, [{ agent, results }], inForce, receivedAt),
+  );
+  return outcome!;
+}
+
+/**
+ * The batches of many streams in the caller's transaction (group commit, ingest/group-commit.ts):
+ * one INSERT for every result, one locking SELECT and one upsert for every check state touched;
+ * incidents, outbox and responses only where a result changes something. Each agent appears in at
+ * most one batch of a group, and its results are decided in seq order. Outcomes in batch order.
+ */
+export async function ingestGroup(
+  tx: IngestTransaction,
+  batches: IngestBatch[],
+  inForce: PolicyInForce | undefined,
+  receivedAt: Date,
+): Promise<IngestOutcome[]> {
+  const fresh = await tx.insertResults(
+    batches.flatMap(({ agent, results }) => results.map((result) => ({ agentId: agent.id, result }))),
+  );
+  const work = batches.map(({ agent, results }) => ({
+    agent,
+    byCheck: groupByCheck(results.filter((r) => fresh.has(resultKey(agent.id, r.seq)))),
+  }));
+  const states = await tx.lockStates(
+    work.flatMap(({ agent, byCheck }) =>
+      [...byCheck.keys()].map((checkId) => ({ agentId: agent.id, checkId })),
+    ),
+  );
+  const checks = checksById(inForce);
+  const saves: StateSave[] = [];
+  const outcomes: IngestOutcome[] = [];
+  for (const { agent, byCheck } of work) {
     let events = 0;
+    let stored = 0;
     for (const [checkId, checkResults] of byCheck) {
-      const check = inForce?.policy.checks.find((c) => c.id === checkId);
+      stored += checkResults.length;
+      const check = checks.get(checkId);
       if (!check) continue; // a check removed from the policy: keep its results, stop deciding on them
       const subject = checkSubject(agent, check, inForce!);
-      events += await advance(tx, subject, check, states.get(checkId), checkResults, receivedAt);
+      const start = states.get(stateKey(agent.id, checkId));
+      const advanced = await advance(tx, subject, check, start, checkResults, receivedAt);
+      events += advanced.events;
+      if (advanced.save) saves.push({ agentId: agent.id, checkId, ...advanced.save });
     }
-    return { stored: fresh.size, events };
-  });
+    outcomes.push({ stored, events });
+  }
+  await tx.saveStates(saves);
+  return outcomes;
+}
+
+/** The policy's checks by id, built once per policy in force, not once per batch. */
+const checkIndex = new WeakMap<ResolvedPolicy, Map<string, ResolvedCheck>>();
+function checksById(inForce: PolicyInForce | undefined): Map<string, ResolvedCheck> {
+  if (!inForce) return new Map();
+  let index = checkIndex.get(inForce.policy);
+  if (!index) {
+    index = new Map(inForce.policy.checks.map((c) => [c.id, c]));
+    checkIndex.set(inForce.policy, index);
+  }
+  return index;
 }
 
 async function advance(
@@ -62,8 +119,9 @@ async function advance(
   start: StoredCheckState | undefined,
   results: IncomingResult[],
   receivedAt: Date,
-): Promise<number> {
+): Promise<{ events: number; save?: Omit<StateSave, 'agentId' | 'checkId'> }> {
   let state = start;
+  let last: IncomingResult | undefined;
   let events = 0;
   const thresholds = {
     failuresBeforeAlert: check.failuresBeforeAlert,
@@ -105,9 +163,10 @@ async function advance(
       firingTold: booked.firingTold,
       flap: flap.state,
     };
-    await tx.saveState(subject.agent.id, check.id, state, result);
+    last = result;
   }
-  return events;
+  // Only the last state of the batch is written: what came before it is in the results.
+  return { events, ...(state && last && { save: { state, last } }) };
 }
 
 /** A result as the decision sees it: at the controller's time, which only moves forward. */

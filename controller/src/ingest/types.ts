@@ -58,13 +58,26 @@ export interface ResponseRecord {
   incidentId: number | null;
 }
 
+/** Keys of the sets and maps the store hands back. */
+export const resultKey = (agentId: number, seq: number) => `${agentId}:${seq}`;
+export const stateKey = (agentId: number, checkId: string) => `${agentId}:${checkId}`;
+
+/** A check's state after a batch, with the result that left it so. */
+export interface StateSave {
+  agentId: number;
+  checkId: string;
+  state: StoredCheckState;
+  last: IncomingResult;
+}
+
 /** What ingest needs from storage, inside one transaction. The PostgreSQL version is in store/. */
 export interface IngestTransaction extends IncidentBook {
-  /** Inserts the results not stored yet; returns the seqs that were new. */
-  insertResults(agentId: number, results: IncomingResult[]): Promise<Set<number>>;
-  /** Current state of these checks, locked until commit. */
-  lockStates(agentId: number, checkIds: string[]): Promise<Map<string, StoredCheckState>>;
-  saveState(agentId: number, checkId: string, state: StoredCheckState, last: IncomingResult): Promise<void>;
+  /** Inserts the results not stored yet, of any agents; returns the new ones as `resultKey`s. */
+  insertResults(rows: { agentId: number; result: IncomingResult }[]): Promise<Set<string>>;
+  /** Current state of these checks, locked until commit, by `stateKey`. */
+  lockStates(keys: { agentId: number; checkId: string }[]): Promise<Map<string, StoredCheckState>>;
+  /** Writes these states, each row once. */
+  saveStates(saves: StateSave[]): Promise<void>;
   /** Records a response round once (a replay records nothing). */
   recordResponse(agentId: number, record: ResponseRecord): Promise<void>;
 }

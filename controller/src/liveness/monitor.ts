@@ -36,6 +36,11 @@ export interface LivenessTransaction extends IncidentBook {
   quietAgents(cutoff: Date): Promise<LivenessAgent[]>;
   /** Records the agent heard at `at` (never moving back); returns its open liveness incident, locked. */
   heard(agentId: number, at: Date): Promise<OpenLiveness | undefined>;
+  /**
+   * Records many agents heard, in one statement, skipping rows that already say within `slackMs`
+   * of it; returns the open liveness incidents of those agents, locked.
+   */
+  heardMany(seen: { agentId: number; at: Date }[], slackMs: number): Promise<OpenLiveness[]>;
 }
 
 export interface LivenessStore {
@@ -51,6 +56,8 @@ export interface LivenessMonitorOptions {
   onEvents(): void;
   /** How often silence is looked for. @default 5000 */
   intervalMs?: number;
+  /** How often heartbeats, and the agents with streams here, are written in bulk. @default silence / 6, at most 5000 */
+  writeIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -63,8 +70,14 @@ export interface LivenessPort {
    */
   streamOpened(agentName: string): () => void;
   /**
-   * A hello or heartbeat: remembered at once; recorded, and the agent's "unreachable" incident
-   * resolved, in the background. Never throws, never waits for the store.
+   * A hello: remembered at once; recorded, and the agent's "unreachable" incident resolved, in the
+   * background. From then on the agent counts as heard while its stream is open. Never throws,
+   * never waits for the store.
+   */
+  greeted(agent: { id: number; name: string }): void;
+  /**
+   * A heartbeat: remembered at once, written with every other agent's in the next bulk write (no
+   * commit of its own). Never throws, never waits for the store.
    */
   heard(agent: { id: number; name: string }): void;
 }
@@ -170,16 +183,53 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
     return booked.events;
   };
 
-  /** Store writes of hellos and heartbeats in flight, one per agent at most. */
+  /** Store writes of hellos in flight, one per agent at most. */
   const writing = new Map<string, Promise<void>>();
 
   const record = async (agent: { id: number; name: string }, at: Date) => {
     try {
       if ((await options.store.transaction((tx) => resolve(tx, agent.id, at))) > 0) options.onEvents();
     } catch (err) {
-      storeFailed(err, 'recording a heartbeat');
+      storeFailed(err, 'recording a hello');
     } finally {
       writing.delete(agent.name);
+    }
+  };
+
+  /** Heartbeats since the last bulk write, by agent id. */
+  let heardSince = new Map<number, { name: string; at: Date }>();
+  /** Agents greeted on a stream of this process still open, by name: written as heard each time. */
+  const greetedHere = new Map<string, number>();
+  const writeIntervalMs = () => options.writeIntervalMs ?? Math.min(5_000, options.settings().silenceMs / 6);
+  let writer: NodeJS.Timeout | undefined;
+  let writes: Promise<void> = Promise.resolve();
+
+  /**
+   * One transaction for every agent heard since the last: heartbeats cost no commit of their own.
+   * Agents with a stream here are written too, even when their heartbeats wait behind a stream that
+   * flow control stopped reading, so another replica never judges them silent.
+   */
+  const writeHeard = async () => {
+    const at = now();
+    const seen = new Map([...heardSince].map(([agentId, h]) => [agentId, h.at]));
+    heardSince = new Map();
+    for (const [name, agentId] of greetedHere) if (streams.has(name)) seen.set(agentId, at);
+    if (seen.size === 0) return;
+    try {
+      const slackMs = writeIntervalMs();
+      const events = await options.store.transaction(async (tx) => {
+        const open = await tx.heardMany(
+          [...seen].map(([agentId, heardAt]) => ({ agentId, at: heardAt })),
+          slackMs,
+        );
+        let written = 0;
+        for (const incident of open)
+          written += await resolve(tx, incident.agent.id, seen.get(incident.agent.id)!);
+        return written;
+      });
+      if (events > 0) options.onEvents();
+    } catch (err) {
+      storeFailed(err, 'recording heartbeats');
     }
   };
 
@@ -193,15 +243,24 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
         heardAt.set(agentName, now());
         const left = streams.get(agentName)! - 1;
         if (left > 0) streams.set(agentName, left);
-        else streams.delete(agentName);
+        else {
+          streams.delete(agentName);
+          greetedHere.delete(agentName);
+        }
       };
+    },
+    greeted(agent) {
+      const at = now();
+      heardAt.set(agent.name, at);
+      if (streams.has(agent.name)) greetedHere.set(agent.name, agent.id);
+      // A store that hangs must not hold up the agent's stream, nor pile up writes: while one is
+      // in flight the agent's news stays in memory, which is what judging reads first.
+      if (!stopped && !writing.has(agent.name)) writing.set(agent.name, record(agent, at));
     },
     heard(agent) {
       const at = now();
       heardAt.set(agent.name, at);
-      // A store that hangs must not hold up the agent's stream, nor pile up writes: while one is
-      // in flight the agent's news stays in memory, which is what judging reads first.
-      if (!stopped && !writing.has(agent.name)) writing.set(agent.name, record(agent, at));
+      if (!stopped) heardSince.set(agent.id, { name: agent.name, at });
     },
   };
 
@@ -213,12 +272,17 @@ export function createLivenessMonitor(options: LivenessMonitorOptions) {
       timer = setInterval(() => {
         pass = pass.then(tick);
       }, options.intervalMs ?? 5_000);
+      writer = setInterval(() => {
+        writes = writes.then(writeHeard);
+      }, writeIntervalMs());
     },
 
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);
+      clearInterval(writer);
       await pass;
+      await writes;
       await Promise.all(writing.values());
     },
   };

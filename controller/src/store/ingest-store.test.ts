@@ -1,6 +1,6 @@
 import { silentLogger } from '@portwarden/common/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncomingResult } from '../ingest/types.js';
+import { resultKey, stateKey, type IncomingResult, type StoredCheckState } from '../ingest/types.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import { createAgentStore } from './agents.js';
 import { createDb, type Sql } from './db.js';
@@ -53,7 +53,9 @@ describe('ingest store: results', () => {
       truncated: false,
     };
     await createIngestStore(sql).transaction((tx) =>
-      tx.insertResults(agentId, [result(1, transcript), result(2), result(3, null)]),
+      tx.insertResults(
+        [result(1, transcript), result(2), result(3, null)].map((r) => ({ agentId, result: r })),
+      ),
     );
     const rows = await sql<{ seq: number; transcript: unknown }[]>`
       SELECT seq, transcript FROM results WHERE agent_id = ${agentId} ORDER BY seq`;
@@ -62,5 +64,51 @@ describe('ingest store: results', () => {
       { seq: 2, transcript: null },
       { seq: 3, transcript: null },
     ]);
+  });
+});
+
+describe('ingest store: whole columns through unnest', () => {
+  it('keeps text that array literals escape, and reports only new rows', async () => {
+    const awkward = ['quote " and \\ backslash', 'comma, {brace} NULL', 'ünïcødé ✓', '', 'NULL'];
+    const rows = awkward.map((detail, i) => ({ agentId, result: { ...result(100 + i), detail } }));
+    const fresh = await createIngestStore(sql).transaction((tx) => tx.insertResults(rows));
+    expect(fresh).toEqual(new Set(rows.map((r) => resultKey(agentId, r.result.seq))));
+    const stored = await sql<{ detail: string; timings: unknown }[]>`
+      SELECT detail, timings FROM results WHERE agent_id = ${agentId} AND seq >= 100 ORDER BY seq`;
+    expect(stored.map((r) => r.detail)).toEqual(awkward);
+    expect(stored[0]!.timings).toEqual(result(1).timings);
+    const again = await createIngestStore(sql).transaction((tx) =>
+      tx.insertResults([...rows, { agentId, result: result(200) }]),
+    );
+    expect(again).toEqual(new Set([resultKey(agentId, 200)]));
+  });
+
+  it('saves and locks the states of many checks at once, flap times included', async () => {
+    const state = (checkId: string, changes: Date[]): StoredCheckState => ({
+      outcome: 'down',
+      consecutiveFailures: 2,
+      consecutiveSuccesses: 0,
+      since: new Date(Date.UTC(2026, 0, 1)),
+      lastSeq: 7,
+      incidentId: null,
+      incidentOpen: false,
+      firingTold: true,
+      flap: { changes, flappingSince: changes[0] ?? null },
+    });
+    const flapped = [new Date(Date.UTC(2026, 0, 1, 1)), new Date(Date.UTC(2026, 0, 1, 2))];
+    const saves = [
+      { agentId, checkId: 'a "quoted" check', state: state('a', flapped), last: result(7) },
+      { agentId, checkId: 'b', state: state('b', []), last: result(7) },
+    ];
+    await createIngestStore(sql).transaction((tx) => tx.saveStates(saves));
+    const locked = await createIngestStore(sql).transaction((tx) =>
+      tx.lockStates([...saves.map((s) => ({ agentId, checkId: s.checkId })), { agentId, checkId: 'none' }]),
+    );
+    expect([...locked.keys()].sort()).toEqual([
+      stateKey(agentId, 'a "quoted" check'),
+      stateKey(agentId, 'b'),
+    ]);
+    expect(locked.get(stateKey(agentId, 'a "quoted" check'))).toEqual(saves[0]!.state);
+    expect(locked.get(stateKey(agentId, 'b'))).toEqual(saves[1]!.state);
   });
 });

@@ -1,10 +1,11 @@
 import type { Sql, TransactionSql } from './db.js';
-import type {
-  IncomingResult,
-  IngestStore,
-  IngestTransaction,
-  ResponseRecord,
-  StoredCheckState,
+import {
+  resultKey,
+  stateKey,
+  type IngestStore,
+  type IngestTransaction,
+  type ResponseRecord,
+  type StoredCheckState,
 } from '../ingest/types.js';
 import { incidentBook } from './incidents.js';
 
@@ -14,43 +15,96 @@ export function createIngestStore(sql: Sql): IngestStore {
   };
 }
 
+/**
+ * Each statement carries whole columns as arrays (unnest): one statement and a fixed number of
+ * parameters however many results a group commit holds, where a VALUES list would need 11
+ * parameters a row and a new plan for each size.
+ */
 export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
     ...incidentBook(tx),
 
-    async insertResults(agentId, results) {
-      if (results.length === 0) return new Set();
-      const rows = results.map((r) => resultRow(tx, agentId, r));
-      const inserted = await tx<{ seq: number }[]>`
-        INSERT INTO results ${tx(rows)} ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq`;
-      return new Set(inserted.map((r) => r.seq));
+    async insertResults(rows) {
+      if (rows.length === 0) return new Set();
+      const c = columns(rows, ({ agentId, result: r }) => ({
+        agentId,
+        seq: r.seq,
+        checkId: r.checkId,
+        startedAt: r.startedAt.toISOString(),
+        durationMs: r.durationMs,
+        outcome: r.outcome,
+        reason: r.reason,
+        detail: r.detail,
+        // Objects, not JSON text: the statement types the column jsonb[], and postgres.js encodes
+        // each element itself.
+        timings: (r.timings ?? null) as never,
+        transcript: (r.transcript ?? null) as never,
+        firewall: (r.firewall ?? null) as never,
+      }));
+      // No conflict target: a replay conflicts on the primary key, whatever columns it spans.
+      const inserted = await tx<{ agentId: number; seq: number }[]>`
+        INSERT INTO results (agent_id, seq, check_id, started_at, duration_ms, outcome, reason, detail,
+                             timings, transcript, firewall)
+        SELECT * FROM unnest(${c.agentId}::bigint[], ${c.seq}::bigint[], ${c.checkId}::text[],
+                             ${c.startedAt}::timestamptz[], ${c.durationMs}::int[], ${c.outcome}::text[],
+                             ${c.reason}::text[], ${c.detail}::text[], ${c.timings}::jsonb[],
+                             ${c.transcript}::jsonb[], ${c.firewall}::jsonb[])
+        ON CONFLICT DO NOTHING RETURNING agent_id, seq`;
+      return new Set(inserted.map((r) => resultKey(r.agentId, r.seq)));
     },
 
-    async lockStates(agentId, checkIds) {
+    async lockStates(keys) {
+      if (keys.length === 0) return new Map();
+      const agentIds = keys.map((k) => k.agentId);
+      const checkIds = keys.map((k) => k.checkId);
+      // In key order, so that two transactions locking overlapping rows wait rather than deadlock.
       const rows = await tx<StateRow[]>`
-        SELECT s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes, s.since, s.last_seq,
-               s.incident_id, s.incident_id IS NOT NULL AS incident_open,
+        SELECT s.agent_id, s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes, s.since,
+               s.last_seq, s.incident_id, s.incident_id IS NOT NULL AS incident_open,
                coalesce(i.firing_told, true) AS firing_told, s.flap_changes, s.flapping_since
         FROM check_state s LEFT JOIN incidents i ON i.id = s.incident_id
-        WHERE s.agent_id = ${agentId} AND s.check_id = ANY(${checkIds}::text[])
-        ORDER BY s.check_id FOR UPDATE OF s`;
+        WHERE (s.agent_id, s.check_id) IN (SELECT * FROM unnest(${agentIds}::bigint[], ${checkIds}::text[]))
+        ORDER BY s.agent_id, s.check_id FOR UPDATE OF s`;
       return new Map(
-        rows.map(({ checkId, flapChanges, flappingSince, ...state }) => [
-          checkId,
+        rows.map(({ agentId, checkId, flapChanges, flappingSince, ...state }) => [
+          stateKey(agentId, checkId),
           { ...state, flap: { changes: flapChanges, flappingSince } },
         ]),
       );
     },
 
-    async saveState(agentId, checkId, state, last) {
+    async saveStates(saves) {
+      if (saves.length === 0) return;
+      const c = columns(saves, ({ agentId, checkId, state, last }) => ({
+        agentId,
+        checkId,
+        outcome: state.outcome,
+        consecutiveFailures: state.consecutiveFailures,
+        consecutiveSuccesses: state.consecutiveSuccesses,
+        since: state.since.toISOString(),
+        lastSeq: state.lastSeq,
+        lastResultAt: last.startedAt.toISOString(),
+        reason: last.reason,
+        detail: last.detail,
+        incidentId: state.incidentId,
+        // A column of arrays cannot go through unnest (it would flatten them): JSON text instead.
+        flapChanges: JSON.stringify(state.flap.changes.map((t) => t.toISOString())),
+        flappingSince: state.flap.flappingSince?.toISOString() ?? null,
+      }));
       await tx`
         INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since,
                                  last_seq, last_result_at, reason, detail, incident_id, flap_changes,
                                  flapping_since)
-        VALUES (${agentId}, ${checkId}, ${state.outcome}, ${state.consecutiveFailures},
-                ${state.consecutiveSuccesses}, ${state.since}, ${state.lastSeq}, ${last.startedAt},
-                ${last.reason}, ${last.detail}, ${state.incidentId},
-                ${state.flap.changes.map((t) => t.toISOString())}::timestamptz[], ${state.flap.flappingSince})
+        SELECT u.agent_id, u.check_id, u.outcome, u.consecutive_failures, u.consecutive_successes, u.since,
+               u.last_seq, u.last_result_at, u.reason, u.detail, u.incident_id,
+               ARRAY(SELECT jsonb_array_elements_text(u.flap_changes::jsonb)::timestamptz), u.flapping_since
+        FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
+                    ${c.consecutiveFailures}::int[], ${c.consecutiveSuccesses}::int[], ${c.since}::timestamptz[],
+                    ${c.lastSeq}::bigint[], ${c.lastResultAt}::timestamptz[], ${c.reason}::text[],
+                    ${c.detail}::text[], ${c.incidentId}::bigint[], ${c.flapChanges}::text[],
+                    ${c.flappingSince}::timestamptz[])
+          AS u(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
+               last_result_at, reason, detail, incident_id, flap_changes, flapping_since)
         ON CONFLICT (agent_id, check_id) DO UPDATE SET
           outcome = EXCLUDED.outcome, consecutive_failures = EXCLUDED.consecutive_failures,
           consecutive_successes = EXCLUDED.consecutive_successes,
@@ -73,24 +127,22 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 }
 
 type StateRow = Omit<StoredCheckState, 'flap'> & {
+  agentId: number;
   checkId: string;
   flapChanges: Date[];
   flappingSince: Date | null;
 };
 
-function resultRow(tx: TransactionSql, agentId: number, r: IncomingResult) {
-  return {
-    agent_id: agentId,
-    seq: r.seq,
-    check_id: r.checkId,
-    started_at: r.startedAt,
-    duration_ms: r.durationMs,
-    outcome: r.outcome,
-    reason: r.reason,
-    detail: r.detail,
-    timings: r.timings,
-    // As JSON explicitly: an array would otherwise be sent as a PostgreSQL array.
-    transcript: r.transcript ? tx.json(r.transcript as never) : null,
-    firewall: r.firewall ? tx.json(r.firewall as never) : null,
-  };
+/** Rows turned into one array per column, for unnest. */
+function columns<T, R extends Record<string, unknown>>(
+  rows: T[],
+  row: (item: T) => R,
+): { [K in keyof R]: R[K][] } {
+  const out = {} as { [K in keyof R]: R[K][] };
+  rows.forEach((item, i) => {
+    const values = row(item);
+    for (const key of Object.keys(values) as (keyof R)[])
+      (out[key] ??= new Array(rows.length))[i] = values[key];
+  });
+  return out;
 }
