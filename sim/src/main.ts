@@ -29,7 +29,7 @@ interface Flags {
 
 const program = new Command('portwarden-sim')
   .description(
-    'Simulated agents speaking the real agent contract to an --insecure controller (plaintext gRPC, agents named by their hello); reports offered vs acknowledged results/s, ack latency, the controller\'s CPU and RSS, PostgreSQL\'s CPU, commits per result and notification latency',
+    "Simulated agents speaking the real agent contract to an --insecure controller (plaintext gRPC, agents named by their hello); reports offered vs acknowledged results/s, ack latency, the controller's CPU and RSS, PostgreSQL's CPU, commits per result and notification latency",
   )
   .option('--controller <addr>', "the controller's gRPC address (started with --insecure)", '127.0.0.1:7443')
   .option('--api <url>', "the controller's HTTP API", 'http://127.0.0.1:7480')
@@ -47,9 +47,16 @@ const program = new Command('portwarden-sim')
   .option('--ramp <duration>', 'hellos spread over this long (default: 1 ms per agent, 1 s to 30 s)')
   .option('--warmup <duration>', 'after every agent has its config, before the window', '10s')
   .option('--duration <duration>', 'the measured window', '60s')
-  .option('--drain <duration>', 'after the window: wait this long at most for the last acks and notifications', '15s')
+  .option(
+    '--drain <duration>',
+    'after the window: wait this long at most for the last acks and notifications',
+    '15s',
+  )
   .option('--controller-pid <pid>', "the controller's process: its CPU and RSS")
-  .option('--database-url <url>', "the controller's database: commits per result, agent unreachable incidents")
+  .option(
+    '--database-url <url>',
+    "the controller's database: commits per result, agent unreachable incidents",
+  )
   .option('--name-prefix <prefix>', 'agent names are PREFIX-00001…; unique per run (default sim-<time>)')
   .option('--json', 'print the report as JSON')
   .exitOverride();
@@ -84,7 +91,11 @@ Promise.resolve()
   .then(
     () => process.exit(0),
     (err: unknown) => {
-      if (err instanceof Error && 'exitCode' in err && (err as { code?: string }).code?.startsWith('commander.'))
+      if (
+        err instanceof Error &&
+        'exitCode' in err &&
+        (err as { code?: string }).code?.startsWith('commander.')
+      )
         process.exit((err as { exitCode: number }).exitCode === 0 ? 0 : 2);
       const hint = err instanceof PortwardenError && err.hint ? `\n  hint: ${err.hint}` : '';
       process.stderr.write(`portwarden-sim: ${err instanceof Error ? err.message : String(err)}${hint}\n`);

@@ -5,7 +5,10 @@ import { parseDuration } from '@portwarden/common/duration';
 export function intFlag(text: string, flag: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`, `for example ${flag} ${min}`);
+    throw new ConfigError(
+      `${flag} must be a whole number from ${min} to ${max}, not "${text}"`,
+      `for example ${flag} ${min}`,
+    );
   return n;
 }
 
@@ -14,7 +17,10 @@ export function rateFlag(text: string, flag: string): number {
   const percent = text.trim().endsWith('%');
   const n = Number(percent ? text.trim().slice(0, -1) : text) / (percent ? 100 : 1);
   if (!Number.isFinite(n) || n < 0 || n > 1)
-    throw new ConfigError(`${flag} must be a fraction from 0 to 1 or a percentage, not "${text}"`, `for example ${flag} 0.02 or ${flag} 2%`);
+    throw new ConfigError(
+      `${flag} must be a fraction from 0 to 1 or a percentage, not "${text}"`,
+      `for example ${flag} 0.02 or ${flag} 2%`,
+    );
   return n;
 }
 

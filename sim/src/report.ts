@@ -29,6 +29,8 @@ export interface Readings {
   largestBatch: number;
   /** After the window: everything offered was acknowledged within the drain time. */
   drained: boolean;
+  /** The whole run's results, warm-up and drain included. */
+  totals: { offered: number; acked: number };
   controller?: { pid: number; cpuMs: number; rssEndBytes: number; rssMaxBytes: number };
   postgres?: { cpuMs: number; processes: number };
   commits?: number;
@@ -53,6 +55,8 @@ export interface SimReport {
   waitingMax: number;
   largestBatch: number;
   drained: boolean;
+  /** The whole run's results, warm-up and drain included: equal when nothing was lost. */
+  totals: { offered: number; acked: number };
   streamErrors: number;
   controller?: { pid: number; cpuPercent: number; rssMiB: number; rssMaxMiB: number };
   postgres?: { cpuPercent: number; processes: number };
@@ -88,6 +92,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     waitingMax: r.waitingMax,
     largestBatch: r.largestBatch,
     drained: r.drained,
+    totals: r.totals,
     streamErrors: c.streamErrors,
     ...(r.controller && {
       controller: {
@@ -97,12 +102,13 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
         rssMaxMiB: r.controller.rssMaxBytes / MiB,
       },
     }),
-    ...(r.postgres && { postgres: { cpuPercent: percent(r.postgres.cpuMs), processes: r.postgres.processes } }),
+    ...(r.postgres && {
+      postgres: { cpuPercent: percent(r.postgres.cpuMs), processes: r.postgres.processes },
+    }),
     ...(r.commits !== undefined && {
       commitsPerSecond: perSecond(r.commits, ms),
       commitsPerResult: c.acked > 0 ? r.commits / c.acked : null,
-      commitsPerHeartbeat:
-        c.heartbeats > 0 ? Math.max(0, r.commits - c.ackedMessages) / c.heartbeats : null,
+      commitsPerHeartbeat: c.heartbeats > 0 ? Math.max(0, r.commits - c.ackedMessages) / c.heartbeats : null,
     }),
     ...(r.notifications && { notifications: r.notifications }),
     ...(r.unreachableIncidents !== undefined && { unreachableIncidents: r.unreachableIncidents }),
@@ -126,7 +132,10 @@ export function formatReport(report: SimReport): string {
     ['window', `${report.windowSeconds.toFixed(1)} s`],
     ['offered results/s', `${int(report.offeredPerSecond)} (nominal ${int(c.nominalPerSecond)})`],
     ['acked results/s', int(report.ackedPerSecond)],
-    ['results messages/s', `${int(report.messagesPerSecond)} (${fixed(report.resultsPerMessage, 2)} results per acked message, largest ${report.largestBatch})`],
+    [
+      'results messages/s',
+      `${int(report.messagesPerSecond)} (${fixed(report.resultsPerMessage, 2)} results per acked message, largest ${report.largestBatch})`,
+    ],
     [
       'ack latency p50/p95/p99/max',
       [report.ackLatencyMs.p50, report.ackLatencyMs.p95, report.ackLatencyMs.p99, report.ackLatencyMs.max]
@@ -134,7 +143,12 @@ export function formatReport(report: SimReport): string {
         .join(' / '),
     ],
     ['waiting in agents', `${int(report.waitingEnd)} at the end, at most ${int(report.waitingMax)}`],
-    ['drained after the window', report.drained ? 'yes: every result offered was acknowledged' : 'NO: results left unacknowledged'],
+    [
+      'drained after the window',
+      report.drained
+        ? `yes: all ${int(report.totals.offered)} results offered in the run were acknowledged`
+        : `NO: ${int(report.totals.acked)} of ${int(report.totals.offered)} results acknowledged`,
+    ],
     ['stream errors', int(report.streamErrors)],
     ['heartbeats/s', int(report.heartbeatsPerSecond)],
   ];
@@ -144,7 +158,10 @@ export function formatReport(report: SimReport): string {
       `${fixed(report.controller.cpuPercent)}% CPU, RSS ${int(report.controller.rssMiB)} MiB (max ${int(report.controller.rssMaxMiB)})`,
     ]);
   if (report.postgres)
-    rows.push(['postgres', `${fixed(report.postgres.cpuPercent)}% CPU (${report.postgres.processes} processes)`]);
+    rows.push([
+      'postgres',
+      `${fixed(report.postgres.cpuPercent)}% CPU (${report.postgres.processes} processes)`,
+    ]);
   if (report.commitsPerSecond !== undefined)
     rows.push([
       'commits',
@@ -157,7 +174,10 @@ export function formatReport(report: SimReport): string {
         'notifications',
         `${n.received} received of ${n.expected} expected: ${n.doubled} doubled, ${n.missing} missing, ${n.unexpected} unexpected`,
       ],
-      ['notification latency p50/p99/max', [n.firingLatency.p50, n.firingLatency.p99, n.firingLatency.max].map(msText).join(' / ')],
+      [
+        'notification latency p50/p99/max',
+        [n.firingLatency.p50, n.firingLatency.p99, n.firingLatency.max].map(msText).join(' / '),
+      ],
     );
   if (report.unreachableIncidents !== undefined)
     rows.push(['"agent unreachable" incidents', int(report.unreachableIncidents)]);

@@ -34,6 +34,8 @@ export interface SimOptions {
   databaseUrl?: string;
   /** Agent names are `${namePrefix}-NNNNN`; unique per run so that seqs start afresh. */
   namePrefix: string;
+  /** How long agents may take to get their config after the ramp. @default 60_000 */
+  configTimeoutMs?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -49,7 +51,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
   const log = options.log ?? (() => {});
   const tracker = new NotificationTracker((agent) => agent.startsWith(`${options.namePrefix}-`));
   const managePolicy = options.api !== undefined && options.adminToken !== undefined;
-  const receiver = managePolicy ? await new WebhookReceiver((m, at) => tracker.receive(m, at)).start() : undefined;
+  const receiver = managePolicy
+    ? await new WebhookReceiver((m, at) => tracker.receive(m, at)).start()
+    : undefined;
   const db = options.databaseUrl ? new ControllerDatabase(options.databaseUrl) : undefined;
   const fleet = new Fleet({
     controller: options.controller,
@@ -74,12 +78,16 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
         webhookUrl: receiver!.url,
       });
       const revision = await applyPolicy(options.api!, options.adminToken!, yaml);
-      log(`policy revision ${revision}: ${options.checks} checks for agents ${FLEET_LABEL}=${options.namePrefix}`);
+      log(
+        `policy revision ${revision}: ${options.checks} checks for agents ${FLEET_LABEL}=${options.namePrefix}`,
+      );
     }
     const counters = fleet.counters;
     fleet.start();
-    log(`connecting ${options.agents} agents over ${options.rampMs} ms (plaintext gRPC, --insecure controller)`);
-    const configDeadline = performance.now() + options.rampMs + 60_000;
+    log(
+      `connecting ${options.agents} agents over ${options.rampMs} ms (plaintext gRPC, --insecure controller)`,
+    );
+    const configDeadline = performance.now() + options.rampMs + (options.configTimeoutMs ?? 60_000);
     while (counters.configured < options.agents && performance.now() < configDeadline) await sleep(100);
     if (counters.configured < options.agents)
       throw new PortwardenError(
@@ -90,7 +98,11 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     const configured = fleet.configChecks?.length ?? 0;
     log(`all agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`);
     if (configured === 0)
-      throw new PortwardenError('sim-config', 'the pushed config has no port check', 'apply a policy with port checks for these agents, or let the sim apply its own (--api, --admin-token-file)');
+      throw new PortwardenError(
+        'sim-config',
+        'the pushed config has no port check',
+        'apply a policy with port checks for these agents, or let the sim apply its own (--api, --admin-token-file)',
+      );
     await sleep(options.warmupMs);
 
     // The window.
@@ -146,10 +158,16 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       waitingMax: Math.max(waitingMax, waitingEnd),
       largestBatch: counters.largestBatch,
       drained,
+      totals: { offered: counters.offered, acked: counters.acked },
       ...(pid !== undefined &&
         cpuStart !== undefined &&
         cpuEnd !== undefined && {
-          controller: { pid, cpuMs: cpuEnd - cpuStart, rssEndBytes: rssEnd ?? 0, rssMaxBytes: Math.max(rssMax, rssEnd ?? 0) },
+          controller: {
+            pid,
+            cpuMs: cpuEnd - cpuStart,
+            rssEndBytes: rssEnd ?? 0,
+            rssMaxBytes: Math.max(rssMax, rssEnd ?? 0),
+          },
         }),
       postgres: { cpuMs: cpuDeltaMs(pgStart, pgEnd), processes: pgEnd.size },
       ...(commitsStart !== undefined && commitsEnd !== undefined && { commits: commitsEnd - commitsStart }),

@@ -59,7 +59,9 @@ export class Fleet {
     const random = seededRandom(options.seed);
     const groups = Math.ceil(options.agents / options.agentsPerConnection);
     for (let g = 0; g < groups; g++)
-      this.clients.push(new AgentServiceClient(options.controller, credentials.createInsecure(), channelOptions()));
+      this.clients.push(
+        new AgentServiceClient(options.controller, credentials.createInsecure(), channelOptions()),
+      );
     const ctx = {
       counters: this.counters,
       tracker: options.tracker,
@@ -74,7 +76,9 @@ export class Fleet {
     const width = Math.max(5, String(options.agents).length);
     for (let a = 0; a < options.agents; a++) {
       const client = this.clients[Math.floor(a / options.agentsPerConnection)]!;
-      this.agents.push(new SimAgent(`${options.namePrefix}-${String(a + 1).padStart(width, '0')}`, client, ctx));
+      this.agents.push(
+        new SimAgent(`${options.namePrefix}-${String(a + 1).padStart(width, '0')}`, client, ctx),
+      );
     }
   }
 
@@ -96,7 +100,8 @@ export class Fleet {
           if (connected < agents) this.agents[a]!.connect();
           connected++;
         });
-      if (this.probing) probes.due(last, now, (item) => this.agents[item % agents]!.probe(Math.floor(item / agents)));
+      if (this.probing)
+        probes.due(last, now, (item) => this.agents[item % agents]!.probe(Math.floor(item / agents)));
       heartbeats.due(last, now, (a) => this.agents[a]!.heartbeat());
       last = now;
     }, tickMs);

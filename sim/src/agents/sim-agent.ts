@@ -33,7 +33,9 @@ export interface AgentContext {
 const UP_TIMINGS = { dnsMs: 0, connectMs: 1, tlsMs: 0, firstByteMs: 0, totalMs: 1 };
 const DOWN_TIMINGS = { dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 1 };
 const DOWN_TRANSCRIPT = {
-  entries: [{ atMs: 1, direction: TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE, text: 'connection refused' }],
+  entries: [
+    { atMs: 1, direction: TranscriptDirection.TRANSCRIPT_DIRECTION_NOTE, text: 'connection refused' },
+  ],
   truncated: false,
 };
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
 /** The server's maintenance database, where databases are created and dropped. */
-export const ADMIN_PG_URL = process.env.PORTWARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_PG_URL =
+  process.env.PORTWARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface ScratchDatabase {
   name: string;

@@ -51,7 +51,7 @@ export async function applyPolicy(apiUrl: string, token: string, yaml: string): 
       'sim-policy',
       `the controller refused the sim's policy: ${response.status} ${text.slice(0, 500)}`,
       response.status === 401 || response.status === 403
-        ? 'pass an admin token: --admin-token-file FILE (the controller\'s --admin-token-file)'
+        ? "pass an admin token: --admin-token-file FILE (the controller's --admin-token-file)"
         : 'check the controller log',
     );
   return (JSON.parse(text) as { revision: number }).revision;
