@@ -31,6 +31,7 @@ const readings = (over: Partial<Readings>): Readings => ({
   waitingMax: 0,
   largestBatch: 1,
   drained: true,
+  configuredAgents: 1000,
   totals: { offered: 0, acked: 0 },
   simCpuMs: 0,
   ...over,

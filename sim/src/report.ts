@@ -29,6 +29,8 @@ export interface Readings {
   largestBatch: number;
   /** After the window: everything offered was acknowledged within the drain time. */
   drained: boolean;
+  /** Agents that had their config when the window ended. */
+  configuredAgents: number;
   /** The whole run's results, warm-up and drain included. */
   totals: { offered: number; acked: number };
   controller?: { pid: number; cpuMs: number; rssEndBytes: number; rssMaxBytes: number };
@@ -55,6 +57,8 @@ export interface SimReport {
   waitingMax: number;
   largestBatch: number;
   drained: boolean;
+  /** Agents that had their config when the window ended (all of them unless the controller was too slow). */
+  configuredAgents: number;
   /** The whole run's results, warm-up and drain included: equal when nothing was lost. */
   totals: { offered: number; acked: number };
   streamErrors: number;
@@ -92,6 +96,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     waitingMax: r.waitingMax,
     largestBatch: r.largestBatch,
     drained: r.drained,
+    configuredAgents: r.configuredAgents,
     totals: r.totals,
     streamErrors: c.streamErrors,
     ...(r.controller && {
@@ -130,6 +135,12 @@ export function formatReport(report: SimReport): string {
       `${int(c.agents)} agents × ${c.checks} checks / ${c.intervalMs} ms, ${(c.failureRate * 100).toFixed(1)}% failing, ${c.agentsPerConnection} agents per connection`,
     ],
     ['window', `${report.windowSeconds.toFixed(1)} s`],
+    [
+      'configured agents',
+      report.configuredAgents === c.agents
+        ? `all ${int(c.agents)}`
+        : `ONLY ${int(report.configuredAgents)} of ${int(c.agents)} (the controller was too slow)`,
+    ],
     ['offered results/s', `${int(report.offeredPerSecond)} (nominal ${int(c.nominalPerSecond)})`],
     ['acked results/s', int(report.ackedPerSecond)],
     [

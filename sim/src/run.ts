@@ -88,12 +88,26 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       `connecting ${options.agents} agents over ${options.rampMs} ms (plaintext gRPC, --insecure controller)`,
     );
     const configDeadline = performance.now() + options.rampMs + (options.configTimeoutMs ?? 60_000);
-    while (counters.configured < options.agents && performance.now() < configDeadline) await sleep(100);
-    if (counters.configured < options.agents)
+    let nextProgress = performance.now() + 5000;
+    while (counters.configured < options.agents && performance.now() < configDeadline) {
+      await sleep(100);
+      if (performance.now() < nextProgress) continue;
+      nextProgress += 5000;
+      log(
+        `${counters.configured} of ${options.agents} agents configured, ${counters.streamErrors} stream errors`,
+      );
+    }
+    if (counters.configured === 0)
       throw new PortwardenError(
         'sim-connect',
-        `only ${counters.configured} of ${options.agents} agents got their config`,
+        `none of the ${options.agents} agents got a config`,
         `is the controller at ${options.controller} started with --insecure, and its --max-streams-per-ip above ${options.agents}?`,
+      );
+    // A slow controller that configured only part of the fleet is a finding, not a failure: the
+    // window measures what it does, and the report says how many agents it took.
+    if (counters.configured < options.agents)
+      log(
+        `only ${counters.configured} of ${options.agents} agents configured by the deadline; measuring anyway`,
       );
     const configured = fleet.configChecks?.length ?? 0;
     log(`all agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`);
@@ -158,6 +172,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       waitingMax: Math.max(waitingMax, waitingEnd),
       largestBatch: counters.largestBatch,
       drained,
+      configuredAgents: counters.configured,
       totals: { offered: counters.offered, acked: counters.acked },
       ...(pid !== undefined &&
         cpuStart !== undefined &&

@@ -62,6 +62,7 @@ describe('portwarden-sim against a real controller', () => {
     expect(report.controller!.rssMiB).toBeGreaterThan(10);
     expect(report.commitsPerResult).toBeGreaterThan(0);
     expect(report.streamErrors).toBe(0);
+    expect(report.configuredAgents).toBe(6);
   }, 30_000);
 
   it('refuses to run with a token the controller does not accept, and says how to fix it', async () => {

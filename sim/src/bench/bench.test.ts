@@ -30,6 +30,7 @@ const report = (over: Partial<Readings>, acked = 0) =>
       waitingMax: 0,
       largestBatch: 1,
       drained: true,
+      configuredAgents: 1,
       totals: { offered: acked, acked },
       simCpuMs: 0,
       controller: { pid: 1, cpuMs: 0, rssEndBytes: 100 * 2 ** 20, rssMaxBytes: 100 * 2 ** 20 },
@@ -93,6 +94,12 @@ describe('judge', () => {
       report({ notifications: { ...notifications, doubled: 1, missing: 2 }, unreachableIncidents: 3 }),
     );
     expect(bad.misses).toEqual(['1 doubled', '2 missing', '3 false "agent unreachable"']);
+  });
+
+  it('misses any goal when part of the fleet never got its config', () => {
+    expect(judge('agents-20k', report({ configuredAgents: 0 }, 3333)).misses).toContain(
+      'only 0 of 1 agents configured',
+    );
   });
 
   it('knows every scenario it lists', () => {

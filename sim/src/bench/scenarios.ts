@@ -67,6 +67,8 @@ export function judge(name: string, report: SimReport, sustainable?: number): Ve
     if (!ok) misses.push(miss);
   };
   const p99 = report.ackLatencyMs.p99;
+  const { agents } = report.config;
+  need(report.configuredAgents === agents, `only ${report.configuredAgents} of ${agents} agents configured`);
   const rss = report.controller?.rssMaxMiB;
   switch (name) {
     case 'steady-25k':
