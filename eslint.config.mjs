@@ -20,7 +20,7 @@ const forbid = (...packages) => ({
 });
 
 const root = import.meta.dirname;
-const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', 'test', 'web'];
+const workspaces = ['proto', 'common', 'agent', 'controller', 'cli', 'deploy', 'test', 'web', 'sim'];
 
 /**
  * Each package imports only what its own package.json declares. Tests and test helpers may also
@@ -61,6 +61,7 @@ const projects = [
   'deploy/tsconfig.test.json',
   'test/tsconfig.json',
   'web/tsconfig.json',
+  'sim/tsconfig.test.json',
 ];
 
 export default tseslint.config(
@@ -84,6 +85,8 @@ export default tseslint.config(
   { files: ['agent/**'], rules: forbid('controller', 'cli', 'deploy', 'test') },
   { files: ['controller/**'], rules: forbid('agent', 'cli', 'deploy', 'test') },
   { files: ['cli/**'], rules: forbid('controller', 'deploy', 'test') },
+  // The simulator speaks the contract (proto) and the HTTP API only, as an outside agent fleet would.
+  { files: ['sim/**'], rules: forbid('agent', 'controller', 'cli', 'deploy', 'test') },
   // The browser's code talks to the documented HTTP API only.
   { files: ['web/**'], rules: forbid('common', 'proto', 'agent', 'controller', 'cli', 'deploy', 'test') },
 );

@@ -1,0 +1,134 @@
+/**
+ * Which notifications the simulated fleet should cause, and which came: the sim knows each
+ * (agent, check)'s results, so it knows when one crosses the threshold (an incident opens: one
+ * `firing` webhook) and when it recovers (one `resolved`). Webhooks are matched to those moments
+ * by agent and check id, in order; one incident id seen twice with the same status is doubled,
+ * a moment never matched is missing. Times are injected (ms), so this is pure bookkeeping.
+ */
+import { Samples, type LatencySummary } from '../measure/stats.js';
+
+/** The Alertmanager webhook message the controller's webhook channel sends (notify/alertmanager.ts). */
+export interface WebhookMessage {
+  status?: string;
+  alerts?: {
+    status?: string;
+    labels?: Record<string, string>;
+    generatorURL?: string;
+  }[];
+}
+
+export type AlertStatus = 'firing' | 'resolved';
+
+/** The `alertname` of an agent that stopped sending heartbeats. */
+export const UNREACHABLE_ALERT_NAME = 'PortwardenAgentUnreachable';
+
+export interface NotificationReport {
+  /** Firing and resolved moments the fleet caused. */
+  expected: number;
+  received: number;
+  /** A second webhook for an incident id and status already seen. */
+  doubled: number;
+  /** Moments with no webhook by the end. */
+  missing: number;
+  /** Webhooks for a check of the fleet that no moment explains (and not doubles). */
+  unexpected: number;
+  /** `agent unreachable` alerts, firing, for agents of the fleet. */
+  unreachable: number;
+  /** Failing result sent → its firing webhook received, ms. */
+  firingLatency: LatencySummary;
+}
+
+export class NotificationTracker {
+  private readonly waiting = new Map<string, number[]>();
+  private readonly seen = new Set<string>();
+  private expected = 0;
+  private received = 0;
+  private doubled = 0;
+  private unexpected = 0;
+  private unreachable = 0;
+  private readonly latency = new Samples();
+  private listeners: (() => void)[] = [];
+
+  /** `isOurs(agent)`: whether an agent name belongs to this fleet (others' alerts are ignored). */
+  constructor(private readonly isOurs: (agent: string) => boolean) {}
+
+  /** A result sent at `sentAtMs` makes (agent, check) go `status`: one webhook should follow. */
+  expect(agent: string, checkId: string, status: AlertStatus, sentAtMs: number): void {
+    const key = keyOf(agent, checkId, status);
+    const queue = this.waiting.get(key);
+    if (queue) queue.push(sentAtMs);
+    else this.waiting.set(key, [sentAtMs]);
+    this.expected++;
+  }
+
+  /** A webhook arrived at `atMs`. */
+  receive(message: WebhookMessage, atMs: number): void {
+    for (const alert of message.alerts ?? []) {
+      const labels = alert.labels ?? {};
+      const agent = labels.agent ?? '';
+      if (!this.isOurs(agent)) continue;
+      const status: AlertStatus = alert.status === 'resolved' ? 'resolved' : 'firing';
+      if (labels.alertname === UNREACHABLE_ALERT_NAME) {
+        if (status === 'firing') this.unreachable++;
+        continue;
+      }
+      this.received++;
+      const incident = /\/incidents\/(\d+)$/.exec(alert.generatorURL ?? '')?.[1] ?? '?';
+      const event = `${incident}/${status}`;
+      if (this.seen.has(event)) {
+        this.doubled++;
+        continue;
+      }
+      this.seen.add(event);
+      const key = keyOf(agent, labels.check_id ?? '', status);
+      const sentAt = this.waiting.get(key)?.shift();
+      if (sentAt === undefined) {
+        this.unexpected++;
+        continue;
+      }
+      if (this.waiting.get(key)!.length === 0) this.waiting.delete(key);
+      if (status === 'firing') this.latency.add(atMs - sentAt);
+    }
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Moments still waiting for their webhook. */
+  get outstanding(): number {
+    let n = 0;
+    for (const queue of this.waiting.values()) n += queue.length;
+    return n;
+  }
+
+  /** Resolves when nothing is outstanding, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== check);
+        resolve();
+      };
+      const check = () => {
+        if (this.outstanding === 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.listeners.push(check);
+    });
+  }
+
+  report(): NotificationReport {
+    return {
+      expected: this.expected,
+      received: this.received,
+      doubled: this.doubled,
+      missing: this.outstanding,
+      unexpected: this.unexpected,
+      unreachable: this.unreachable,
+      firingLatency: this.latency.summary(),
+    };
+  }
+}
+
+function keyOf(agent: string, checkId: string, status: AlertStatus): string {
+  return `${agent}\u0000${checkId}\u0000${status}`;
+}
