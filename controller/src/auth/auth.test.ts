@@ -259,7 +259,7 @@ describe('--admin-token-file', () => {
       await own.drop();
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 15_000); // two controllers start and stop in turn
 
   it('refuses to start when the directory of the file does not exist', async () => {
     const own = await createTestDatabase();

@@ -115,7 +115,7 @@ describe('group commit', () => {
     expect(counts).toEqual({ results: 80, incidents: 40 });
   });
 
-  it('keeps one agent in one transaction at a time, in the order its stream sent', async () => {
+  it('keeps one agent in one transaction at a time, its waiting batches together, in the order sent', async () => {
     const counting = countingStore();
     const commit = createGroupCommit({
       store: counting.store,
@@ -130,7 +130,9 @@ describe('group commit', () => {
     const third = commit.submit({ agent, results: [result(5, 'down')] });
     release();
     await Promise.all([first, second, third]);
-    expect(counting.groups).toEqual([1, 1, 1]);
+    // the first alone (the "lag" held it); the two that waited meanwhile in the next, as one
+    expect(counting.groups).toEqual([1, 1]);
+    expect(await second).toEqual(await third);
     const [state] = await sql<{ lastSeq: number; consecutiveFailures: number; incidentId: number | null }[]>`
       SELECT last_seq, consecutive_failures, incident_id FROM check_state WHERE agent_id = ${agent.id}`;
     // up at 3 resolved the incident; 4 and 5 fail again: a new one opens at the threshold of two

@@ -16,6 +16,11 @@ export interface GroupCommitOptions {
   now?: () => Date;
 }
 
+/** One agent's part of a group: its waiting batches, as one. */
+interface Entry extends IngestBatch {
+  items: Pending[];
+}
+
 interface Pending extends IngestBatch {
   resolve(outcome: IngestOutcome): void;
   reject(err: unknown): void;
@@ -28,14 +33,15 @@ interface Pending extends IngestBatch {
  * goes into the next, so the cost of a commit (and of each statement, see store/ingest-store.ts)
  * is shared by all the batches in it. Nothing waits on a timer: when PostgreSQL is fast, each
  * batch commits alone at once; when it lags, groups grow. An agent is in one transaction at a time,
- * so its results are decided in the order its stream sent them.
+ * with every batch of it that waited, so its results are decided in the order its stream sent them.
  */
 export function createGroupCommit(options: GroupCommitOptions) {
   const maxResults = options.maxResults ?? 4_000;
   const concurrency = options.concurrency ?? 2;
   const now = options.now ?? (() => new Date());
   const log = options.logger.child({ component: 'ingest' });
-  let queue: Pending[] = [];
+  /** Batches waiting, per agent in the order they came; agents in the order they first waited. */
+  const queues = new Map<number, Pending[]>();
   /** Agents with a batch in a transaction now. */
   const busy = new Set<number>();
   let inFlight = 0;
@@ -43,49 +49,49 @@ export function createGroupCommit(options: GroupCommitOptions) {
   let pendingResults = 0;
   let idle: (() => void) | undefined;
 
-  /** The next group: queued batches in order, skipping busy agents and keeping each agent once. */
-  const take = (): Pending[] => {
-    const group: Pending[] = [];
-    const rest: Pending[] = [];
-    const inGroup = new Set<number>();
+  /**
+   * The next group: every waiting batch of each agent not in a transaction, oldest agents first,
+   * until the group is full. An agent's batches go in together, as one batch in their order.
+   */
+  const take = (): Entry[] => {
+    const group: Entry[] = [];
     let results = 0;
-    for (const item of queue) {
-      if (item.dropped()) {
+    for (const [agentId, waiting] of queues) {
+      if (busy.has(agentId)) continue;
+      const items = waiting.filter((item) => {
+        if (!item.dropped()) return true;
         pendingResults -= item.results.length;
         item.reject(new Error('the stream failed before its batch was stored'));
-        continue;
-      }
-      const id = item.agent.id;
-      const fits = group.length === 0 || results + item.results.length <= maxResults;
-      if (busy.has(id) || inGroup.has(id) || !fits) rest.push(item);
-      else {
-        group.push(item);
-        inGroup.add(id);
-        results += item.results.length;
-      }
+        return false;
+      });
+      const count = items.reduce((n, item) => n + item.results.length, 0);
+      if (group.length > 0 && results + count > maxResults) break;
+      queues.delete(agentId);
+      if (items.length === 0) continue;
+      group.push({ agent: items[0]!.agent, results: items.flatMap((item) => item.results), items });
+      results += count;
     }
-    queue = rest;
     return group;
   };
 
   const pump = () => {
-    while (inFlight < concurrency && queue.length > 0) {
+    while (inFlight < concurrency && queues.size > 0) {
       const group = take();
-      if (group.length === 0) return;
-      for (const item of group) busy.add(item.agent.id);
+      if (group.length === 0) break;
+      for (const entry of group) busy.add(entry.agent.id);
       inFlight++;
       void commit(group).finally(() => {
-        for (const item of group) busy.delete(item.agent.id);
+        for (const entry of group) busy.delete(entry.agent.id);
         inFlight--;
         pump();
-        if (inFlight === 0 && queue.length === 0) idle?.();
       });
     }
+    if (inFlight === 0 && queues.size === 0) idle?.();
   };
 
-  const commit = async (group: Pending[]) => {
+  const commit = async (group: Entry[]) => {
     const settled = () => {
-      for (const item of group) pendingResults -= item.results.length;
+      for (const entry of group) pendingResults -= entry.results.length;
     };
     try {
       const outcomes = await withRetry(() =>
@@ -93,24 +99,30 @@ export function createGroupCommit(options: GroupCommitOptions) {
       );
       settled();
       if (outcomes.some((o) => o.events > 0)) options.onEvents();
-      group.forEach((item, i) => item.resolve(outcomes[i]!));
+      group.forEach((entry, i) => entry.items.forEach((item) => item.resolve(outcomes[i]!)));
     } catch (err) {
       if (group.length > 1 && isDataError(err)) {
         // One batch PostgreSQL refuses must not fail the streams it happened to share a commit with.
         log.warn({ err, batches: group.length }, 'group commit refused; committing its batches one by one');
-        for (const item of group) await commit([item]);
+        for (const entry of group) await commit([entry]);
         return;
       }
       settled();
-      for (const item of group) item.reject(err);
+      for (const entry of group) for (const item of entry.items) item.reject(err);
     }
   };
 
   return {
-    /** Resolves once the batch is committed (or rejects: then nothing of it was). */
+    /**
+     * Resolves once the batch is committed (or rejects: then nothing of it was). Batches of one
+     * agent that waited together commit as one, and each gets the outcome of their union.
+     */
     submit(batch: IngestBatch, dropped: () => boolean = () => false): Promise<IngestOutcome> {
       return new Promise((resolve, reject) => {
-        queue.push({ ...batch, resolve, reject, dropped });
+        const waiting = queues.get(batch.agent.id);
+        const item = { ...batch, resolve, reject, dropped };
+        if (waiting) waiting.push(item);
+        else queues.set(batch.agent.id, [item]);
         pendingResults += batch.results.length;
         pump();
       });
@@ -123,7 +135,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
 
     /** Resolves once nothing is queued or committing. */
     drained(): Promise<void> {
-      if (inFlight === 0 && queue.length === 0) return Promise.resolve();
+      if (inFlight === 0 && queues.size === 0) return Promise.resolve();
       return new Promise((resolve) => {
         const previous = idle;
         idle = () => {
