@@ -88,7 +88,7 @@ const batch = (seq: number): ConnectRequest => ({
 });
 
 /** An agent's stream as the agent sees it: the acks it got, and how the stream ended. */
-function agentStream(address: string) {
+function agentStream(address: string, name = 'stopper') {
   // A channel of its own, so that a stream opened during the stop needs a connection of its own.
   const client = new AgentServiceClient(address, credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
@@ -101,7 +101,11 @@ function agentStream(address: string) {
     if (m.body?.$case === 'config') seen.configs++;
   });
   stream.on('error', (error: ServiceError) => (seen.error = error));
-  stream.write(hello);
+  stream.write(
+    hello.body?.$case === 'hello'
+      ? { body: { $case: 'hello', value: { ...hello.body.value, name } } }
+      : hello,
+  );
   return { seen, send: (message: ConnectRequest) => stream.write(message) };
 }
 
@@ -188,5 +192,21 @@ describe('a clean stop', { timeout: 60_000 }, () => {
     again.send(batch(2));
     await until('seq 2 acked after the resend', () => again.seen.acks.includes(2));
     expect(await stored(2)).toBe(1);
+  });
+
+  it('acknowledges every batch it committed before it ends the streams', async () => {
+    const { controller, grpcAddress } = await startController();
+    const agent = agentStream(grpcAddress, 'drained');
+    for (let seq = 1; seq <= 300; seq++) agent.send(batch(seq));
+    await until('a first ack', () => agent.seen.acks.length > 0);
+    await controller.stop(); // batches are still being read and committed
+    const [row] = await sql<{ n: number; max: number | null }[]>`
+      SELECT count(*)::int AS n, max(r.seq)::int AS max FROM results r JOIN agents a ON a.id = r.agent_id
+      WHERE a.name = 'drained'`;
+    // What was stored was acknowledged: nothing for the agent to resend, or to count dropped if its
+    // spool overflowed meanwhile.
+    expect(row!.n).toBeGreaterThan(0);
+    expect(agent.seen.acks.at(-1)).toBe(row!.max);
+    expect(row!.n).toBe(row!.max);
   });
 });

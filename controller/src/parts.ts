@@ -275,6 +275,9 @@ export function createMetrics({ sql, registry }: Shared, health: HealthSource): 
   });
 }
 
+/** How long a stop waits for the batches already read to commit before it ends the streams. */
+const DRAIN_MS = 3_000;
+
 /** The agents' gRPC server behind its guard; at stop, open streams are told to come back later. */
 export function grpcPart(
   shared: Shared,
@@ -319,8 +322,14 @@ export function grpcPart(
     });
   };
   const close = async (server: GrpcServer) => {
-    for (const session of registry.sessions.values())
+    // Drain: read no further, let what was read commit, acknowledge it, then end the streams, so
+    // a clean stop leaves agents nothing stored-but-unacknowledged to resend or to count dropped.
+    registry.drain();
+    await Promise.race([ingest.drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    for (const session of registry.sessions.values()) {
+      session.flushCommitted();
       session.close(status.UNAVAILABLE, 'controller shutting down');
+    }
     tests.close();
     await server.stop();
     await ingest.drained();

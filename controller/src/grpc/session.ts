@@ -44,6 +44,14 @@ export interface SessionDeps {
 /** The open sessions of this replica, by agent name; a reconnecting agent replaces its old stream. */
 export class SessionRegistry {
   readonly sessions = new Map<string, AgentSession>();
+  /** Stopping: streams are read no further, so what is in flight commits and is acknowledged. */
+  draining = false;
+
+  /** Stops reading every stream; what was read still commits (see grpcPart's close). */
+  drain(): void {
+    this.draining = true;
+    for (const session of this.sessions.values()) session.pauseReading();
+  }
 
   add(session: AgentSession): void {
     this.sessions
@@ -99,7 +107,13 @@ export class AgentSession {
     for (const seq of seqs) this.committed.push(seq);
   }
 
-  private flushCommitted(): void {
+  pauseReading(): void {
+    this.call.pause();
+  }
+
+  /** Sends the ack of what committed and has not been acknowledged yet, now. */
+  flushCommitted(): void {
+    if (this.committed.length === 0) return;
     const committed = this.committed;
     this.committed = [];
     this.acknowledge({ committed });
@@ -157,7 +171,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
   /** Another message is being handled: reading waits for it. */
   let handling = false;
   const tryResume = () => {
-    if (failed || handling) return;
+    if (failed || handling || deps.registry.draining) return;
     if (deps.flow.open(committing)) call.resume();
     else if (committing < deps.flow.limits.perStream) deps.flow.whenRoom(tryResume);
     // else: the stream's own bound; the next commit of this stream resumes it

@@ -180,6 +180,59 @@ describe('group commit', () => {
     expect(commit.pending).toBe(0);
   });
 
+  it('decides again when another replica moved a check state between its read and its write', async () => {
+    const agent = agents[6]!;
+    let otherCommitted!: () => void;
+    const other = new Promise<void>((resolve) => (otherCommitted = resolve));
+    let read!: () => void;
+    const aRead = new Promise<void>((resolve) => (read = resolve));
+    let attempts = 0;
+    const real = createIngestStore(sql);
+    // Replica A reads the state, then waits while replica B commits newer results of the same check.
+    const slow: IngestStore = {
+      transaction: (work) =>
+        real.transaction((tx) => {
+          attempts++;
+          return work({
+            ...tx,
+            readStates: async (keys) => {
+              const states = await tx.readStates(keys);
+              if (attempts === 1) {
+                read();
+                await other;
+              }
+              return states;
+            },
+          });
+        }),
+    };
+    const a = createGroupCommit({
+      store: slow,
+      policy: () => inForce,
+      logger: silentLogger(),
+      onEvents() {},
+    });
+    const b = createGroupCommit({
+      store: real,
+      policy: () => inForce,
+      logger: silentLogger(),
+      onEvents() {},
+    });
+    const fromA = a.submit({ agent, results: [result(101, 'up'), result(102, 'up')] });
+    await aRead;
+    await b.submit({ agent, results: [result(103, 'up'), result(104)] });
+    otherCommitted();
+    await fromA;
+    expect(attempts).toBe(2);
+    const [state] = await sql<{ lastSeq: number; consecutiveFailures: number }[]>`
+      SELECT last_seq, consecutive_failures FROM check_state WHERE agent_id = ${agent.id}`;
+    // B's newer results decide; A's older ones are stored but change nothing (they are older).
+    expect(state).toEqual({ lastSeq: 104, consecutiveFailures: 1 });
+    const [stored] = await sql<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM results WHERE agent_id = ${agent.id} AND seq > 100`;
+    expect(stored?.count).toBe(4);
+  });
+
   it('rejects every batch of a group when the database is gone, and stores none', async () => {
     const gone = createDb({ url: db.url.replace(/:\d+\//, ':1/'), maxConnections: 1 });
     const commit = createGroupCommit({

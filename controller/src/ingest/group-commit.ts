@@ -94,8 +94,10 @@ export function createGroupCommit(options: GroupCommitOptions) {
       for (const entry of group) pendingResults -= entry.results.length;
     };
     try {
+      // Before the transaction begins: incidents are then never older than their outbox rows.
+      const receivedAt = now();
       const outcomes = await withRetry(() =>
-        options.store.transaction((tx) => ingestGroup(tx, group, options.policy(), now())),
+        options.store.transaction((tx) => ingestGroup(tx, group, options.policy(), receivedAt)),
       );
       settled();
       if (outcomes.some((o) => o.events > 0)) options.onEvents();

@@ -56,7 +56,7 @@ export async function ingestBatch(
 
 /**
  * The batches of many streams in the caller's transaction (group commit, ingest/group-commit.ts):
- * one INSERT for every result, one locking SELECT and one upsert for every check state touched;
+ * one INSERT for every result, one SELECT and one guarded upsert for every check state touched;
  * incidents, outbox and responses only where a result changes something. Each agent appears in at
  * most one batch of a group, and its results are decided in seq order. Outcomes in batch order.
  */
@@ -73,7 +73,7 @@ export async function ingestGroup(
     agent,
     byCheck: groupByCheck(results.filter((r) => fresh.has(resultKey(agent.id, r.seq)))),
   }));
-  const states = await tx.lockStates(
+  const states = await tx.readStates(
     work.flatMap(({ agent, byCheck }) =>
       [...byCheck.keys()].map((checkId) => ({ agentId: agent.id, checkId })),
     ),
@@ -92,7 +92,8 @@ export async function ingestGroup(
       const start = states.get(stateKey(agent.id, checkId));
       const advanced = await advance(tx, subject, check, start, checkResults, receivedAt);
       events += advanced.events;
-      if (advanced.save) saves.push({ agentId: agent.id, checkId, ...advanced.save });
+      if (advanced.save)
+        saves.push({ agentId: agent.id, checkId, ...advanced.save, readSeq: start?.lastSeq ?? null });
     }
     outcomes.push({ stored, events });
   }
@@ -119,7 +120,7 @@ async function advance(
   start: StoredCheckState | undefined,
   results: IncomingResult[],
   receivedAt: Date,
-): Promise<{ events: number; save?: Omit<StateSave, 'agentId' | 'checkId'> }> {
+): Promise<{ events: number; save?: Pick<StateSave, 'state' | 'last'> }> {
   let state = start;
   let last: IncomingResult | undefined;
   let events = 0;

@@ -68,15 +68,20 @@ export interface StateSave {
   checkId: string;
   state: StoredCheckState;
   last: IncomingResult;
+  /** The `lastSeq` of the state the decision started from; null when there was none. */
+  readSeq: number | null;
 }
 
 /** What ingest needs from storage, inside one transaction. The PostgreSQL version is in store/. */
 export interface IngestTransaction extends IncidentBook {
   /** Inserts the results not stored yet, of any agents; returns the new ones as `resultKey`s. */
   insertResults(rows: { agentId: number; result: IncomingResult }[]): Promise<Set<string>>;
-  /** Current state of these checks, locked until commit, by `stateKey`. */
-  lockStates(keys: { agentId: number; checkId: string }[]): Promise<Map<string, StoredCheckState>>;
-  /** Writes these states, each row once. */
+  /** Current state of these checks, by `stateKey`; not locked: saveStates checks it did not change. */
+  readStates(keys: { agentId: number; checkId: string }[]): Promise<Map<string, StoredCheckState>>;
+  /**
+   * Writes these states, each row once, each only if its row still holds what was read (its
+   * `readSeq`); otherwise throws StateRaceError, and the transaction is tried again.
+   */
   saveStates(saves: StateSave[]): Promise<void>;
   /** Records a response round once (a replay records nothing). */
   recordResponse(agentId: number, record: ResponseRecord): Promise<void>;

@@ -4,7 +4,7 @@ import { resultKey, stateKey, type IncomingResult, type StoredCheckState } from 
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import { createAgentStore } from './agents.js';
 import { createDb, type Sql } from './db.js';
-import { createIngestStore } from './ingest-store.js';
+import { createIngestStore, StateRaceError } from './ingest-store.js';
 import { migrate } from './migrate.js';
 
 let db: TestDatabase;
@@ -83,7 +83,7 @@ describe('ingest store: whole columns through unnest', () => {
     expect(again).toEqual(new Set([resultKey(agentId, 200)]));
   });
 
-  it('saves and locks the states of many checks at once, flap times included', async () => {
+  it('saves and reads the states of many checks at once, flap times included', async () => {
     const state = (checkId: string, changes: Date[]): StoredCheckState => ({
       outcome: 'down',
       consecutiveFailures: 2,
@@ -97,12 +97,12 @@ describe('ingest store: whole columns through unnest', () => {
     });
     const flapped = [new Date(Date.UTC(2026, 0, 1, 1)), new Date(Date.UTC(2026, 0, 1, 2))];
     const saves = [
-      { agentId, checkId: 'a "quoted" check', state: state('a', flapped), last: result(7) },
-      { agentId, checkId: 'b', state: state('b', []), last: result(7) },
+      { agentId, checkId: 'a "quoted" check', state: state('a', flapped), last: result(7), readSeq: null },
+      { agentId, checkId: 'b', state: state('b', []), last: result(7), readSeq: null },
     ];
     await createIngestStore(sql).transaction((tx) => tx.saveStates(saves));
     const locked = await createIngestStore(sql).transaction((tx) =>
-      tx.lockStates([...saves.map((s) => ({ agentId, checkId: s.checkId })), { agentId, checkId: 'none' }]),
+      tx.readStates([...saves.map((s) => ({ agentId, checkId: s.checkId })), { agentId, checkId: 'none' }]),
     );
     expect([...locked.keys()].sort()).toEqual([
       stateKey(agentId, 'a "quoted" check'),
@@ -110,5 +110,42 @@ describe('ingest store: whole columns through unnest', () => {
     ]);
     expect(locked.get(stateKey(agentId, 'a "quoted" check'))).toEqual(saves[0]!.state);
     expect(locked.get(stateKey(agentId, 'b'))).toEqual(saves[1]!.state);
+  });
+});
+
+describe('ingest store: a state moved by another transaction between read and write', () => {
+  const base = {
+    outcome: 'down' as const,
+    consecutiveFailures: 1,
+    consecutiveSuccesses: 0,
+    since: new Date(Date.UTC(2026, 0, 1)),
+    incidentId: null,
+    incidentOpen: false,
+    firingTold: true,
+    flap: { changes: [], flappingSince: null },
+  };
+
+  it('is not overwritten: the write throws StateRaceError (40001) and changes nothing', async () => {
+    const store = createIngestStore(sql);
+    const save = (lastSeq: number, readSeq: number | null) => ({
+      agentId,
+      checkId: 'raced',
+      state: { ...base, lastSeq },
+      last: result(lastSeq),
+      readSeq,
+    });
+    await store.transaction((tx) => tx.saveStates([save(10, null)]));
+    // Another transaction read nothing (a new check), wrote after this row appeared: refused.
+    await expect(store.transaction((tx) => tx.saveStates([save(5, null)]))).rejects.toMatchObject({
+      code: '40001',
+    });
+    // Read at 10, but the row moved to 12 meanwhile: refused too.
+    await store.transaction((tx) => tx.saveStates([save(12, 10)]));
+    await expect(store.transaction((tx) => tx.saveStates([save(11, 10)]))).rejects.toBeInstanceOf(
+      StateRaceError,
+    );
+    const [row] = await sql<{ lastSeq: number }[]>`
+      SELECT last_seq FROM check_state WHERE agent_id = ${agentId} AND check_id = 'raced'`;
+    expect(row?.lastSeq).toBe(12);
   });
 });

@@ -53,18 +53,16 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
       return new Set(inserted.map((r) => resultKey(r.agentId, r.seq)));
     },
 
-    async lockStates(keys) {
+    async readStates(keys) {
       if (keys.length === 0) return new Map();
       const agentIds = keys.map((k) => k.agentId);
       const checkIds = keys.map((k) => k.checkId);
-      // In key order, so that two transactions locking overlapping rows wait rather than deadlock.
       const rows = await tx<StateRow[]>`
         SELECT s.agent_id, s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes, s.since,
                s.last_seq, s.incident_id, s.incident_id IS NOT NULL AS incident_open,
                coalesce(i.firing_told, true) AS firing_told, s.flap_changes, s.flapping_since
         FROM check_state s LEFT JOIN incidents i ON i.id = s.incident_id
-        WHERE (s.agent_id, s.check_id) IN (SELECT * FROM unnest(${agentIds}::bigint[], ${checkIds}::text[]))
-        ORDER BY s.agent_id, s.check_id FOR UPDATE OF s`;
+        WHERE (s.agent_id, s.check_id) IN (SELECT * FROM unnest(${agentIds}::bigint[], ${checkIds}::text[]))`;
       return new Map(
         rows.map(({ agentId, checkId, flapChanges, flappingSince, ...state }) => [
           stateKey(agentId, checkId),
@@ -75,9 +73,10 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 
     async saveStates(saves) {
       if (saves.length === 0) return;
-      const c = columns(saves, ({ agentId, checkId, state, last }) => ({
+      const c = columns(saves, ({ agentId, checkId, state, last, readSeq }) => ({
         agentId,
         checkId,
+        readSeq,
         outcome: state.outcome,
         consecutiveFailures: state.consecutiveFailures,
         consecutiveSuccesses: state.consecutiveSuccesses,
@@ -91,26 +90,45 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         flapChanges: JSON.stringify(state.flap.changes.map((t) => t.toISOString())),
         flappingSince: state.flap.flappingSince?.toISOString() ?? null,
       }));
-      await tx`
-        INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since,
-                                 last_seq, last_result_at, reason, detail, incident_id, flap_changes,
-                                 flapping_since)
-        SELECT u.agent_id, u.check_id, u.outcome, u.consecutive_failures, u.consecutive_successes, u.since,
-               u.last_seq, u.last_result_at, u.reason, u.detail, u.incident_id,
-               ARRAY(SELECT jsonb_array_elements_text(u.flap_changes::jsonb)::timestamptz), u.flapping_since
-        FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
-                    ${c.consecutiveFailures}::int[], ${c.consecutiveSuccesses}::int[], ${c.since}::timestamptz[],
-                    ${c.lastSeq}::bigint[], ${c.lastResultAt}::timestamptz[], ${c.reason}::text[],
-                    ${c.detail}::text[], ${c.incidentId}::bigint[], ${c.flapChanges}::text[],
-                    ${c.flappingSince}::timestamptz[])
-          AS u(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
-               last_result_at, reason, detail, incident_id, flap_changes, flapping_since)
-        ON CONFLICT (agent_id, check_id) DO UPDATE SET
-          outcome = EXCLUDED.outcome, consecutive_failures = EXCLUDED.consecutive_failures,
-          consecutive_successes = EXCLUDED.consecutive_successes,
-          since = EXCLUDED.since, last_seq = EXCLUDED.last_seq, last_result_at = EXCLUDED.last_result_at,
-          reason = EXCLUDED.reason, detail = EXCLUDED.detail, incident_id = EXCLUDED.incident_id,
-          flap_changes = EXCLUDED.flap_changes, flapping_since = EXCLUDED.flapping_since`;
+      // Optimistic: no row lock at read (one WAL record less per check and result). In-process the
+      // group commit keeps an agent in one transaction at a time; another replica (an agent that
+      // reconnected there) may have moved a row since. Then that row is not written (an UPDATE
+      // re-checks its WHERE on the newer row; an INSERT meets the other's row), the count falls
+      // short, and the whole transaction is decided again (group-commit.ts retries).
+      const [written] = await tx<{ count: number }[]>`
+        WITH u AS (
+          SELECT * FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
+                      ${c.consecutiveFailures}::int[], ${c.consecutiveSuccesses}::int[],
+                      ${c.since}::timestamptz[], ${c.lastSeq}::bigint[], ${c.lastResultAt}::timestamptz[],
+                      ${c.reason}::text[], ${c.detail}::text[], ${c.incidentId}::bigint[],
+                      ${c.flapChanges}::text[], ${c.flappingSince}::timestamptz[], ${c.readSeq}::bigint[])
+            AS u(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
+                 last_result_at, reason, detail, incident_id, flap_changes, flapping_since, read_seq)
+        ), updated AS (
+          UPDATE check_state s SET
+            outcome = u.outcome, consecutive_failures = u.consecutive_failures,
+            consecutive_successes = u.consecutive_successes, since = u.since, last_seq = u.last_seq,
+            last_result_at = u.last_result_at, reason = u.reason, detail = u.detail,
+            incident_id = u.incident_id,
+            flap_changes = ARRAY(SELECT jsonb_array_elements_text(u.flap_changes::jsonb)::timestamptz),
+            flapping_since = u.flapping_since
+          FROM u
+          WHERE u.read_seq IS NOT NULL AND s.agent_id = u.agent_id AND s.check_id = u.check_id
+            AND s.last_seq = u.read_seq
+          RETURNING 1
+        ), inserted AS (
+          INSERT INTO check_state (agent_id, check_id, outcome, consecutive_failures, consecutive_successes,
+                                   since, last_seq, last_result_at, reason, detail, incident_id, flap_changes,
+                                   flapping_since)
+          SELECT agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
+                 last_result_at, reason, detail, incident_id,
+                 ARRAY(SELECT jsonb_array_elements_text(u.flap_changes::jsonb)::timestamptz), flapping_since
+          FROM u WHERE u.read_seq IS NULL
+          ON CONFLICT (agent_id, check_id) DO NOTHING
+          RETURNING 1
+        )
+        SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS count`;
+      if (written!.count !== saves.length) throw new StateRaceError(saves.length - written!.count);
     },
 
     async recordResponse(agentId, record: ResponseRecord) {
@@ -124,6 +142,18 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         ON CONFLICT (agent_id, seq) DO NOTHING`;
     },
   };
+}
+
+/**
+ * Check states changed by another transaction between this one's read and its write. Carries
+ * serialization_failure's SQLSTATE: nothing is wrong with the data, the transaction is tried again.
+ */
+export class StateRaceError extends Error {
+  readonly code = '40001';
+  constructor(rows: number) {
+    super(`${rows} check state(s) changed by another transaction since they were read`);
+    this.name = 'StateRaceError';
+  }
 }
 
 type StateRow = Omit<StoredCheckState, 'flap'> & {
