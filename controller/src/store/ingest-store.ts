@@ -22,7 +22,7 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
       if (results.length === 0) return new Set();
       const rows = results.map((r) => resultRow(tx, agentId, r));
       const inserted = await tx<{ seq: number }[]>`
-        INSERT INTO results ${tx(rows)} ON CONFLICT (agent_id, seq) DO NOTHING RETURNING seq`;
+        INSERT INTO results ${tx(rows)} ON CONFLICT DO NOTHING RETURNING seq`;
       return new Set(inserted.map((r) => r.seq));
     },
 
