@@ -6,7 +6,7 @@ export interface Table {
   /** results with its indexes, every partition. */
   bytes: number;
   buildSeconds: number;
-  latency: Record<'board' | 'agentHistory' | 'checkHistory', Latency>;
+  latency: Record<'board' | 'agentHistory' | 'checkHistory' | 'checkHistorySmall', Latency>;
 }
 
 export interface HistoryReport {
@@ -21,6 +21,7 @@ export interface HistoryReport {
   perPair: number;
   samples: number;
   limit: number;
+  smallLimit: number;
   baseline: Table;
   large: Table;
 }
@@ -34,6 +35,7 @@ export function formatHistoryReport(r: HistoryReport): string {
     board: 'status board: `GET /api/v1/checks` (`checkStates`, check_state ⨝ agents)',
     agentHistory: `a check's 24 h history on one agent: \`GET /api/v1/results?check=C&agent=A&hours=24&limit=${r.limit}\``,
     checkHistory: `a check's 24 h history on every agent (the check page): \`GET /api/v1/results?check=C&hours=24&limit=${r.limit}\``,
+    checkHistorySmall: `the same with \`limit=${r.smallLimit}\`: an answer the size of the baseline's`,
   } as const;
   const rows = (Object.keys(what) as (keyof typeof what)[]).map((key) => {
     const [b, l] = [r.baseline.latency[key], r.large.latency[key]];
