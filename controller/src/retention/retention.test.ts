@@ -7,7 +7,8 @@ import { createIngestStore } from '../store/ingest-store.js';
 import { migrate } from '../store/migrate.js';
 import { createPartitionStore, partitionName } from '../store/partitions.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
-import { runRetention } from './loop.js';
+import { until } from '@portwarden/common/testing';
+import { createRetentionLoop, runRetention } from './loop.js';
 import { addDays, utcDay } from './plan.js';
 
 /** Migration 0014 and retention against a real PostgreSQL, a database of its own per test. */
@@ -239,5 +240,31 @@ describe('retention', () => {
     expect(a!.deleted + b!.deleted).toBe(2);
     expect(await partitions(sql)).toEqual(created);
     expect(await sql`SELECT 1 FROM results`).toHaveLength(0);
+  });
+});
+
+describe('the retention loop', () => {
+  it('runs before start returns, then again every interval', async () => {
+    const { sql } = await database();
+    await sql.unsafe(`DROP TABLE ${partitionName(today)}`);
+    // Each run sees a day later than the one before.
+    let runs = 0;
+    const loop = createRetentionLoop({
+      store: createPartitionStore(sql),
+      settings: { retentionDays: 30 },
+      logger: silentLogger(),
+      intervalMs: 10,
+      now: () => new Date(now.getTime() + runs++ * DAY_MS),
+    });
+    await loop.start();
+    try {
+      // why: the first run is over when start returns: today's partition is back before results come
+      expect(await partitions(sql)).toContain(today);
+      await until('a later run made the day 8 days ahead', async () =>
+        (await partitions(sql)).includes(addDays(today, 8)) ? true : undefined,
+      );
+    } finally {
+      await loop.stop();
+    }
   });
 });
