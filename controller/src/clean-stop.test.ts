@@ -65,6 +65,8 @@ const hello: ConnectRequest = {
   },
 };
 
+/** Each result's probe time, fixed per seq: a resend from the spool carries the same one. */
+const probedAt = Date.now();
 const batch = (seq: number): ConnectRequest => ({
   body: {
     $case: 'results',
@@ -73,7 +75,7 @@ const batch = (seq: number): ConnectRequest => ({
         {
           seq,
           checkId: 'web',
-          startedAtUnixMs: Date.now(),
+          startedAtUnixMs: probedAt + seq,
           durationMs: 1,
           outcome: Outcome.OUTCOME_UP,
           reason: '',

@@ -68,6 +68,7 @@ export function createController(input: ControllerOptions) {
     [
       startChecksPart(options),
       part.databasePart(shared),
+      part.retentionPart(shared),
       ...(security ? [security] : []),
       api,
       notifications,

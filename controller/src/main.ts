@@ -10,6 +10,7 @@ import { httpTlsOptions, type HttpTlsFlags } from './http-tls-flags.js';
 import { securityOptions, type SecurityFlags } from './security-flags.js';
 import { stopOnSignals } from './stop-on-signals.js';
 import { describeFailure } from './report.js';
+import { DEFAULT_RETENTION_DAYS, parseResultsRetention } from './retention/setting.js';
 
 interface Flags extends SecurityFlags, HttpTlsFlags {
   databaseUrl?: string;
@@ -26,6 +27,7 @@ interface Flags extends SecurityFlags, HttpTlsFlags {
   allowRedisEviction: boolean;
   allowUnverifiedDbTls: boolean;
   metricsPublic: boolean;
+  resultsRetention: string;
 }
 
 const program = new Command('portwarden-controller')
@@ -122,6 +124,11 @@ const program = new Command('portwarden-controller')
     'serve GET /metrics without a token; it needs a viewer token otherwise (env PORTWARDEN_METRICS_PUBLIC=1)',
     envYes(process.env.PORTWARDEN_METRICS_PUBLIC),
   )
+  .option(
+    '--results-retention <days>',
+    'how long probe results are kept, whole days; older days are dropped (env PORTWARDEN_RESULTS_RETENTION)',
+    process.env.PORTWARDEN_RESULTS_RETENTION ?? `${DEFAULT_RETENTION_DAYS}d`,
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .version(controllerVersion(), '-V, --version', 'print the version of portwarden-controller')
   // A usage error is a problem the operator fixes (exit 2, not commander's 1): see report.ts.
@@ -136,6 +143,7 @@ async function main(flags: Flags): Promise<void> {
       'pass --database-url postgres://user@host:5432/db or set DATABASE_URL (or run `npm start` for the embedded quick start)',
     );
   }
+  const resultsRetentionDays = parseResultsRetention(flags.resultsRetention);
   const security = await securityOptions(flags, process.env);
   const httpTls = await httpTlsOptions(flags);
   const controller = createController({
@@ -153,6 +161,7 @@ async function main(flags: Flags): Promise<void> {
     allowRedisEviction: flags.allowRedisEviction,
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
     metricsPublic: flags.metricsPublic,
+    resultsRetentionDays,
     ...(httpTls && { httpTls }),
     ...security,
   });

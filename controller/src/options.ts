@@ -76,6 +76,10 @@ export interface ControllerOptions {
   metricsPublic?: boolean;
   /** Accept sslmode=require, prefer or allow: TLS to PostgreSQL without verifying it; refused at start otherwise. @default false */
   allowUnverifiedDbTls?: boolean;
+  /** Results are kept this many days, then dropped a day partition at a time (--results-retention). @default 30 (retention/setting.ts) */
+  resultsRetentionDays?: number;
+  /** How often retention runs, after its run at start. @default 3600000 (retention/loop.ts) */
+  retentionIntervalMs?: number;
 }
 
 /** The HTTP API's certificate (with its chain) and private key, PEM (--http-tls-cert, --http-tls-key). */

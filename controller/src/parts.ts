@@ -28,6 +28,8 @@ import { startNotifications, type Notifications } from './notify/notifications.j
 import type { ResolvedOptions, ResolvedTls } from './options.js';
 import { createOverrideService, type OverrideService } from './override/service.js';
 import { createPolicyService, type PolicyService } from './policy/policy-service.js';
+import { createRetentionLoop } from './retention/loop.js';
+import { DEFAULT_RETENTION_DAYS } from './retention/setting.js';
 import { acknowledgeIncident } from './state/acknowledge.js';
 import { createAckStore } from './store/acks.js';
 import { createAgentStore } from './store/agents.js';
@@ -43,6 +45,7 @@ import { createIngestStore } from './store/ingest-store.js';
 import { createGroupCommit } from './ingest/group-commit.js';
 import { createMetricsCounts } from './store/metrics-counts.js';
 import { migrate } from './store/migrate.js';
+import { createPartitionStore } from './store/partitions.js';
 import { createPolicyStore } from './store/policy-revisions.js';
 import { createResponseStore } from './store/responses.js';
 import { createSecretStore } from './store/secrets.js';
@@ -108,6 +111,20 @@ export function databasePart({ sql, policy, agents, logger, options }: Shared): 
     // agents send the batches again. A PostgreSQL that never answers cannot hold the stop longer.
     stop: () => sql.end({ timeout: 3 }),
   };
+}
+
+/**
+ * Retention of results (retention/): day partitions made ahead and old days dropped, once before
+ * results arrive and then every hour. A run that fails is logged, never stops the start.
+ */
+export function retentionPart({ sql, logger, options }: Shared): Part {
+  const loop = createRetentionLoop({
+    store: createPartitionStore(sql),
+    settings: { retentionDays: options.resultsRetentionDays ?? DEFAULT_RETENTION_DAYS },
+    logger,
+    intervalMs: options.retentionIntervalMs,
+  });
+  return { name: 'retention', start: () => loop.start(), stop: () => loop.stop() };
 }
 
 /** The secrets' key, derived once (scrypt) when first needed; undefined without --ca-key-file. */

@@ -237,6 +237,13 @@ describe('portwarden-controller exit codes', () => {
       () => ['--database-url', missingDb(), '--ca-key-file', join(dir, 'nope.key')],
       2,
     ],
+    // why: results are dropped a whole day at a time: hours are refused before anything connects
+    [
+      'a --results-retention in hours',
+      () => ['--database-url', missingDb(), '--insecure', '--results-retention', '12h'],
+      2,
+      /invalid --results-retention "12h"\n {2}hint: write whole days/,
+    ],
   ];
   it.concurrent.each(cases)('%s', async (_name, args, code, stderr) => {
     const result = await run(BINARIES.controller, args(), {

@@ -77,7 +77,12 @@ describe('ingestBatch', () => {
   });
 
   it('changes nothing when a batch is replayed', async () => {
-    const replay = [1, 2, 3, 4].map((s) => ({ ...result('down'), seq: s }));
+    // A replay carries each result's own startedAt (from the agent's spool): part of the key (0014).
+    const replay = [1, 2, 3, 4].map((s) => ({
+      ...result('down'),
+      seq: s,
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, s)),
+    }));
     seq = 4;
     const outcome = await ingestBatch(store(), agent, policy, replay);
     expect(outcome).toEqual({ stored: 0, events: 0 });

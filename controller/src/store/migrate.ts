@@ -8,10 +8,13 @@ const MIGRATION_LOCK = 7_441_337;
 
 /**
  * Applies pending `migrations/NNNN_name.sql` files in order, each in its own transaction, under an
- * advisory lock so that replicas starting together apply each one once.
+ * advisory lock so that replicas starting together apply each one once. `upTo` stops at a version:
+ * for a test that writes rows under an older schema and migrates them.
  */
-export async function migrate(sql: Sql, logger: Logger): Promise<number> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+export async function migrate(sql: Sql, logger: Logger, upTo = Infinity): Promise<number> {
+  const files = (await readdir(MIGRATIONS_DIR))
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f) && Number(f.slice(0, 4)) <= upTo)
+    .sort();
   return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
