@@ -1,6 +1,6 @@
 import { silentLogger } from '@portwarden/common/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncomingResult } from '../ingest/types.js';
+import { resultKey, type IncomingResult } from '../ingest/types.js';
 import { createAgentStore } from '../store/agents.js';
 import { createDb, type Sql } from '../store/db.js';
 import { createIngestStore } from '../store/ingest-store.js';
@@ -65,7 +65,9 @@ const result = (seq: number, startedAt: Date, checkId = 'https'): IncomingResult
 });
 
 const insert = (sql: Sql, agentId: number, results: IncomingResult[]) =>
-  createIngestStore(sql).transaction((tx) => tx.insertResults(agentId, results));
+  createIngestStore(sql).transaction((tx) =>
+    tx.insertResults(results.map((result) => ({ agentId, result }))),
+  );
 
 /** Where each seq is stored: the partition's name. */
 async function placement(sql: Sql): Promise<Record<number, string>> {
@@ -121,11 +123,15 @@ describe('migration 0014: results partitioned by day', () => {
     const { sql } = await database();
     const agentId = await agent(sql);
     const batch = [result(1, daysAgo(0)), result(2, daysAgo(-1)), result(3, daysAgo(-100))];
-    expect([...(await insert(sql, agentId, batch))].sort()).toEqual([1, 2, 3]);
+    expect([...(await insert(sql, agentId, batch))].sort()).toEqual(
+      [1, 2, 3].map((seq) => resultKey(agentId, seq)),
+    );
     // why: a replay carries the started_at of the spool: same partition, same key, nothing stored
     expect([...(await insert(sql, agentId, batch))]).toEqual([]);
     // why: a replay mixed with new results stores only the new ones
-    expect([...(await insert(sql, agentId, [...batch, result(4, daysAgo(0))]))]).toEqual([4]);
+    expect([...(await insert(sql, agentId, [...batch, result(4, daysAgo(0))]))]).toEqual([
+      resultKey(agentId, 4),
+    ]);
     expect(await placement(sql)).toEqual({
       1: partitionName(today),
       2: partitionName(addDays(today, 1)),
