@@ -68,6 +68,7 @@ export function createController(input: ControllerOptions) {
     [
       startChecksPart(options),
       part.databasePart(shared),
+      part.replicasPart(shared),
       ...(security ? [security] : []),
       api,
       notifications,

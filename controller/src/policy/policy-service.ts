@@ -60,6 +60,23 @@ export function createPolicyService(store: PolicyRevisions, logger: Logger, secr
       return current;
     },
 
+    /**
+     * Another replica may have applied a newer revision: load it, and tell the listeners, when the
+     * newest stored one is newer than the one in force. Resolves to whether it was.
+     */
+    refresh(): Promise<boolean> {
+      const refreshed = applying.then(async () => {
+        const latest = await store.latest();
+        if (!latest || latest.revision <= (current?.revision ?? 0)) return false;
+        current = latest;
+        logger.info({ revision: latest.revision }, 'policy applied by another replica loaded');
+        for (const listener of listeners) listener(latest.revision, latest.policy);
+        return true;
+      });
+      applying = refreshed.catch(() => undefined);
+      return refreshed;
+    },
+
     /** What apply checks (secret names included), without storing anything: `apply --dry-run`. */
     async validate(source: string): Promise<CheckedPolicy> {
       return checkPolicy(source, await secrets?.names());
