@@ -23,6 +23,8 @@ export interface ReplicaBus {
 
 /** The bus's own channel: a ping it sends itself to learn that it still hears. */
 const PING = 'portwarden_bus_ping';
+/** Channels listened again within this long of each other are one resumption. */
+const RESUME_SETTLE_MS = 100;
 
 export interface ReplicaBusOptions {
   /** How often the bus pings itself; a ping not heard by the next one means listening is lost. @default 10000 */
@@ -57,15 +59,15 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
     }
   };
 
-  /** One call for all channels that listened again at once (postgres.js re-listens each). */
+  /** One call for all channels that listened again at once (postgres.js re-listens each in turn). */
   const resumed = () => {
     if (!started || stopped || resumeScheduled) return;
     resumeScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       resumeScheduled = false;
       log.info('listening to other replicas again; reloading what they may have changed');
       for (const handler of resumeHandlers) handler();
-    });
+    }, RESUME_SETTLE_MS).unref();
   };
 
   const listenAll = async () => {
