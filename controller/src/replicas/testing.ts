@@ -1,13 +1,19 @@
 import type { ReplicaBus } from './bus.js';
 import type { Channel } from './channels.js';
 
+/** A bus of memoryBusHub: a ReplicaBus, and `resume()` to play listening coming back. */
+export interface MemoryBus extends ReplicaBus {
+  handlers: Map<string, Set<(payload: string) => void>>;
+  resume(): void;
+}
+
 /** Replicas' bus in memory: what one notifies, every bus made by the same hub hears. */
 export function memoryBusHub() {
-  const buses: ReturnType<typeof bus>[] = [];
-  function bus() {
+  const buses: MemoryBus[] = [];
+  function bus(): MemoryBus {
     const handlers = new Map<string, Set<(payload: string) => void>>();
     const resumeHandlers = new Set<() => void>();
-    const made = {
+    const made: MemoryBus = {
       handlers,
       on(channel: Channel, handler: (payload: string) => void) {
         const set = handlers.get(channel) ?? new Set();
@@ -30,7 +36,7 @@ export function memoryBusHub() {
       },
       async start() {},
       stop() {},
-    } satisfies ReplicaBus & Record<string, unknown>;
+    };
     buses.push(made);
     return made;
   }
