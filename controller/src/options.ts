@@ -56,6 +56,11 @@ export interface ControllerOptions {
    */
   replicaPollMs?: number;
   /**
+   * LISTEN for the other replicas' notifications, on a connection of its own. Off only where there
+   * is one replica and one connection (the quick start's embedded PostgreSQL). @default true
+   */
+  replicaListen?: boolean;
+  /**
    * An agent's gRPC connection is closed (GOAWAY) after this long, ±10 % (grpc-js's jitter), so
    * that agents spread again over the replicas behind a load balancer once one returns; the agent
    * reconnects at once and resends what was not acknowledged. @default 1800000 (30 min)

@@ -81,7 +81,7 @@ export function createShared(options: ResolvedOptions): Shared {
   const registry = new SessionRegistry();
   const secrets = createSecrets(createSecretStore(sql), secretsKey(options));
   const agents = createAgentStore(sql);
-  const replicas = createReplicaBus(sql, logger);
+  const replicas = createReplicaBus(sql, logger, { listen: options.replicaListen ?? true });
   return {
     options,
     logger,

@@ -27,6 +27,10 @@ const PING = 'portwarden_bus_ping';
 const RESUME_SETTLE_MS = 100;
 
 export interface ReplicaBusOptions {
+  /** Without it the bus only sends: one replica, one connection (the quick start). @default true */
+  listen?: boolean;
+  /** How long start waits for LISTEN before it goes on without (the check listens again). @default 10000 */
+  startTimeoutMs?: number;
   /** How often the bus pings itself; a ping not heard by the next one means listening is lost. @default 10000 */
   checkMs?: number;
 }
@@ -110,7 +114,20 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
     },
 
     async start() {
-      await listenAll();
+      if (options.listen === false) return;
+      let timeout: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => {
+        timeout = setTimeout(() => resolve('gave up'), options.startTimeoutMs ?? 10_000);
+      });
+      const listening = listenAll().then(
+        () => 'listening' as const,
+        (err: unknown) => (log.error({ err }, 'cannot LISTEN for other replicas'), 'failed' as const),
+      );
+      // A LISTEN that fails or hangs holds no start: the first check tries again, and the poll
+      // (config-fanout.ts) and the sweep (revocation.ts) do without meanwhile.
+      if ((await Promise.race([listening, gaveUp])) !== 'listening')
+        log.error('not listening to other replicas yet; changes they make arrive by the poll until then');
+      clearTimeout(timeout);
       started = true;
       timer = setInterval(() => {
         checking = checking
