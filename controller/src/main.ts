@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parseDuration } from '@portwarden/common/duration';
 import { envYes } from '@portwarden/common/env';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
@@ -26,6 +27,7 @@ interface Flags extends SecurityFlags, HttpTlsFlags {
   allowRedisEviction: boolean;
   allowUnverifiedDbTls: boolean;
   metricsPublic: boolean;
+  grpcMaxConnectionAge: string;
 }
 
 const program = new Command('portwarden-controller')
@@ -122,6 +124,11 @@ const program = new Command('portwarden-controller')
     'serve GET /metrics without a token; it needs a viewer token otherwise (env PORTWARDEN_METRICS_PUBLIC=1)',
     envYes(process.env.PORTWARDEN_METRICS_PUBLIC),
   )
+  .option(
+    '--grpc-max-connection-age <duration>',
+    'agent connections are closed after this long (±10 %) and reconnect, so agents spread over replicas again (env PORTWARDEN_GRPC_MAX_CONNECTION_AGE)',
+    process.env.PORTWARDEN_GRPC_MAX_CONNECTION_AGE ?? '30m',
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .version(controllerVersion(), '-V, --version', 'print the version of portwarden-controller')
   // A usage error is a problem the operator fixes (exit 2, not commander's 1): see report.ts.
@@ -153,6 +160,7 @@ async function main(flags: Flags): Promise<void> {
     allowRedisEviction: flags.allowRedisEviction,
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
     metricsPublic: flags.metricsPublic,
+    grpcMaxConnectionAgeMs: parseDuration(flags.grpcMaxConnectionAge, '--grpc-max-connection-age'),
     ...(httpTls && { httpTls }),
     ...security,
   });

@@ -326,7 +326,9 @@ export function grpcPart(
     return startGrpcServer(options.grpcListen, deps, {
       ...(tls && { tls: tls.certificates, enrollment: tls.handlers }),
       interceptors: [guard],
-      ...(options.grpcMaxConnectionAgeMs !== undefined && { maxConnectionAgeMs: options.grpcMaxConnectionAgeMs }),
+      ...(options.grpcMaxConnectionAgeMs !== undefined && {
+        maxConnectionAgeMs: options.grpcMaxConnectionAgeMs,
+      }),
       ...(options.grpcMaxConnectionAgeGraceMs !== undefined && {
         maxConnectionAgeGraceMs: options.grpcMaxConnectionAgeGraceMs,
       }),

@@ -105,8 +105,9 @@ checks:
       agents.set(name, agent);
     }
     // Round robin: two agents on each replica.
-    await until('agents on both replicas', () =>
-      replicas.every((r) => r.agents.size > 0) && [...agents.values()].every((x) => x.connected),
+    await until(
+      'agents on both replicas',
+      () => replicas.every((r) => r.agents.size > 0) && [...agents.values()].every((x) => x.connected),
     );
   });
 
@@ -155,7 +156,12 @@ checks:
     const before = configs.get(agent) ?? 0;
     const disabled = await api(a.httpUrl, 'POST', '/api/v1/checks/svc/disable', { agent });
     expect(disabled.status).toBe(200);
-    await until('the agent on B to get its config again', () => (configs.get(agent) ?? 0) > before, 5_000, 10);
+    await until(
+      'the agent on B to get its config again',
+      () => (configs.get(agent) ?? 0) > before,
+      5_000,
+      10,
+    );
     const enabled = await api(a.httpUrl, 'POST', '/api/v1/checks/svc/enable', { agent });
     expect(enabled.status).toBe(200);
     await until('and again when enabled', () => (configs.get(agent) ?? 0) > before + 1, 5_000, 10);
@@ -187,7 +193,9 @@ checks:
       return row!.pending === 0 && row!.final === 2 * AGENTS.length;
     });
     const told = receiver.received.flatMap((r) =>
-      (r.body as AlertmanagerMessage).alerts.map((alert) => `${alert.labels.agent} ${r.body && (r.body as AlertmanagerMessage).status}`),
+      (r.body as AlertmanagerMessage).alerts.map(
+        (alert) => `${alert.labels.agent} ${r.body && (r.body as AlertmanagerMessage).status}`,
+      ),
     );
     expect(told.sort()).toEqual(AGENTS.flatMap((name) => [`${name} firing`, `${name} resolved`]).sort());
   });
@@ -208,7 +216,13 @@ checks:
              min(r.seq)::int AS min, max(r.seq)::int AS max
       FROM results r JOIN agents a ON a.id = r.agent_id GROUP BY a.name ORDER BY a.name`;
     expect(rows).toEqual(
-      AGENTS.map((name) => ({ name, rows: produced.get(name), seqs: produced.get(name), min: 1, max: produced.get(name) })),
+      AGENTS.map((name) => ({
+        name,
+        rows: produced.get(name),
+        seqs: produced.get(name),
+        min: 1,
+        max: produced.get(name),
+      })),
     );
   });
 });

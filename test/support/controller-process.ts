@@ -27,7 +27,15 @@ export class ControllerProcess {
   start(): Promise<ControllerAddresses> {
     const child = spawn(
       process.execPath,
-      [CONTROLLER, '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--insecure', ...this.args],
+      [
+        CONTROLLER,
+        '--grpc-listen',
+        '127.0.0.1:0',
+        '--http-listen',
+        '127.0.0.1:0',
+        '--insecure',
+        ...this.args,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
     );
     this.child = child;

@@ -76,7 +76,8 @@ export async function startGrpcServer(
   const server = new Server({
     ...SERVER_OPTIONS,
     'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS,
-    'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs ?? DEFAULT_MAX_CONNECTION_AGE_GRACE_MS,
+    'grpc.max_connection_age_grace_ms':
+      options.maxConnectionAgeGraceMs ?? DEFAULT_MAX_CONNECTION_AGE_GRACE_MS,
     interceptors: options.interceptors,
   });
   const impl: AgentServiceServer = {

@@ -83,7 +83,8 @@ export function decodeTestOutcome(value: unknown): TestOutcome | undefined {
     case 'done': {
       const result = outcome.result;
       const startedAt = new Date(typeof result?.startedAt === 'string' ? result.startedAt : NaN);
-      if (!result || Number.isNaN(startedAt.getTime()) || typeof result.checkId !== 'string') return undefined;
+      if (!result || Number.isNaN(startedAt.getTime()) || typeof result.checkId !== 'string')
+        return undefined;
       return { status: 'done', result: { ...(result as unknown as TestProbeResult), startedAt } };
     }
     default:

@@ -41,7 +41,13 @@ function replica() {
   return { state, pushed, fanout, bus, policyListeners, overrideListeners };
 }
 
-const override = (checkId: string): CheckOverride => ({ checkId, agent: null, by: 't', at: new Date(), comment: null });
+const override = (checkId: string): CheckOverride => ({
+  checkId,
+  agent: null,
+  by: 't',
+  at: new Date(),
+  comment: null,
+});
 
 describe('the config fan-out of one replica', () => {
   it('pushes nothing at start: agents got the config at hello', async () => {
