@@ -133,12 +133,11 @@ checks:
     await until(
       'the agent on B to run the new revision',
       () => agents.get(agent)!.configRevision === body.revision,
-      5_000,
+      10_000,
       10,
     );
-    const tookMs = Date.now() - applied;
-    // The fallback poll comes every 30 s: this was the NOTIFY.
-    expect(tookMs).toBeLessThan(2_000);
+    // The fallback poll comes every 30 s: this was the NOTIFY. (How fast, p99: npm run bench:replicas.)
+    expect(Date.now() - applied).toBeLessThan(10_000);
     // And the agent's ack of it is stored, as both replicas show.
     for (const base of [a.httpUrl, b.httpUrl])
       await until('the config ack stored', async () => {
@@ -159,12 +158,12 @@ checks:
     await until(
       'the agent on B to get its config again',
       () => (configs.get(agent) ?? 0) > before,
-      5_000,
+      10_000,
       10,
     );
     const enabled = await api(a.httpUrl, 'POST', '/api/v1/checks/svc/enable', { agent });
     expect(enabled.status).toBe(200);
-    await until('and again when enabled', () => (configs.get(agent) ?? 0) > before + 1, 5_000, 10);
+    await until('and again when enabled', () => (configs.get(agent) ?? 0) > before + 1, 10_000, 10);
   });
 
   it('runs "test now" through replica A on an agent connected to replica B', async () => {
