@@ -105,8 +105,15 @@ try {
   const applyAcross: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const t0 = performance.now();
-    const { revision } = (await call(a.httpUrl, 'PUT', '/api/v1/policy', policy(round))) as { revision: number };
-    await until(`revision ${revision} everywhere`, () => [...ran.values()].every((m) => m.has(revision)), 30_000, 5);
+    const { revision } = (await call(a.httpUrl, 'PUT', '/api/v1/policy', policy(round))) as {
+      revision: number;
+    };
+    await until(
+      `revision ${revision} everywhere`,
+      () => [...ran.values()].every((m) => m.has(revision)),
+      30_000,
+      5,
+    );
     for (const [name, seen] of ran) (onB.has(name) ? applyAcross : applySame).push(seen.get(revision)! - t0);
   }
 
@@ -125,7 +132,9 @@ try {
       into.push(performance.now() - t0);
     }
 
-  console.log(`${AGENTS} agents (${onA.size} on replica A, ${onB.size} on B), ${ROUNDS} rounds, ${cpus().length} CPUs\n`);
+  console.log(
+    `${AGENTS} agents (${onA.size} on replica A, ${onB.size} on B), ${ROUNDS} rounds, ${cpus().length} CPUs\n`,
+  );
   console.log('| change made through replica A, reaching | samples | p50 ms | p99 ms | max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(row('policy apply: agents on A (baseline: same replica)', applySame));
