@@ -98,7 +98,7 @@ export function registerResponseRoutes(
           409,
           'agent-not-connected',
           `agent ${name} is not connected`,
-          "start the agent; once it is connected to any replica, any replica runs the test",
+          'start the agent; once it is connected to any replica, any replica runs the test',
         );
       case 'timeout':
         return fail(
