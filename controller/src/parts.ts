@@ -81,7 +81,13 @@ export function createShared(options: ResolvedOptions): Shared {
   const registry = new SessionRegistry();
   const secrets = createSecrets(createSecretStore(sql), secretsKey(options));
   const agents = createAgentStore(sql);
-  const replicas = createReplicaBus(sql, logger, { listen: options.replicaListen ?? true });
+  const replicas = createReplicaBus(
+    sql,
+    logger,
+    options.replicaListen === false
+      ? {}
+      : { listenClient: () => createDb({ url: options.databaseUrl, maxConnections: 1, logger }) },
+  );
   return {
     options,
     logger,
@@ -257,9 +263,9 @@ export function replicasPart({ replicas, tests }: Shared): Resource<() => void> 
       await replicas.start();
       return stopTests;
     },
-    (stopTests) => {
+    async (stopTests) => {
       stopTests();
-      replicas.stop();
+      await replicas.stop();
     },
   );
 }

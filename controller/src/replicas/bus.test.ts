@@ -1,10 +1,13 @@
 import { silentLogger } from '@portwarden/common/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/db.js';
+import postgres from 'postgres';
+import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../testing/db.js';
 import { createDb, type Sql } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { createCheckOverrideStore } from '../store/check-overrides.js';
 import { createPolicyStore } from '../store/policy-revisions.js';
+import { until } from '@portwarden/common/testing';
+import { capturedLogger } from '../enroll/testing/agent-client.js';
 import { createReplicaBus, type ReplicaBus } from './bus.js';
 import { CHANNELS } from './channels.js';
 
@@ -15,19 +18,21 @@ let sqlB: Sql;
 let admin: Sql;
 let busA: ReplicaBus;
 let busB: ReplicaBus;
+const logsB = capturedLogger();
 
 beforeAll(async () => {
   db = await createTestDatabase();
   [sqlA, sqlB, admin] = [1, 2, 3].map(() => createDb({ url: db.url, maxConnections: 2 })) as [Sql, Sql, Sql];
   await migrate(admin, silentLogger());
-  busA = createReplicaBus(sqlA, silentLogger(), { checkMs: 100 });
-  busB = createReplicaBus(sqlB, silentLogger(), { checkMs: 100 });
+  const listenClient = () => createDb({ url: db.url, maxConnections: 1 });
+  busA = createReplicaBus(sqlA, silentLogger(), { checkMs: 100, listenClient });
+  busB = createReplicaBus(sqlB, logsB.logger, { checkMs: 100, listenClient });
   await Promise.all([busA.start(), busB.start()]);
 });
 
 afterAll(async () => {
-  busA?.stop();
-  busB?.stop();
+  await busA?.stop();
+  await busB?.stop();
   await Promise.all([sqlA, sqlB, admin].map((sql) => sql?.end()));
   await db?.drop();
 });
@@ -96,5 +101,34 @@ describe('the replica bus on PostgreSQL', () => {
     const heard = next(busB, CHANNELS.testAnswer);
     await busA.notify(CHANNELS.testAnswer, 'again');
     expect(await heard).toBe('again');
+  });
+
+  it('listens with a new connection when postgres.js could not listen again, and hears again', async () => {
+    const resumed = new Promise<void>((resolve) => {
+      const off = busB.onResume(() => {
+        off();
+        resolve();
+      });
+    });
+    // No new connection to the database is allowed while the listening ones are cut: postgres.js
+    // tries to listen again once, fails, and gives up.
+    const server = postgres(TEST_PG_URL, { max: 1, onnotice: () => {} });
+    try {
+      await server.unsafe(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`);
+      await admin`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'listen%'`;
+      // The bus noticed: its ping went unheard and nothing listened again.
+      await until('the bus to listen anew', () =>
+        logsB.lines.some((l) => l.msg === 'no longer hearing other replicas; listening again'),
+      );
+      await server.unsafe(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
+    } finally {
+      await server.end();
+    }
+    await resumed;
+    const heard = next(busB, CHANNELS.testAnswer);
+    await busA.notify(CHANNELS.testAnswer, 'heard');
+    expect(await heard).toBe('heard');
   });
 });

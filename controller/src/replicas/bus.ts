@@ -18,7 +18,7 @@ export interface ReplicaBus {
   /** NOTIFY outside a transaction: delivered at once to every replica listening (this one too). */
   notify(channel: Channel, payload: string): Promise<void>;
   start(): Promise<void>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** The bus's own channel: a ping it sends itself to learn that it still hears. */
@@ -27,8 +27,12 @@ const PING = 'portwarden_bus_ping';
 const RESUME_SETTLE_MS = 100;
 
 export interface ReplicaBusOptions {
-  /** Without it the bus only sends: one replica, one connection (the quick start). @default true */
-  listen?: boolean;
+  /**
+   * A client of its own to LISTEN with (postgres.js opens one connection for it), made anew when
+   * listening is lost for good. Without it the bus only sends: one replica, one connection (the
+   * quick start's embedded PostgreSQL).
+   */
+  listenClient?: () => Sql;
   /** How long start waits for LISTEN before it goes on without (the check listens again). @default 10000 */
   startTimeoutMs?: number;
   /** How often the bus pings itself; a ping not heard by the next one means listening is lost. @default 10000 */
@@ -39,12 +43,15 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
   const log = logger.child({ component: 'replicas' });
   const handlers = new Map<string, Set<(payload: string) => void>>();
   const resumeHandlers = new Set<() => void>();
-  const unlistens: (() => Promise<void>)[] = [];
   const busId = randomUUID();
+  let listener: Sql | undefined;
   let started = false;
   let stopped = false;
   let resumeScheduled = false;
+  /** Pings sent and not heard back; LISTENs that succeeded, in all and when the first went out. */
   let pingsUnheard = 0;
+  let listens = 0;
+  let listensAtPing = 0;
   let timer: NodeJS.Timeout | undefined;
   let checking: Promise<void> = Promise.resolve();
 
@@ -63,9 +70,11 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
     }
   };
 
-  /** One call for all channels that listened again at once (postgres.js re-listens each in turn). */
-  const resumed = () => {
+  /** Each LISTEN that succeeded; after the first round, postgres.js listening again after a drop. */
+  const listened = () => {
+    listens += 1;
     if (!started || stopped || resumeScheduled) return;
+    // One call for all channels: postgres.js listens again on each in turn.
     resumeScheduled = true;
     setTimeout(() => {
       resumeScheduled = false;
@@ -74,24 +83,41 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
     }, RESUME_SETTLE_MS).unref();
   };
 
-  const listenAll = async () => {
-    const listened = await Promise.all(
+  /** Only the client in use dispatches: while a new one takes over, nothing is heard twice. */
+  const listenAll = async (client: Sql) => {
+    await Promise.all(
       [...Object.values(CHANNELS), PING].map((channel) =>
-        sql.listen(channel, (payload) => dispatch(channel, payload), resumed),
+        client.listen(
+          channel,
+          (payload) => {
+            if (client === listener) dispatch(channel, payload);
+          },
+          listened,
+        ),
       ),
     );
-    unlistens.push(...listened.map((l) => l.unlisten));
   };
 
-  /** A ping not heard since the last check: listening is lost for good (postgres.js gave up). */
+  /**
+   * Two pings unheard, and no LISTEN since the first was sent: postgres.js lost the connection and
+   * could not listen again. A new client listens, then takes over from the old one.
+   */
   const check = async () => {
-    if (pingsUnheard > 0) {
+    if (pingsUnheard >= 2 && listens === listensAtPing && options.listenClient) {
       log.warn('no longer hearing other replicas; listening again');
-      const old = unlistens.splice(0);
-      await Promise.all(old.map((unlisten) => unlisten().catch(() => undefined)));
-      await listenAll();
-      resumed();
+      const next = options.listenClient();
+      try {
+        await listenAll(next);
+      } catch (err) {
+        void next.end({ timeout: 1 });
+        throw err;
+      }
+      const old = listener;
+      listener = next;
+      pingsUnheard = 0;
+      void old?.end({ timeout: 1 });
     }
+    if (pingsUnheard === 0) listensAtPing = listens;
     pingsUnheard += 1;
     await sql.notify(PING, busId);
   };
@@ -114,16 +140,17 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
     },
 
     async start() {
-      if (options.listen === false) return;
+      if (!options.listenClient) return;
+      listener = options.listenClient();
       let timeout: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<'gave up'>((resolve) => {
         timeout = setTimeout(() => resolve('gave up'), options.startTimeoutMs ?? 10_000);
       });
-      const listening = listenAll().then(
+      const listening = listenAll(listener).then(
         () => 'listening' as const,
         (err: unknown) => (log.error({ err }, 'cannot LISTEN for other replicas'), 'failed' as const),
       );
-      // A LISTEN that fails or hangs holds no start: the first check tries again, and the poll
+      // A LISTEN that fails or hangs holds no start: the check tries again, and the poll
       // (config-fanout.ts) and the sweep (revocation.ts) do without meanwhile.
       if ((await Promise.race([listening, gaveUp])) !== 'listening')
         log.error('not listening to other replicas yet; changes they make arrive by the poll until then');
@@ -137,11 +164,10 @@ export function createReplicaBus(sql: Sql, logger: Logger, options: ReplicaBusOp
       timer.unref();
     },
 
-    // The listening connection closes with the pool (sql.end() in the database part).
-    stop() {
+    async stop() {
       stopped = true;
       clearInterval(timer);
-      void checking;
+      await listener?.end({ timeout: 1 });
     },
   };
 }

@@ -35,7 +35,7 @@ export function memoryBusHub() {
         for (const h of resumeHandlers) h();
       },
       async start() {},
-      stop() {},
+      async stop() {},
     };
     buses.push(made);
     return made;
