@@ -69,6 +69,7 @@ export function createController(input: ControllerOptions) {
       startChecksPart(options),
       part.databasePart(shared),
       part.retentionPart(shared),
+      part.replicasPart(shared),
       ...(security ? [security] : []),
       api,
       notifications,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { parseDuration } from '@portwarden/common/duration';
 import { envYes } from '@portwarden/common/env';
 import { PortwardenError } from '@portwarden/common/errors';
 import { createLogger } from '@portwarden/common/logger';
@@ -28,6 +29,7 @@ interface Flags extends SecurityFlags, HttpTlsFlags {
   allowUnverifiedDbTls: boolean;
   metricsPublic: boolean;
   resultsRetention: string;
+  grpcMaxConnectionAge: string;
 }
 
 const program = new Command('portwarden-controller')
@@ -129,6 +131,11 @@ const program = new Command('portwarden-controller')
     'how long probe results are kept, whole days; older days are dropped (env PORTWARDEN_RESULTS_RETENTION)',
     process.env.PORTWARDEN_RESULTS_RETENTION ?? `${DEFAULT_RETENTION_DAYS}d`,
   )
+  .option(
+    '--grpc-max-connection-age <duration>',
+    'agent connections are closed after this long (±10 %) and reconnect, so agents spread over replicas again (env PORTWARDEN_GRPC_MAX_CONNECTION_AGE)',
+    process.env.PORTWARDEN_GRPC_MAX_CONNECTION_AGE ?? '30m',
+  )
   .option('--log-level <level>', 'trace, debug, info, warn, error (env LOG_LEVEL)')
   .version(controllerVersion(), '-V, --version', 'print the version of portwarden-controller')
   // A usage error is a problem the operator fixes (exit 2, not commander's 1): see report.ts.
@@ -162,6 +169,7 @@ async function main(flags: Flags): Promise<void> {
     allowUnverifiedDbTls: flags.allowUnverifiedDbTls,
     metricsPublic: flags.metricsPublic,
     resultsRetentionDays,
+    grpcMaxConnectionAgeMs: parseDuration(flags.grpcMaxConnectionAge, '--grpc-max-connection-age'),
     ...(httpTls && { httpTls }),
     ...security,
   });

@@ -54,6 +54,24 @@ export interface ControllerOptions {
   /** How often open streams are checked against revocations made on other replicas. @default 5000 (enroll/revocation.ts) */
   revocationSweepMs?: number;
   /**
+   * How often the policy in force and the overrides are read again, in case a replica's NOTIFY was
+   * missed (replicas/config-fanout.ts). @default 30000
+   */
+  replicaPollMs?: number;
+  /**
+   * LISTEN for the other replicas' notifications, on a connection of its own. Off only where there
+   * is one replica and one connection (the quick start's embedded PostgreSQL). @default true
+   */
+  replicaListen?: boolean;
+  /**
+   * An agent's gRPC connection is closed (GOAWAY) after this long, ±10 % (grpc-js's jitter), so
+   * that agents spread again over the replicas behind a load balancer once one returns; the agent
+   * reconnects at once and resends what was not acknowledged. @default 1800000 (30 min)
+   */
+  grpcMaxConnectionAgeMs?: number;
+  /** After the GOAWAY, batches in flight get this long before the connection is cut. @default 10000 */
+  grpcMaxConnectionAgeGraceMs?: number;
+  /**
    * The HTTP API speaks HTTPS with this certificate and key. Without it, beyond loopback, the API
    * speaks HTTPS with a certificate from the controller CA (safety/http-tls.ts). @default none
    */

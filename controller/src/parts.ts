@@ -54,6 +54,10 @@ import { deriveSecretsKey } from './ca/sealed-key.js';
 import { createViews } from './store/views.js';
 import { createSecrets, type Secrets } from './secrets/secrets.js';
 import { createTestBroker, type TestBroker, type TestTarget } from './testnow/broker.js';
+import { createReplicaBus, type ReplicaBus } from './replicas/bus.js';
+import { createConfigFanout } from './replicas/config-fanout.js';
+import { createForwardingTests } from './replicas/test-forward.js';
+import { createTestAnswerStore } from './store/test-answers.js';
 
 /** What the parts share: made when the controller is created, before anything starts. */
 export interface Shared {
@@ -67,7 +71,10 @@ export interface Shared {
   /** Sealed under the CA key secret; without one (no TLS) they cannot be set or opened. */
   secrets: Secrets;
   registry: SessionRegistry;
-  tests: TestBroker;
+  /** LISTEN/NOTIFY between replicas (replicas/). */
+  replicas: ReplicaBus;
+  /** "Test now" for an agent on this replica or, through a NOTIFY, on another. */
+  tests: TestBroker & { start(): () => void };
   streams: StreamTracker;
   security: SecurityLog;
 }
@@ -78,16 +85,32 @@ export function createShared(options: ResolvedOptions): Shared {
   const sql = createDb({ url: options.databaseUrl, maxConnections: options.dbMaxConnections, logger });
   const registry = new SessionRegistry();
   const secrets = createSecrets(createSecretStore(sql), secretsKey(options));
+  const agents = createAgentStore(sql);
+  const replicas = createReplicaBus(
+    sql,
+    logger,
+    options.replicaListen === false
+      ? {}
+      : { listenClient: () => createDb({ url: options.databaseUrl, maxConnections: 1, logger }) },
+  );
   return {
     options,
     logger,
     sql,
-    agents: createAgentStore(sql),
+    agents,
     policy: createPolicyService(createPolicyStore(sql), logger.child({ component: 'policy' }), secrets),
     overrides: createOverrideService(createCheckOverrideStore(sql)),
     secrets,
     registry,
-    tests: createTestBroker(testTargets(registry)),
+    replicas,
+    tests: createForwardingTests({
+      local: createTestBroker(testTargets(registry)),
+      holds: (agent) => registry.sessions.has(agent),
+      connected: (agent) => agents.isConnected(agent),
+      bus: replicas,
+      answers: createTestAnswerStore(sql),
+      logger,
+    }),
     streams: new StreamTracker({ perIdentity: limits.streamsPerIdentity, perIp: limits.streamsPerIp }),
     security: securityLog(logger),
   };
@@ -145,6 +168,7 @@ export function securityPart(shared: Shared, tls: ResolvedTls): Resource<Securit
       security: shared.security,
       logger: shared.logger,
       revocationSweepMs: shared.options.revocationSweepMs,
+      bus: shared.replicas,
     });
   return resource('security', open, (security) => security.stop());
 }
@@ -247,33 +271,38 @@ export function notificationsPart(
 }
 
 /**
- * Each new policy revision, and each change of the run-time overrides, goes down every open stream.
- * One push at a time, each reading the overrides afresh: the last one sent is the latest state.
+ * Listening to the other replicas (replicas/bus.ts), and answering the "test now" requests they
+ * forward. Started before the agents' server, so that no notification is missed once agents connect.
  */
-export function policyPushPart({ policy, overrides, registry, logger }: Shared): Part {
-  let pushing = Promise.resolve();
-  const pushAll = async () => {
-    const list = await overrides.list();
-    for (const session of registry.sessions.values()) session.pushConfig(policy, list);
-  };
-  const push = () => {
-    pushing = pushing
-      .then(pushAll)
-      .catch((err: unknown) =>
-        logger.error({ err }, 'could not push configs; agents get them when they reconnect'),
-      );
-  };
+export function replicasPart({ replicas, tests }: Shared): Resource<() => void> {
   return resource(
-    'policy push',
-    () => {
-      const off = [policy.onChange(push), overrides.onChange(push)];
-      return () => off.forEach((unsubscribe) => unsubscribe());
+    'replicas',
+    async () => {
+      const stopTests = tests.start();
+      await replicas.start();
+      return stopTests;
     },
-    async (unsubscribe) => {
-      unsubscribe();
-      await pushing;
+    async (stopTests) => {
+      stopTests();
+      await replicas.stop();
     },
   );
+}
+
+/**
+ * Each new policy revision, and each change of the run-time overrides, made on this replica or on
+ * another, goes down every open stream of this one (replicas/config-fanout.ts).
+ */
+export function policyPushPart({ policy, overrides, registry, replicas, logger, options }: Shared): Part {
+  const fanout = createConfigFanout({
+    policy,
+    overrides,
+    sessions: () => registry.sessions.values(),
+    bus: replicas,
+    logger,
+    ...(options.replicaPollMs !== undefined && { pollMs: options.replicaPollMs }),
+  });
+  return { name: 'policy push', start: () => fanout.start(), stop: () => fanout.stop() };
 }
 
 /** What the agent streams report besides what they store. */
@@ -336,6 +365,12 @@ export function grpcPart(
     return startGrpcServer(options.grpcListen, deps, {
       ...(tls && { tls: tls.certificates, enrollment: tls.handlers }),
       interceptors: [guard],
+      ...(options.grpcMaxConnectionAgeMs !== undefined && {
+        maxConnectionAgeMs: options.grpcMaxConnectionAgeMs,
+      }),
+      ...(options.grpcMaxConnectionAgeGraceMs !== undefined && {
+        maxConnectionAgeGraceMs: options.grpcMaxConnectionAgeGraceMs,
+      }),
     });
   };
   const close = async (server: GrpcServer) => {

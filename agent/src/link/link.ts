@@ -83,6 +83,10 @@ function channelOptions(keepalive: KeepaliveOptions = {}): ChannelOptions {
     'grpc.keepalive_timeout_ms': keepalive.timeoutMs ?? 10_000,
     // Keep pinging while no call is active; the controller must accept pings this often.
     'grpc.keepalive_permit_without_calls': 1,
+    // A connection of its own per stream, never one shared through grpc-js's global subchannel
+    // pool: a new stream then is a new connection, which a load balancer in front of controller
+    // replicas places afresh (and agents in one process, as in tests, do not share one).
+    'grpc.use_local_subchannel_pool': 1,
   };
 }
 

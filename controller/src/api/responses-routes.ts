@@ -97,8 +97,8 @@ export function registerResponseRoutes(
           reply,
           409,
           'agent-not-connected',
-          `agent ${name} is not connected to this controller`,
-          'start the agent, or ask the controller it is connected to',
+          `agent ${name} is not connected`,
+          'start the agent; once it is connected to any replica, any replica runs the test',
         );
       case 'timeout':
         return fail(

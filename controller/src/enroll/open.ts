@@ -7,6 +7,7 @@ import type { GuardStore, GuardTls } from '../grpc/guard.js';
 import type { SessionRegistry } from '../grpc/session.js';
 import type { StreamTracker } from '../grpc/streams.js';
 import type { ResolvedTls } from '../options.js';
+import type { ReplicaBus } from '../replicas/bus.js';
 import { createRevocation, type RevocationStore } from './revocation.js';
 import type { SecurityLog } from './security.js';
 import { createEnrollmentService, EnrollmentDisabledError, type EnrollmentServiceStore } from './service.js';
@@ -20,6 +21,8 @@ export interface SecurityDeps {
   security: SecurityLog;
   logger: Logger;
   revocationSweepMs?: number;
+  /** Revocations made on other replicas, heard at once. */
+  bus?: Pick<ReplicaBus, 'on'>;
 }
 
 /** Mutual TLS and enrollment, whole: only a controller with a CA has any of it. */

@@ -2,6 +2,8 @@ import { status } from '@grpc/grpc-js';
 import type { Logger } from '@portwarden/common/logger';
 import type { SessionRegistry } from '../grpc/session.js';
 import type { StreamTracker } from '../grpc/streams.js';
+import type { ReplicaBus } from '../replicas/bus.js';
+import { CHANNELS } from '../replicas/channels.js';
 
 /** What revocation changes and reads; store/enrollment.ts. */
 export interface RevocationStore {
@@ -18,17 +20,20 @@ export interface RevocationDeps {
   logger: Logger;
   /** How often open streams are checked against revocations made on other replicas. @default 5000 */
   sweepMs?: number;
+  /** A revocation on any replica is NOTIFYed (a trigger, migration 0016): sweep at once then. */
+  bus?: Pick<ReplicaBus, 'on'>;
 }
 
 /**
  * `portwarden agents revoke NAME`: every certificate of the agent is refused from now on (the
- * guard checks each new stream), and its open stream closes: at once on this replica, within
- * one sweep on the others.
+ * guard checks each new stream), and its open stream closes: at once on this replica, as soon as
+ * the NOTIFY arrives on the others, and within one sweep on a replica that missed it.
  */
 export function createRevocation(deps: RevocationDeps) {
   const log = deps.logger.child({ component: 'enroll' });
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> = Promise.resolve();
+  let unsubscribe: (() => void) | undefined;
 
   const close = (name: string): boolean => {
     const session = deps.registry.sessions.get(name);
@@ -58,16 +63,19 @@ export function createRevocation(deps: RevocationDeps) {
     },
 
     start(): void {
-      timer = setInterval(() => {
+      const sweepSoon = () => {
         sweeping = sweeping
           .then(sweep)
           .catch((err: unknown) => log.error({ err }, 'revocation sweep failed'));
-      }, deps.sweepMs ?? 5_000);
+      };
+      timer = setInterval(sweepSoon, deps.sweepMs ?? 5_000);
       timer.unref();
+      unsubscribe = deps.bus?.on(CHANNELS.revoked, sweepSoon);
     },
 
     async stop(): Promise<void> {
       clearInterval(timer);
+      unsubscribe?.();
       await sweeping;
     },
   };

@@ -31,6 +31,18 @@ const SERVER_OPTIONS: ServerOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
 };
 
+/**
+ * Agents' connections are closed after this long (grpc-js adds ±10 % jitter), so that they spread
+ * over the replicas again once one returns: a stream lives as long as its agent otherwise.
+ */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 30 * 60_000;
+/**
+ * After the GOAWAY the stream goes on this long, then the connection is cut: long enough for a
+ * batch in flight to commit and be acknowledged; the agent resends whatever was not, and the
+ * controller stores each (agent, seq) once.
+ */
+export const DEFAULT_MAX_CONNECTION_AGE_GRACE_MS = 10_000;
+
 export interface GrpcServerOptions {
   /**
    * TLS: the server certificate, and the CA client certificates must chain to. Clients are asked
@@ -42,6 +54,10 @@ export interface GrpcServerOptions {
   interceptors: ServerInterceptor[];
   /** Enroll and Renew; without TLS, the guard refuses both before they run. */
   enrollment?: Pick<AgentServiceServer, 'enroll' | 'renew'>;
+  /** @default DEFAULT_MAX_CONNECTION_AGE_MS */
+  maxConnectionAgeMs?: number;
+  /** @default DEFAULT_MAX_CONNECTION_AGE_GRACE_MS */
+  maxConnectionAgeGraceMs?: number;
 }
 
 export interface GrpcServer {
@@ -57,7 +73,13 @@ export async function startGrpcServer(
   deps: SessionDeps,
   options: GrpcServerOptions,
 ): Promise<GrpcServer> {
-  const server = new Server({ ...SERVER_OPTIONS, interceptors: options.interceptors });
+  const server = new Server({
+    ...SERVER_OPTIONS,
+    'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? DEFAULT_MAX_CONNECTION_AGE_MS,
+    'grpc.max_connection_age_grace_ms':
+      options.maxConnectionAgeGraceMs ?? DEFAULT_MAX_CONNECTION_AGE_GRACE_MS,
+    interceptors: options.interceptors,
+  });
   const impl: AgentServiceServer = {
     connect: (call) => runSession(call, deps),
     ...(options.enrollment ?? NO_ENROLLMENT),

@@ -36,9 +36,21 @@ export function createPolicyService(store: PolicyRevisions, logger: Logger, secr
   // One apply at a time: each compares with the revision the one before it stored.
   let applying: Promise<unknown> = Promise.resolve();
 
+  /** A newer revision in the store (another replica applied it) becomes the one in force. */
+  async function adoptLatest(): Promise<boolean> {
+    const latest = await store.latest();
+    if (!latest || latest.revision <= (current?.revision ?? 0)) return false;
+    current = latest;
+    logger.info({ revision: latest.revision }, 'policy applied by another replica loaded');
+    for (const listener of listeners) listener(latest.revision, latest.policy);
+    return true;
+  }
+
   async function applyNow(source: string): Promise<AppliedPolicy> {
     // throws PolicyError with every issue, an unknown secret name among them
     const { policy, warnings } = checkPolicy(source, await secrets?.names());
+    // "Unchanged" compares with the revision in force on every replica, not this one's last.
+    await adoptLatest();
     if (current && isUnchanged(policy, current.policy)) {
       logger.info({ revision: current.revision }, 'policy unchanged');
       return { ...current, unchanged: true, warnings };
@@ -58,6 +70,16 @@ export function createPolicyService(store: PolicyRevisions, logger: Logger, secr
 
     current(): PolicyRevision | undefined {
       return current;
+    },
+
+    /**
+     * Another replica may have applied a newer revision: load it, and tell the listeners, when the
+     * newest stored one is newer than the one in force. Resolves to whether it was.
+     */
+    refresh(): Promise<boolean> {
+      const refreshed = applying.then(adoptLatest);
+      applying = refreshed.catch(() => undefined);
+      return refreshed;
     },
 
     /** What apply checks (secret names included), without storing anything: `apply --dry-run`. */

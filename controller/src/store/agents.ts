@@ -68,6 +68,12 @@ export function createAgentStore(sql: Sql) {
         FROM agents a LEFT JOIN agent_identities i ON i.name = a.name ORDER BY a.name`;
     },
 
+    /** Whether the agent of that name is shown connected (to any replica). */
+    async isConnected(name: string): Promise<boolean> {
+      const [row] = await sql<{ connected: boolean }[]>`SELECT connected FROM agents WHERE name = ${name}`;
+      return row?.connected ?? false;
+    },
+
     /** At start no stream is open on this replica's behalf; a later issue tracks liveness per replica. */
     async markAllDisconnected(): Promise<void> {
       await sql`UPDATE agents SET connected = false WHERE connected`;

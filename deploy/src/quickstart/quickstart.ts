@@ -61,7 +61,8 @@ export async function startQuickstart({
     ...settings.consents,
     logger: logger.child({ service: 'controller' }),
     // PGlite is one session and pglite-socket accepts one connection (see embedded-postgres.ts).
-    ...(settings.databaseUrl === undefined && { dbMaxConnections: 1 }),
+    // No second connection to LISTEN on, and no other replica to hear.
+    ...(settings.databaseUrl === undefined && { dbMaxConnections: 1, replicaListen: false }),
   });
   stack.push('controller', () => controller.stop());
   const started = await controller.start();
