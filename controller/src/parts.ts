@@ -64,7 +64,7 @@ export interface Shared {
   options: ResolvedOptions;
   logger: Logger;
   sql: Sql;
-  agents: SessionAgents & ApiAgents & { markAllDisconnected(): Promise<void> };
+  agents: SessionAgents & ApiAgents & { markStaleDisconnected(): Promise<void> };
   policy: PolicyService;
   /** Checks disabled at run time (`portwarden disable`), on top of the policy. */
   overrides: OverrideService;
@@ -124,7 +124,7 @@ export function databasePart({ sql, policy, agents, logger, options }: Shared): 
       try {
         await migrate(sql, logger.child({ component: 'migrate' }));
         await policy.load();
-        await agents.markAllDisconnected();
+        await agents.markStaleDisconnected();
       } catch (err) {
         await sql.end({ timeout: 5 });
         throw databaseStartError(err, options.databaseUrl);

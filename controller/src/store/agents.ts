@@ -74,9 +74,14 @@ export function createAgentStore(sql: Sql) {
       return row?.connected ?? false;
     },
 
-    /** At start no stream is open on this replica's behalf; a later issue tracks liveness per replica. */
-    async markAllDisconnected(): Promise<void> {
-      await sql`UPDATE agents SET connected = false WHERE connected`;
+    /**
+     * At start no stream is open on this replica's behalf. An agent connected to another replica is
+     * written as heard there every few seconds (liveness/monitor.ts), so only agents unheard for
+     * a minute are marked disconnected: those whose replica died, or this one before its restart.
+     */
+    async markStaleDisconnected(): Promise<void> {
+      await sql`UPDATE agents SET connected = false
+                WHERE connected AND (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute')`;
     },
   };
 }
