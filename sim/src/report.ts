@@ -31,6 +31,8 @@ export interface Readings {
   drained: boolean;
   /** Agents that had their config when the window ended. */
   configuredAgents: number;
+  /** Streams ended over the whole run, by gRPC status name. */
+  streamEnds?: Record<string, number>;
   /** The whole run's results, warm-up and drain included. */
   totals: { offered: number; acked: number };
   controller?: { pid: number; cpuMs: number; rssEndBytes: number; rssMaxBytes: number };
@@ -59,6 +61,8 @@ export interface SimReport {
   drained: boolean;
   /** Agents that had their config when the window ended (all of them unless the controller was too slow). */
   configuredAgents: number;
+  /** Streams ended over the whole run (warm-up included), by gRPC status name. */
+  streamEnds: Record<string, number>;
   /** The whole run's results, warm-up and drain included: equal when nothing was lost. */
   totals: { offered: number; acked: number };
   streamErrors: number;
@@ -97,6 +101,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     largestBatch: r.largestBatch,
     drained: r.drained,
     configuredAgents: r.configuredAgents,
+    streamEnds: r.streamEnds ?? {},
     totals: r.totals,
     streamErrors: c.streamErrors,
     ...(r.controller && {
@@ -160,7 +165,14 @@ export function formatReport(report: SimReport): string {
         ? `yes: all ${int(report.totals.offered)} results offered in the run were acknowledged`
         : `NO: ${int(report.totals.acked)} of ${int(report.totals.offered)} results acknowledged`,
     ],
-    ['stream errors', int(report.streamErrors)],
+    [
+      'streams ended',
+      `${int(report.streamErrors)} in the window; in the run: ${
+        Object.entries(report.streamEnds)
+          .map(([why, n]) => `${why} ${int(n)}`)
+          .join(', ') || 'none'
+      }`,
+    ],
     ['heartbeats/s', int(report.heartbeatsPerSecond)],
   ];
   if (report.controller)
@@ -183,7 +195,7 @@ export function formatReport(report: SimReport): string {
     rows.push(
       [
         'notifications',
-        `${n.received} received of ${n.expected} expected: ${n.doubled} doubled, ${n.missing} missing, ${n.unexpected} unexpected`,
+        `${n.received} received of ${n.expected} expected: ${n.doubled} doubled, ${n.missing} missing, ${n.unexpected} unexpected, ${n.unacknowledged} not due (their results were never acknowledged)`,
       ],
       [
         'notification latency p50/p99/max',

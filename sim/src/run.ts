@@ -94,7 +94,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       if (performance.now() < nextProgress) continue;
       nextProgress += 5000;
       log(
-        `${counters.configured} of ${options.agents} agents configured, ${counters.streamErrors} stream errors`,
+        `${counters.configured} of ${options.agents} agents configured, ${counters.streamErrors} streams ended${describeEnds(counters.streamEnds)}`,
       );
     }
     if (counters.configured === 0)
@@ -110,7 +110,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
         `only ${counters.configured} of ${options.agents} agents configured by the deadline; measuring anyway`,
       );
     const configured = fleet.configChecks?.length ?? 0;
-    log(`all agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`);
+    log(
+      `${counters.configured} of ${options.agents} agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`,
+    );
     if (configured === 0)
       throw new PortwardenError(
         'sim-config',
@@ -173,6 +175,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       largestBatch: counters.largestBatch,
       drained,
       configuredAgents: counters.configured,
+      streamEnds: Object.fromEntries(counters.streamEnds),
       totals: { offered: counters.offered, acked: counters.acked },
       ...(pid !== undefined &&
         cpuStart !== undefined &&
@@ -198,4 +201,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     await receiver?.stop();
     await db?.close();
   }
+}
+
+function describeEnds(ends: ReadonlyMap<string, number>): string {
+  if (ends.size === 0) return '';
+  return ` (${[...ends].map(([why, n]) => `${why} ${n}`).join(', ')})`;
 }

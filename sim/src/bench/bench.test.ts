@@ -84,6 +84,7 @@ describe('judge', () => {
       received: 10,
       doubled: 0,
       missing: 0,
+      unacknowledged: 0,
       unexpected: 0,
       unreachable: 0,
       firingLatency: latency,
