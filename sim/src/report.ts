@@ -41,6 +41,8 @@ export interface Readings {
   notifications?: NotificationReport;
   unreachableIncidents?: number;
   simCpuMs: number;
+  /** The sim's event-loop delay over the window (its own lateness, part of every latency it measures). */
+  simLoopDelayMs?: { p99: number; max: number };
 }
 
 export interface SimReport {
@@ -78,6 +80,7 @@ export interface SimReport {
   notifications?: NotificationReport;
   unreachableIncidents?: number;
   simCpuPercent: number;
+  simLoopDelayMs?: { p99: number; max: number };
 }
 
 const MiB = 1024 * 1024;
@@ -123,6 +126,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     ...(r.notifications && { notifications: r.notifications }),
     ...(r.unreachableIncidents !== undefined && { unreachableIncidents: r.unreachableIncidents }),
     simCpuPercent: percent(r.simCpuMs),
+    ...(r.simLoopDelayMs && { simLoopDelayMs: r.simLoopDelayMs }),
   };
 }
 
@@ -204,7 +208,14 @@ export function formatReport(report: SimReport): string {
     );
   if (report.unreachableIncidents !== undefined)
     rows.push(['"agent unreachable" incidents', int(report.unreachableIncidents)]);
-  rows.push(['sim CPU', `${fixed(report.simCpuPercent)}% of one core`]);
+  rows.push([
+    'sim CPU',
+    `${fixed(report.simCpuPercent)}% of one core${
+      report.simLoopDelayMs
+        ? `, event-loop delay p99 ${msText(report.simLoopDelayMs.p99)}, max ${msText(report.simLoopDelayMs.max)}`
+        : ''
+    }`,
+  ]);
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
 }

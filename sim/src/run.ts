@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortwardenError } from '@portwarden/common/errors';
 import { counterDelta } from './agents/counters.js';
@@ -128,6 +129,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     const commitsStart = await db?.commits();
     const simStart = process.cpuUsage();
     const before = counters.snapshot();
+    // The sim's own event-loop delay: what of the latencies it measures is its own lateness.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const t0 = performance.now();
     counters.measuring = true;
     let rssMax = 0;
@@ -139,6 +143,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     log(`measuring ${options.durationMs} ms`);
     await sleep(options.durationMs);
     counters.measuring = false;
+    loopDelay.disable();
     clearInterval(sampler);
     const windowMs = performance.now() - t0;
     const after = counters.snapshot();
@@ -194,6 +199,10 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
         ? { unreachableIncidents: unreachable }
         : managePolicy && { unreachableIncidents: tracker.report().unreachable }),
       simCpuMs: (simCpu.user + simCpu.system) / 1000,
+      simLoopDelayMs: {
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
     };
     return buildReport(config, readings);
   } finally {

@@ -28,6 +28,7 @@ interface Flags {
   duration: string;
   warmup: string;
   baselineSeconds: string;
+  ramp?: string;
   write: boolean;
 }
 
@@ -39,6 +40,10 @@ const program = new Command('bench:controller')
     '--baseline-seconds <n>',
     "seconds of multi-row INSERTs for PostgreSQL's baseline (0 skips it)",
     '5',
+  )
+  .option(
+    '--ramp <duration>',
+    'hellos of each scenario spread over this long (default: 1 ms per agent, 1 s to 30 s)',
   )
   .option('--no-write', 'print the section, leave BENCHMARKS.md as it is')
   .exitOverride();
@@ -102,7 +107,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
         failuresBeforeAlert: 1,
         seed: 1,
         agentsPerConnection: 50,
-        rampMs: defaultRampMs(scenario.agents),
+        rampMs: flags.ramp ? durationFlag(flags.ramp, '--ramp') : defaultRampMs(scenario.agents),
         warmupMs,
         durationMs,
         drainMs: 15_000,

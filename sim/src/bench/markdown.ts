@@ -68,7 +68,10 @@ export function benchSection(run: BenchRun): string {
     '  commits/heartbeat: commits beyond one per acked results message, per heartbeat.',
     '- notifications: a failing result that crosses the threshold (`failuresBeforeAlert: 1`) → its',
     "  `firing` webhook at the sim's receiver; every firing and resolved webhook is matched to the",
-    '  result that caused it (agent, check id; doubled: an incident id and status twice).',
+    '  result that caused it (agent, check id; doubled: an incident id and status twice; missing: the',
+    '  result was acknowledged and no webhook came by the end of a 15 s drain).',
+    "- sim CPU and its event-loop delay: the simulator's own cost and lateness (part of every latency",
+    '  it measures); all of it runs on the same machine as the controller and PostgreSQL.',
     '',
   ];
   if (run.baseline) {
@@ -88,14 +91,14 @@ export function benchSection(run: BenchRun): string {
   lines.push(
     '### Results',
     '',
-    '| scenario | offered/s | acked/s | res/msg | ack p50 / p99 ms | controller CPU / RSS | PostgreSQL CPU | commits/result | commits/heartbeat | notifications p50 / p99 ms | doubled / missing | false unreachable | goal | met |',
-    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| scenario | offered/s | acked/s | res/msg | ack p50 / p99 ms | controller CPU / RSS | PostgreSQL CPU | commits/result | commits/heartbeat | notifications p50 / p99 ms | doubled / missing | false unreachable | sim CPU / loop delay p99 | goal | met |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   );
   for (const row of run.rows) {
     const r = row.report;
     if (!r) {
       lines.push(
-        `| ${row.scenario.title} | – | – | – | – | – | – | – | – | – | – | – | ${row.scenario.goalText} | no: ${row.error ?? 'not run'} |`,
+        `| ${row.scenario.title} | – | – | – | – | – | – | – | – | – | – | – | – | ${row.scenario.goalText} | no: ${row.error ?? 'not run'} |`,
       );
       continue;
     }
@@ -116,6 +119,7 @@ export function benchSection(run: BenchRun): string {
         notes ? `${ms(n.firingLatency.p50)} / ${ms(n.firingLatency.p99)} (${n.expected})` : '–',
         notes ? `${n.doubled} / ${n.missing}` : '–',
         String(r.unreachableIncidents ?? '–'),
+        `${r.simCpuPercent.toFixed(0)}% / ${ms(r.simLoopDelayMs?.p99)} ms`,
         row.scenario.goalText,
         row.verdict?.met ? 'yes' : `no: ${row.verdict?.misses.join('; ') ?? '?'}`,
         '',
