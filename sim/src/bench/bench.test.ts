@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, type Readings } from '../report.js';
-import { benchSection, replaceSection, SECTION_END, SECTION_START } from './markdown.js';
+import { benchSection, busyNote, replaceSection, SECTION_END, SECTION_START } from './markdown.js';
 import { judge, SCENARIOS } from './scenarios.js';
 
 const report = (over: Partial<Readings>, acked = 0) =>
@@ -127,7 +127,7 @@ describe('benchSection', () => {
       date: '2026-12-07 18:00 UTC',
       commit: 'abc1234',
       machine: '2 cores',
-      load: '1.00 at the start, 2.00 at the end',
+      load: { start: 1, end: 2, cores: 2 },
       windowSeconds: 60,
       warmupSeconds: 15,
       baseline: { insertRows: 1000, insertRowsPerSecond: 50_000, copyRows: 2000, copyRowsPerSecond: 150_000 },
@@ -145,5 +145,16 @@ describe('benchSection', () => {
     for (const row of rows) expect(cells(row)).toBe(cells(header));
     expect(rows[1]).toContain('no: the controller exited');
     expect(text).toContain('| multi-row INSERT, 1,000 rows per statement | 1,000 | 50,000 |');
+  });
+});
+
+describe('busyNote', () => {
+  it.each([
+    { load: { start: 0.5, end: 1.9, cores: 2 }, busy: false },
+    { load: { start: 2, end: 2, cores: 2 }, busy: false },
+    { load: { start: 1, end: 2.5, cores: 2 }, busy: true },
+    { load: { start: 12, end: 9, cores: 2 }, busy: true },
+  ])('load $load.start → $load.end on $load.cores cores: busy $busy', ({ load, busy }) => {
+    expect(busyNote(load).some((line) => line.includes('The machine was busy'))).toBe(busy);
   });
 });

@@ -63,7 +63,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
     );
   const durationMs = durationFlag(flags.duration, '--duration');
   const warmupMs = durationFlag(flags.warmup, '--warmup');
-  const loadStart = loadavg()[0]!.toFixed(2);
+  const loadStart = loadavg()[0]!;
 
   const baselineSeconds = Number(flags.baselineSeconds);
   let baseline;
@@ -138,7 +138,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     commit: gitCommit(),
     machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL and Redis on the same machine`,
-    load: `${loadStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
+    load: { start: loadStart, end: loadavg()[0]!, cores: cpus().length },
     windowSeconds: durationMs / 1000,
     warmupSeconds: warmupMs / 1000,
     ...(baseline && { baseline }),

@@ -28,8 +28,8 @@ export interface BenchRun {
   date: string;
   commit: string;
   machine: string;
-  /** What else ran: load average at the start and the end. */
-  load: string;
+  /** What else ran: the 1-minute load average at the start and the end, and the machine's cores. */
+  load: { start: number; end: number; cores: number };
   windowSeconds: number;
   warmupSeconds: number;
   baseline?: PgBaseline;
@@ -55,7 +55,8 @@ export function benchSection(run: BenchRun): string {
     'npm run bench:controller -- --only steady-25k --duration 30s',
     '```',
     '',
-    `Recorded on ${run.date}, commit ${run.commit}, with \`${run.command}\`: ${run.machine}; load average ${run.load}.`,
+    `Recorded on ${run.date}, commit ${run.commit}, with \`${run.command}\`: ${run.machine}; load average ${run.load.start.toFixed(2)} at the start, ${run.load.end.toFixed(2)} at the end.`,
+    ...busyNote(run.load),
     `Each row: ${run.warmupSeconds} s of warm-up after every agent has its config, then a ${run.windowSeconds} s window.`,
     '',
     '- offered / acked: results/s produced by the fleet and acknowledged by the controller in the window;',
@@ -129,4 +130,18 @@ export function benchSection(run: BenchRun): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * A load average above the core count means other work shared the cores with the controller,
+ * PostgreSQL and the sim: every figure of the run is then low, and the table says so.
+ */
+export function busyNote(load: { start: number; end: number; cores: number }): string[] {
+  if (Math.max(load.start, load.end) <= load.cores) return [];
+  return [
+    '',
+    `**The machine was busy**: a load average above its ${load.cores} cores means other processes took CPU`,
+    'time from the controller, PostgreSQL and the sim throughout; rates are low and latencies high for that',
+    'reason, and the row is no measure of the controller alone. Run it again on a quiet machine.',
+  ];
 }
