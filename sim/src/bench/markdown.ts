@@ -143,5 +143,6 @@ export function busyNote(load: { start: number; end: number; cores: number }): s
     `**The machine was busy**: a load average above its ${load.cores} cores means other processes took CPU`,
     'time from the controller, PostgreSQL and the sim throughout; rates are low and latencies high for that',
     'reason, and the row is no measure of the controller alone. Run it again on a quiet machine.',
+    '',
   ];
 }
