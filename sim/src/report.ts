@@ -31,6 +31,8 @@ export interface Readings {
   drained: boolean;
   /** Agents that had their config when the window ended. */
   configuredAgents: number;
+  /** Streams ended over the whole run, by gRPC status name. */
+  streamEnds?: Record<string, number>;
   /** The whole run's results, warm-up and drain included. */
   totals: { offered: number; acked: number };
   controller?: { pid: number; cpuMs: number; rssEndBytes: number; rssMaxBytes: number };
@@ -39,6 +41,8 @@ export interface Readings {
   notifications?: NotificationReport;
   unreachableIncidents?: number;
   simCpuMs: number;
+  /** The sim's event-loop delay over the window (its own lateness, part of every latency it measures). */
+  simLoopDelayMs?: { p99: number; max: number };
 }
 
 export interface SimReport {
@@ -59,6 +63,8 @@ export interface SimReport {
   drained: boolean;
   /** Agents that had their config when the window ended (all of them unless the controller was too slow). */
   configuredAgents: number;
+  /** Streams ended over the whole run (warm-up included), by gRPC status name. */
+  streamEnds: Record<string, number>;
   /** The whole run's results, warm-up and drain included: equal when nothing was lost. */
   totals: { offered: number; acked: number };
   streamErrors: number;
@@ -74,6 +80,7 @@ export interface SimReport {
   notifications?: NotificationReport;
   unreachableIncidents?: number;
   simCpuPercent: number;
+  simLoopDelayMs?: { p99: number; max: number };
 }
 
 const MiB = 1024 * 1024;
@@ -97,6 +104,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     largestBatch: r.largestBatch,
     drained: r.drained,
     configuredAgents: r.configuredAgents,
+    streamEnds: r.streamEnds ?? {},
     totals: r.totals,
     streamErrors: c.streamErrors,
     ...(r.controller && {
@@ -118,6 +126,7 @@ export function buildReport(config: RunConfig, r: Readings): SimReport {
     ...(r.notifications && { notifications: r.notifications }),
     ...(r.unreachableIncidents !== undefined && { unreachableIncidents: r.unreachableIncidents }),
     simCpuPercent: percent(r.simCpuMs),
+    ...(r.simLoopDelayMs && { simLoopDelayMs: r.simLoopDelayMs }),
   };
 }
 
@@ -160,7 +169,14 @@ export function formatReport(report: SimReport): string {
         ? `yes: all ${int(report.totals.offered)} results offered in the run were acknowledged`
         : `NO: ${int(report.totals.acked)} of ${int(report.totals.offered)} results acknowledged`,
     ],
-    ['stream errors', int(report.streamErrors)],
+    [
+      'streams ended',
+      `${int(report.streamErrors)} in the window; in the run: ${
+        Object.entries(report.streamEnds)
+          .map(([why, n]) => `${why} ${int(n)}`)
+          .join(', ') || 'none'
+      }`,
+    ],
     ['heartbeats/s', int(report.heartbeatsPerSecond)],
   ];
   if (report.controller)
@@ -183,7 +199,7 @@ export function formatReport(report: SimReport): string {
     rows.push(
       [
         'notifications',
-        `${n.received} received of ${n.expected} expected: ${n.doubled} doubled, ${n.missing} missing, ${n.unexpected} unexpected`,
+        `${n.received} received of ${n.expected} expected: ${n.doubled} doubled, ${n.missing} missing, ${n.unexpected} unexpected, ${n.unacknowledged} not due (their results were never acknowledged)`,
       ],
       [
         'notification latency p50/p99/max',
@@ -192,7 +208,14 @@ export function formatReport(report: SimReport): string {
     );
   if (report.unreachableIncidents !== undefined)
     rows.push(['"agent unreachable" incidents', int(report.unreachableIncidents)]);
-  rows.push(['sim CPU', `${fixed(report.simCpuPercent)}% of one core`]);
+  rows.push([
+    'sim CPU',
+    `${fixed(report.simCpuPercent)}% of one core${
+      report.simLoopDelayMs
+        ? `, event-loop delay p99 ${msText(report.simLoopDelayMs.p99)}, max ${msText(report.simLoopDelayMs.max)}`
+        : ''
+    }`,
+  ]);
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
 }

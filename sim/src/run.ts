@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortwardenError } from '@portwarden/common/errors';
 import { counterDelta } from './agents/counters.js';
@@ -94,7 +95,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       if (performance.now() < nextProgress) continue;
       nextProgress += 5000;
       log(
-        `${counters.configured} of ${options.agents} agents configured, ${counters.streamErrors} stream errors`,
+        `${counters.configured} of ${options.agents} agents configured, ${counters.streamErrors} streams ended${describeEnds(counters.streamEnds)}`,
       );
     }
     if (counters.configured === 0)
@@ -110,7 +111,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
         `only ${counters.configured} of ${options.agents} agents configured by the deadline; measuring anyway`,
       );
     const configured = fleet.configChecks?.length ?? 0;
-    log(`all agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`);
+    log(
+      `${counters.configured} of ${options.agents} agents configured (${configured} port checks each); warming up ${options.warmupMs} ms`,
+    );
     if (configured === 0)
       throw new PortwardenError(
         'sim-config',
@@ -126,6 +129,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     const commitsStart = await db?.commits();
     const simStart = process.cpuUsage();
     const before = counters.snapshot();
+    // The sim's own event-loop delay: what of the latencies it measures is its own lateness.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const t0 = performance.now();
     counters.measuring = true;
     let rssMax = 0;
@@ -137,6 +143,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     log(`measuring ${options.durationMs} ms`);
     await sleep(options.durationMs);
     counters.measuring = false;
+    loopDelay.disable();
     clearInterval(sampler);
     const windowMs = performance.now() - t0;
     const after = counters.snapshot();
@@ -173,6 +180,7 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
       largestBatch: counters.largestBatch,
       drained,
       configuredAgents: counters.configured,
+      streamEnds: Object.fromEntries(counters.streamEnds),
       totals: { offered: counters.offered, acked: counters.acked },
       ...(pid !== undefined &&
         cpuStart !== undefined &&
@@ -191,6 +199,10 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
         ? { unreachableIncidents: unreachable }
         : managePolicy && { unreachableIncidents: tracker.report().unreachable }),
       simCpuMs: (simCpu.user + simCpu.system) / 1000,
+      simLoopDelayMs: {
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
     };
     return buildReport(config, readings);
   } finally {
@@ -198,4 +210,9 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
     await receiver?.stop();
     await db?.close();
   }
+}
+
+function describeEnds(ends: ReadonlyMap<string, number>): string {
+  if (ends.size === 0) return '';
+  return ` (${[...ends].map(([why, n]) => `${why} ${n}`).join(', ')})`;
 }

@@ -20,8 +20,15 @@ export class Counters {
   /** While true, acks add their latency (send → ack, ms) to `ackLatency`. */
   measuring = false;
   ackLatency = new Samples();
+  /** Streams ended by status name (UNAVAILABLE, DEADLINE_EXCEEDED, …; `ended`: without an error). */
+  readonly streamEnds = new Map<string, number>();
   /** The largest batch written so far. */
   largestBatch = 0;
+
+  streamEnded(why: string): void {
+    this.streamErrors++;
+    this.streamEnds.set(why, (this.streamEnds.get(why) ?? 0) + 1);
+  }
 
   snapshot(): CounterSnapshot {
     return {

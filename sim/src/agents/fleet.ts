@@ -70,7 +70,8 @@ export class Fleet {
       now: () => performance.now(),
       random,
       failureRate: options.failureRate,
-      reconnectMs: 1000,
+      reconnectMs: 250,
+      reconnectMaxMs: 30_000,
       onFirstConfig: (checks: readonly Check[]) => (this.configChecks ??= checks.map((c) => c.id)),
     };
     const width = Math.max(5, String(options.agents).length);

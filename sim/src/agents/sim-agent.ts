@@ -1,4 +1,4 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { status as Status, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   Outcome,
   TranscriptDirection,
@@ -8,7 +8,7 @@ import {
   type ConnectResponse,
   type Result,
 } from '@portwarden/proto/agent/v1';
-import type { NotificationTracker } from '../notify/tracker.js';
+import type { Expectation, NotificationTracker } from '../notify/tracker.js';
 import type { Counters } from './counters.js';
 import { batchesToSend } from './flow.js';
 
@@ -24,8 +24,9 @@ export interface AgentContext {
   now(): number;
   random(): number;
   failureRate: number;
-  /** Wait before a stream that ended is opened again. */
+  /** The real agent's reconnect backoff: the first wait, doubled up to `reconnectMaxMs`. */
   reconnectMs: number;
+  reconnectMaxMs: number;
   /** Called with the checks of each agent's first config. */
   onFirstConfig(checks: readonly Check[]): void;
 }
@@ -63,6 +64,10 @@ export class SimAgent {
   private readonly open: Uint8Array;
   private stopped = false;
   private configured = false;
+  /** Notifications this agent's unacknowledged results should cause, by seq, oldest first. */
+  private expectations: { seq: number; expectation: Expectation }[] = [];
+  /** Streams ended since the last config, for the backoff. */
+  private attempt = 0;
 
   constructor(
     readonly name: string,
@@ -78,7 +83,7 @@ export class SimAgent {
     const call = this.client.connect();
     this.call = call;
     call.on('data', (message: ConnectResponse) => this.receive(message));
-    call.on('error', () => this.ended(call));
+    call.on('error', (err: { code?: number }) => this.ended(call, err.code));
     call.on('end', () => this.ended(call));
     call.write({
       body: {
@@ -122,13 +127,15 @@ export class SimAgent {
     const tracker = this.ctx.tracker;
     if (tracker) {
       const threshold = Math.max(1, check.failuresBeforeAlert);
+      let expectation: Expectation | undefined;
       if (down && failures === threshold && this.open[index] === 0) {
         this.open[index] = 1;
-        tracker.expect(this.name, check.id, 'firing', now);
+        expectation = tracker.expect(this.name, check.id, 'firing', now);
       } else if (!down && this.open[index] === 1) {
         this.open[index] = 0;
-        tracker.expect(this.name, check.id, 'resolved', now);
+        expectation = tracker.expect(this.name, check.id, 'resolved', now);
       }
+      if (expectation) this.expectations.push({ seq: result.seq, expectation });
     }
     this.waiting.push(result);
     this.ctx.counters.waiting++;
@@ -178,6 +185,7 @@ export class SimAgent {
       const checks = body.value.config?.checks ?? [];
       this.checks = checks.filter((c) => c.enabled && c.kind?.$case === 'port');
       this.call?.write({ body: { $case: 'configAck', value: { revision: body.value.revision, error: '' } } });
+      this.attempt = 0;
       if (!this.configured) {
         this.configured = true;
         this.ctx.counters.configured++;
@@ -196,6 +204,10 @@ export class SimAgent {
       counters.ackedMessages++;
       if (counters.measuring) counters.ackLatency.add(now - done.sentAt, n);
     }
+    let done = 0;
+    while (done < this.expectations.length && this.expectations[done]!.seq <= upToSeq)
+      this.expectations[done++]!.expectation.acked = true;
+    if (done > 0) this.expectations = this.expectations.slice(done);
     if (this.head > 64 && this.head * 2 > this.inflight.length) {
       this.inflight = this.inflight.slice(this.head);
       this.head = 0;
@@ -204,7 +216,7 @@ export class SimAgent {
   }
 
   /** The stream ended: unacknowledged results wait for the next one, as in the real agent's spool. */
-  private ended(call: ClientDuplexStream<ConnectRequest, ConnectResponse>): void {
+  private ended(call: ClientDuplexStream<ConnectRequest, ConnectResponse>, code?: number): void {
     if (this.call !== call) return;
     this.call = undefined;
     const unacked = this.inflight.slice(this.head).flatMap((m) => m.results);
@@ -213,7 +225,11 @@ export class SimAgent {
     this.waiting = unacked.concat(this.waiting);
     this.ctx.counters.waiting += unacked.length;
     if (this.stopped) return;
-    this.ctx.counters.streamErrors++;
-    setTimeout(() => this.connect(), this.ctx.reconnectMs * (0.5 + this.ctx.random())).unref();
+    this.ctx.counters.streamEnded(code === undefined ? 'ended' : (Status[code] ?? String(code)));
+    // The agent's backoff (agent/src/link/backoff.ts): doubled from the first wait up to the
+    // cap, half of it random, so a fleet the controller turned away does not return in lockstep.
+    const ceiling = Math.min(this.ctx.reconnectMaxMs, this.ctx.reconnectMs * 2 ** this.attempt);
+    if (ceiling < this.ctx.reconnectMaxMs) this.attempt++;
+    setTimeout(() => this.connect(), ceiling / 2 + (this.ctx.random() * ceiling) / 2).unref();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, type Readings } from '../report.js';
-import { replaceSection, SECTION_END, SECTION_START } from './markdown.js';
+import { benchSection, busyNote, replaceSection, SECTION_END, SECTION_START } from './markdown.js';
 import { judge, SCENARIOS } from './scenarios.js';
 
 const report = (over: Partial<Readings>, acked = 0) =>
@@ -84,6 +84,7 @@ describe('judge', () => {
       received: 10,
       doubled: 0,
       missing: 0,
+      unacknowledged: 0,
       unexpected: 0,
       unreachable: 0,
       firingLatency: latency,
@@ -116,5 +117,44 @@ describe('replaceSection', () => {
     expect(second).not.toContain('run 1');
     expect(second).toContain('other text');
     expect(second.endsWith('## Later section\n')).toBe(true);
+  });
+});
+
+describe('benchSection', () => {
+  it('gives every row, measured or failed, as many cells as the header', () => {
+    const text = benchSection({
+      command: 'npm run bench:controller',
+      date: '2026-12-07 18:00 UTC',
+      commit: 'abc1234',
+      machine: '2 cores',
+      load: { start: 1, end: 2, cores: 2 },
+      windowSeconds: 60,
+      warmupSeconds: 15,
+      baseline: { insertRows: 1000, insertRowsPerSecond: 50_000, copyRows: 2000, copyRowsPerSecond: 150_000 },
+      rows: [
+        { scenario: SCENARIOS[0]!, report: report({}, 25_000), verdict: { met: true, misses: [] } },
+        { scenario: SCENARIOS[1]!, error: 'the controller exited' },
+      ],
+    });
+    const cells = (line: string) => line.split(' | ').length;
+    const rows = text
+      .split('\n')
+      .filter((line) => line.startsWith('| steady') || line.startsWith('| overload'));
+    const header = text.split('\n').find((line) => line.startsWith('| scenario'))!;
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(cells(row)).toBe(cells(header));
+    expect(rows[1]).toContain('no: the controller exited');
+    expect(text).toContain('| multi-row INSERT, 1,000 rows per statement | 1,000 | 50,000 |');
+  });
+});
+
+describe('busyNote', () => {
+  it.each([
+    { load: { start: 0.5, end: 1.9, cores: 2 }, busy: false },
+    { load: { start: 2, end: 2, cores: 2 }, busy: false },
+    { load: { start: 1, end: 2.5, cores: 2 }, busy: true },
+    { load: { start: 12, end: 9, cores: 2 }, busy: true },
+  ])('load $load.start → $load.end on $load.cores cores: busy $busy', ({ load, busy }) => {
+    expect(busyNote(load).some((line) => line.includes('The machine was busy'))).toBe(busy);
   });
 });

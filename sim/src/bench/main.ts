@@ -28,6 +28,7 @@ interface Flags {
   duration: string;
   warmup: string;
   baselineSeconds: string;
+  ramp?: string;
   write: boolean;
 }
 
@@ -39,6 +40,10 @@ const program = new Command('bench:controller')
     '--baseline-seconds <n>',
     "seconds of multi-row INSERTs for PostgreSQL's baseline (0 skips it)",
     '5',
+  )
+  .option(
+    '--ramp <duration>',
+    'hellos of each scenario spread over this long (default: 1 ms per agent, 1 s to 30 s)',
   )
   .option('--no-write', 'print the section, leave BENCHMARKS.md as it is')
   .exitOverride();
@@ -58,7 +63,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
     );
   const durationMs = durationFlag(flags.duration, '--duration');
   const warmupMs = durationFlag(flags.warmup, '--warmup');
-  const loadStart = loadavg()[0]!.toFixed(2);
+  const loadStart = loadavg()[0]!;
 
   const baselineSeconds = Number(flags.baselineSeconds);
   let baseline;
@@ -102,7 +107,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
         failuresBeforeAlert: 1,
         seed: 1,
         agentsPerConnection: 50,
-        rampMs: defaultRampMs(scenario.agents),
+        rampMs: flags.ramp ? durationFlag(flags.ramp, '--ramp') : defaultRampMs(scenario.agents),
         warmupMs,
         durationMs,
         drainMs: 15_000,
@@ -133,7 +138,7 @@ async function main(flags: Flags, argv: string[]): Promise<void> {
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     commit: gitCommit(),
     machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL and Redis on the same machine`,
-    load: `${loadStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
+    load: { start: loadStart, end: loadavg()[0]!, cores: cpus().length },
     windowSeconds: durationMs / 1000,
     warmupSeconds: warmupMs / 1000,
     ...(baseline && { baseline }),

@@ -28,8 +28,8 @@ export interface BenchRun {
   date: string;
   commit: string;
   machine: string;
-  /** What else ran: load average at the start and the end. */
-  load: string;
+  /** What else ran: the 1-minute load average at the start and the end, and the machine's cores. */
+  load: { start: number; end: number; cores: number };
   windowSeconds: number;
   warmupSeconds: number;
   baseline?: PgBaseline;
@@ -55,7 +55,8 @@ export function benchSection(run: BenchRun): string {
     'npm run bench:controller -- --only steady-25k --duration 30s',
     '```',
     '',
-    `Recorded on ${run.date}, commit ${run.commit}, with \`${run.command}\`: ${run.machine}; load average ${run.load}.`,
+    `Recorded on ${run.date}, commit ${run.commit}, with \`${run.command}\`: ${run.machine}; load average ${run.load.start.toFixed(2)} at the start, ${run.load.end.toFixed(2)} at the end.`,
+    ...busyNote(run.load),
     `Each row: ${run.warmupSeconds} s of warm-up after every agent has its config, then a ${run.windowSeconds} s window.`,
     '',
     '- offered / acked: results/s produced by the fleet and acknowledged by the controller in the window;',
@@ -68,7 +69,10 @@ export function benchSection(run: BenchRun): string {
     '  commits/heartbeat: commits beyond one per acked results message, per heartbeat.',
     '- notifications: a failing result that crosses the threshold (`failuresBeforeAlert: 1`) → its',
     "  `firing` webhook at the sim's receiver; every firing and resolved webhook is matched to the",
-    '  result that caused it (agent, check id; doubled: an incident id and status twice).',
+    '  result that caused it (agent, check id; doubled: an incident id and status twice; missing: the',
+    '  result was acknowledged and no webhook came by the end of a 15 s drain).',
+    "- sim CPU and its event-loop delay: the simulator's own cost and lateness (part of every latency",
+    '  it measures); all of it runs on the same machine as the controller and PostgreSQL.',
     '',
   ];
   if (run.baseline) {
@@ -88,14 +92,14 @@ export function benchSection(run: BenchRun): string {
   lines.push(
     '### Results',
     '',
-    '| scenario | offered/s | acked/s | res/msg | ack p50 / p99 ms | controller CPU / RSS | PostgreSQL CPU | commits/result | commits/heartbeat | notifications p50 / p99 ms | doubled / missing | false unreachable | goal | met |',
-    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| scenario | offered/s | acked/s | res/msg | ack p50 / p99 ms | controller CPU / RSS | PostgreSQL CPU | commits/result | commits/heartbeat | notifications p50 / p99 ms | doubled / missing | false unreachable | sim CPU / loop delay p99 | goal | met |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   );
   for (const row of run.rows) {
     const r = row.report;
     if (!r) {
       lines.push(
-        `| ${row.scenario.title} | – | – | – | – | – | – | – | – | – | – | – | ${row.scenario.goalText} | no: ${row.error ?? 'not run'} |`,
+        `| ${row.scenario.title} | – | – | – | – | – | – | – | – | – | – | – | – | ${row.scenario.goalText} | no: ${row.error ?? 'not run'} |`,
       );
       continue;
     }
@@ -116,6 +120,7 @@ export function benchSection(run: BenchRun): string {
         notes ? `${ms(n.firingLatency.p50)} / ${ms(n.firingLatency.p99)} (${n.expected})` : '–',
         notes ? `${n.doubled} / ${n.missing}` : '–',
         String(r.unreachableIncidents ?? '–'),
+        `${r.simCpuPercent.toFixed(0)}% / ${ms(r.simLoopDelayMs?.p99)} ms`,
         row.scenario.goalText,
         row.verdict?.met ? 'yes' : `no: ${row.verdict?.misses.join('; ') ?? '?'}`,
         '',
@@ -125,4 +130,19 @@ export function benchSection(run: BenchRun): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * A load average above the core count means other work shared the cores with the controller,
+ * PostgreSQL and the sim: every figure of the run is then low, and the table says so.
+ */
+export function busyNote(load: { start: number; end: number; cores: number }): string[] {
+  if (Math.max(load.start, load.end) <= load.cores) return [];
+  return [
+    '',
+    `**The machine was busy**: a load average above its ${load.cores} cores means other processes took CPU`,
+    'time from the controller, PostgreSQL and the sim throughout; rates are low and latencies high for that',
+    'reason, and the row is no measure of the controller alone. Run it again on a quiet machine.',
+    '',
+  ];
 }

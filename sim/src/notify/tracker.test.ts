@@ -31,7 +31,8 @@ describe('NotificationTracker', () => {
 
   const cases: {
     name: string;
-    expect: [string, string, 'firing' | 'resolved', number][];
+    /** agent, check, status, produced at, and whether its result was acknowledged (default yes). */
+    expect: [string, string, 'firing' | 'resolved', number, boolean?][];
     receive: [WebhookMessage, number][];
     want: Record<string, number>;
   }[] = [
@@ -66,6 +67,21 @@ describe('NotificationTracker', () => {
       want: { expected: 2, received: 2, doubled: 0, missing: 0, unexpected: 0 },
     },
     {
+      name: 'a crossing whose result was never acknowledged is not missing, only not due',
+      expect: [
+        ['sim-1', 'c1', 'firing', 0, true],
+        ['sim-2', 'c1', 'firing', 0, false],
+      ],
+      receive: [],
+      want: { expected: 2, missing: 1, unacknowledged: 1 },
+    },
+    {
+      name: 'a webhook before the ack reaches the sim still matches',
+      expect: [['sim-1', 'c1', 'firing', 0, false]],
+      receive: [[webhook('sim-1', 'c1', 'firing', 7), 10]],
+      want: { received: 1, missing: 0, unacknowledged: 0, unexpected: 0 },
+    },
+    {
       name: 'a webhook nothing explains is unexpected',
       expect: [],
       receive: [[webhook('sim-1', 'c9', 'firing', 8), 10]],
@@ -84,14 +100,15 @@ describe('NotificationTracker', () => {
   ];
   it.each(cases)('$name', ({ expect: expected, receive, want }) => {
     const t = new NotificationTracker(ours);
-    for (const [agent, check, status, at] of expected) t.expect(agent, check, status, at);
+    for (const [agent, check, status, at, acked = true] of expected)
+      t.expect(agent, check, status, at).acked = acked;
     for (const [message, at] of receive) t.receive(message, at);
     expect(t.report()).toMatchObject(want);
   });
 
   it('settles when the last expected webhook arrives, before its timeout', async () => {
     const t = new NotificationTracker(ours);
-    t.expect('sim-1', 'c1', 'firing', 0);
+    t.expect('sim-1', 'c1', 'firing', 0).acked = true;
     const settled = t.settled(60_000);
     t.receive(webhook('sim-1', 'c1', 'firing', 1), 5);
     await settled;

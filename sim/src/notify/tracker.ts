@@ -28,8 +28,10 @@ export interface NotificationReport {
   received: number;
   /** A second webhook for an incident id and status already seen. */
   doubled: number;
-  /** Moments with no webhook by the end. */
+  /** Moments whose result was acknowledged, with no webhook by the end. */
   missing: number;
+  /** Moments with no webhook whose result the controller never acknowledged (not counted missing). */
+  unacknowledged: number;
   /** Webhooks for a check of the fleet that no moment explains (and not doubles). */
   unexpected: number;
   /** `agent unreachable` alerts, firing, for agents of the fleet. */
@@ -38,8 +40,14 @@ export interface NotificationReport {
   firingLatency: LatencySummary;
 }
 
+/** One notification the fleet expects; `acked` once the controller acknowledged its result. */
+export interface Expectation {
+  atMs: number;
+  acked: boolean;
+}
+
 export class NotificationTracker {
-  private readonly waiting = new Map<string, number[]>();
+  private readonly waiting = new Map<string, Expectation[]>();
   private readonly seen = new Set<string>();
   private expected = 0;
   private received = 0;
@@ -52,13 +60,19 @@ export class NotificationTracker {
   /** `isOurs(agent)`: whether an agent name belongs to this fleet (others' alerts are ignored). */
   constructor(private readonly isOurs: (agent: string) => boolean) {}
 
-  /** A result sent at `sentAtMs` makes (agent, check) go `status`: one webhook should follow. */
-  expect(agent: string, checkId: string, status: AlertStatus, sentAtMs: number): void {
+  /**
+   * A result produced at `atMs` makes (agent, check) go `status`: one webhook should follow. The
+   * caller sets `acked` on the returned expectation when the controller acknowledges the result;
+   * only then does a webhook that never comes count as missing.
+   */
+  expect(agent: string, checkId: string, status: AlertStatus, atMs: number): Expectation {
+    const expectation = { atMs, acked: false };
     const key = keyOf(agent, checkId, status);
     const queue = this.waiting.get(key);
-    if (queue) queue.push(sentAtMs);
-    else this.waiting.set(key, [sentAtMs]);
+    if (queue) queue.push(expectation);
+    else this.waiting.set(key, [expectation]);
     this.expected++;
+    return expectation;
   }
 
   /** A webhook arrived at `atMs`. */
@@ -81,25 +95,31 @@ export class NotificationTracker {
       }
       this.seen.add(event);
       const key = keyOf(agent, labels.check_id ?? '', status);
-      const sentAt = this.waiting.get(key)?.shift();
-      if (sentAt === undefined) {
+      const expectation = this.waiting.get(key)?.shift();
+      if (expectation === undefined) {
         this.unexpected++;
         continue;
       }
       if (this.waiting.get(key)!.length === 0) this.waiting.delete(key);
-      if (status === 'firing') this.latency.add(atMs - sentAt);
+      if (status === 'firing') this.latency.add(atMs - expectation.atMs);
     }
     for (const listener of this.listeners) listener();
   }
 
-  /** Moments still waiting for their webhook. */
+  /** Moments whose result was acknowledged, still waiting for their webhook. */
   get outstanding(): number {
     let n = 0;
-    for (const queue of this.waiting.values()) n += queue.length;
+    for (const queue of this.waiting.values()) for (const e of queue) if (e.acked) n++;
     return n;
   }
 
-  /** Resolves when nothing is outstanding, or after `timeoutMs`. */
+  private get unacknowledged(): number {
+    let n = 0;
+    for (const queue of this.waiting.values()) for (const e of queue) if (!e.acked) n++;
+    return n;
+  }
+
+  /** Resolves when nothing acknowledged is outstanding (checked at each webhook), or after `timeoutMs`. */
   settled(timeoutMs: number): Promise<void> {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -122,6 +142,7 @@ export class NotificationTracker {
       received: this.received,
       doubled: this.doubled,
       missing: this.outstanding,
+      unacknowledged: this.unacknowledged,
       unexpected: this.unexpected,
       unreachable: this.unreachable,
       firingLatency: this.latency.summary(),
