@@ -378,13 +378,16 @@ export function grpcPart(
     // a clean stop leaves agents nothing stored-but-unacknowledged to resend or to count dropped.
     registry.drain();
     await Promise.race([ingest.drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    // What still waits (an overloaded controller) is refused, never acked: the agents resend it.
+    // A transaction still in flight (PostgreSQL slow) finishes after the streams end, unacked.
+    const closed = ingest.close();
     for (const session of registry.sessions.values()) {
       session.flushCommitted();
       session.close(status.UNAVAILABLE, 'controller shutting down');
     }
     tests.close();
     await server.stop();
-    await ingest.drained();
+    await closed;
   };
   return resource('grpc', open, close);
 }

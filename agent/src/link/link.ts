@@ -71,7 +71,7 @@ export const MAX_BATCH = 500;
  * loaded controller gets fewer, larger batches, which it commits far more cheaply, and holds a
  * bounded amount of this agent's work (controller/src/grpc/flow-control.ts).
  */
-export const MAX_UNACKED_MESSAGES = 8;
+export const MAX_UNACKED_MESSAGES = 2;
 
 function channelOptions(keepalive: KeepaliveOptions = {}): ChannelOptions {
   return {

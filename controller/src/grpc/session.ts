@@ -1,7 +1,7 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '@portwarden/common/logger';
 import type { ConnectRequest, ConnectResponse } from '@portwarden/proto/agent/v1';
-import type { GroupCommit } from '../ingest/group-commit.js';
+import { StoppingError, type GroupCommit } from '../ingest/group-commit.js';
 import type { LivenessPort } from '../liveness/monitor.js';
 import { overrideFor } from '../override/decide.js';
 import type { IngestMetrics } from '../metrics/types.js';
@@ -156,7 +156,9 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
 
   const fail = (err: unknown) => {
     if (failed) return;
-    if (err instanceof InvalidMessageError) {
+    if (err instanceof StoppingError) {
+      end(status.UNAVAILABLE, 'controller shutting down');
+    } else if (err instanceof InvalidMessageError) {
       log.warn({ agent: session?.agent.name, err: err.message }, 'invalid message from agent');
       end(status.INVALID_ARGUMENT, err.message);
     } else {

@@ -6,7 +6,7 @@ import { createDb, type Sql } from '../store/db.js';
 import { createIngestStore } from '../store/ingest-store.js';
 import { migrate } from '../store/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
-import { createGroupCommit } from './group-commit.js';
+import { createGroupCommit, StoppingError } from './group-commit.js';
 import type { IncomingResult, IngestAgent, IngestStore } from './types.js';
 
 const inForce = {
@@ -231,6 +231,28 @@ describe('group commit', () => {
     const [stored] = await sql<{ count: number }[]>`
       SELECT count(*)::int AS count FROM results WHERE agent_id = ${agent.id} AND seq > 100`;
     expect(stored?.count).toBe(4);
+  });
+
+  it('at close, lets the transaction in flight finish and refuses what waits', async () => {
+    const counting = countingStore();
+    const commit = createGroupCommit({
+      store: counting.store,
+      policy: () => inForce,
+      logger: silentLogger(),
+      onEvents() {},
+    });
+    const release = counting.hold();
+    const committing = commit.submit({ agent: agents[8]!, results: [result(40, 'up')] });
+    const waiting = commit.submit({ agent: agents[8]!, results: [result(41, 'up')] });
+    const refused = expect(waiting).rejects.toBeInstanceOf(StoppingError);
+    const closed = commit.close();
+    await refused;
+    release();
+    await expect(committing).resolves.toMatchObject({ stored: 1 });
+    await closed;
+    expect(commit.pending).toBe(0);
+    const rows = await sql`SELECT seq FROM results WHERE agent_id = ${agents[8]!.id} AND seq >= 40`;
+    expect(rows.map((r) => r.seq)).toEqual([40]);
   });
 
   it('rejects every batch of a group when the database is gone, and stores none', async () => {

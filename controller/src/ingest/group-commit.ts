@@ -48,6 +48,8 @@ export function createGroupCommit(options: GroupCommitOptions) {
   /** Results queued or in a transaction. */
   let pendingResults = 0;
   let idle: (() => void) | undefined;
+  /** Stopping: batches not yet in a transaction are refused, not started. */
+  let closing = false;
 
   /**
    * The next group: every waiting batch of each agent not in a transaction, oldest agents first,
@@ -57,11 +59,13 @@ export function createGroupCommit(options: GroupCommitOptions) {
     const group: Entry[] = [];
     let results = 0;
     for (const [agentId, waiting] of queues) {
-      if (busy.has(agentId)) continue;
+      if (busy.has(agentId) && !closing) continue;
       const items = waiting.filter((item) => {
-        if (!item.dropped()) return true;
+        if (!closing && !item.dropped()) return true;
         pendingResults -= item.results.length;
-        item.reject(new Error('the stream failed before its batch was stored'));
+        item.reject(
+          closing ? new StoppingError() : new Error('the stream failed before its batch was stored'),
+        );
         return false;
       });
       const count = items.reduce((n, item) => n + item.results.length, 0);
@@ -75,6 +79,7 @@ export function createGroupCommit(options: GroupCommitOptions) {
   };
 
   const pump = () => {
+    if (closing) take(); // refuses everything that waits
     while (inFlight < concurrency && queues.size > 0) {
       const group = take();
       if (group.length === 0) break;
@@ -135,6 +140,16 @@ export function createGroupCommit(options: GroupCommitOptions) {
       return pendingResults;
     },
 
+    /**
+     * Stopping: what waits is refused (StoppingError; never acknowledged, the agents resend it),
+     * what is in a transaction finishes. Resolves once nothing is committing.
+     */
+    close(): Promise<void> {
+      closing = true;
+      pump();
+      return this.drained();
+    },
+
     /** Resolves once nothing is queued or committing. */
     drained(): Promise<void> {
       if (inFlight === 0 && queues.size === 0) return Promise.resolve();
@@ -151,6 +166,14 @@ export function createGroupCommit(options: GroupCommitOptions) {
 }
 
 export type GroupCommit = ReturnType<typeof createGroupCommit>;
+
+/** A batch that waited while the controller stopped: not stored, not acknowledged. */
+export class StoppingError extends Error {
+  constructor() {
+    super('the controller is stopping; the batch was not stored');
+    this.name = 'StoppingError';
+  }
+}
 
 /** SQLSTATEs worth one more try: the transaction lost a race, nothing is wrong with its data. */
 const RETRYABLE = new Set(['40001', '40P01']);

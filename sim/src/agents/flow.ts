@@ -4,7 +4,7 @@
  * together, at most MAX_BATCH results per message, when an ack frees the window. So an overloaded
  * controller makes agents batch instead of buffering their backlog.
  */
-export const WINDOW = 8;
+export const WINDOW = 2;
 
 /** At most this many results per ResultBatch, as agent/src/link/link.ts (MAX_BATCH). */
 export const MAX_BATCH = 500;

@@ -1,3 +1,4 @@
+import { WINDOW } from '../agents/flow.js';
 import type { SimReport } from '../report.js';
 import type { PgBaseline } from './baseline.js';
 import type { Scenario, Verdict } from './scenarios.js';
@@ -46,7 +47,7 @@ export function benchSection(run: BenchRun): string {
     'Simulated agents (`portwarden-sim`, [sim/](sim/)) speaking the real agent contract over plaintext gRPC to',
     'an `--insecure` controller (`node controller/dist/main.js`, its own database and Redis prefix,',
     'one fresh controller per row), one result per message as each probe finishes, probes spread',
-    'evenly over the interval, heartbeats every 10 s, at most 8 results messages unacknowledged per',
+    `evenly over the interval, heartbeats every 10 s, at most ${WINDOW} results messages unacknowledged per`,
     'stream (what finishes meanwhile goes out batched, ≤ 500 per message, when an ack frees the',
     'window), 50 agents per HTTP/2 connection. Never part of `npm test`.',
     '',
