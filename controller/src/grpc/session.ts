@@ -167,7 +167,7 @@ export function runSession(call: AgentCall, deps: SessionDeps): void {
     }
   };
 
-  /** Results batches read and not yet committed, and what they hold. */
+  /** Results messages of this stream read and not yet committed (the flow gate bounds them). */
   let committing = 0;
   let commits = Promise.resolve();
   /** Another message is being handled: reading waits for it. */
