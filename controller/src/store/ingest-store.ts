@@ -7,6 +7,7 @@ import {
   type ResponseRecord,
   type StoredCheckState,
 } from '../ingest/types.js';
+import { jsonArray, numberArray, textArray, timeArray } from './array-literal.js';
 import { incidentBook } from './incidents.js';
 
 export function createIngestStore(sql: Sql): IngestStore {
@@ -18,7 +19,8 @@ export function createIngestStore(sql: Sql): IngestStore {
 /**
  * Each statement carries whole columns as arrays (unnest): one statement and a fixed number of
  * parameters however many results a group commit holds, where a VALUES list would need 11
- * parameters a row and a new plan for each size.
+ * parameters a row and a new plan for each size. The array literals are built here
+ * (array-literal.ts), each parameter cast to its array type in the statement.
  */
 export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
@@ -26,21 +28,20 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 
     async insertResults(rows) {
       if (rows.length === 0) return new Set();
-      const c = columns(rows, ({ agentId, result: r }) => ({
-        agentId,
-        seq: r.seq,
-        checkId: r.checkId,
-        startedAt: r.startedAt.toISOString(),
-        durationMs: r.durationMs,
-        outcome: r.outcome,
-        reason: r.reason,
-        detail: r.detail,
-        // Objects, not JSON text: the statement types the column jsonb[], and postgres.js encodes
-        // each element itself.
-        timings: (r.timings ?? null) as never,
-        transcript: (r.transcript ?? null) as never,
-        firewall: (r.firewall ?? null) as never,
-      }));
+      const r = rows.map((row) => row.result);
+      const c = {
+        agentId: numberArray(rows.map((row) => row.agentId)),
+        seq: numberArray(r.map((x) => x.seq)),
+        checkId: textArray(r.map((x) => x.checkId)),
+        startedAt: timeArray(r.map((x) => x.startedAt)),
+        durationMs: numberArray(r.map((x) => x.durationMs)),
+        outcome: textArray(r.map((x) => x.outcome)),
+        reason: textArray(r.map((x) => x.reason)),
+        detail: textArray(r.map((x) => x.detail)),
+        timings: jsonArray(r.map((x) => x.timings)),
+        transcript: jsonArray(r.map((x) => x.transcript)),
+        firewall: jsonArray(r.map((x) => x.firewall)),
+      };
       // No conflict target: a replay conflicts on the primary key, whatever columns it spans.
       const inserted = await tx<{ agentId: number; seq: number }[]>`
         INSERT INTO results (agent_id, seq, check_id, started_at, duration_ms, outcome, reason, detail,
@@ -55,8 +56,8 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 
     async readStates(keys) {
       if (keys.length === 0) return new Map();
-      const agentIds = keys.map((k) => k.agentId);
-      const checkIds = keys.map((k) => k.checkId);
+      const agentIds = numberArray(keys.map((k) => k.agentId));
+      const checkIds = textArray(keys.map((k) => k.checkId));
       const rows = await tx<StateRow[]>`
         SELECT s.agent_id, s.check_id, s.outcome, s.consecutive_failures, s.consecutive_successes, s.since,
                s.last_seq, s.incident_id, s.incident_id IS NOT NULL AS incident_open,
@@ -73,23 +74,23 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
 
     async saveStates(saves) {
       if (saves.length === 0) return;
-      const c = columns(saves, ({ agentId, checkId, state, last, readSeq }) => ({
-        agentId,
-        checkId,
-        readSeq,
-        outcome: state.outcome,
-        consecutiveFailures: state.consecutiveFailures,
-        consecutiveSuccesses: state.consecutiveSuccesses,
-        since: state.since.toISOString(),
-        lastSeq: state.lastSeq,
-        lastResultAt: last.startedAt.toISOString(),
-        reason: last.reason,
-        detail: last.detail,
-        incidentId: state.incidentId,
+      const c = {
+        agentId: numberArray(saves.map((x) => x.agentId)),
+        checkId: textArray(saves.map((x) => x.checkId)),
+        readSeq: numberArray(saves.map((x) => x.readSeq)),
+        outcome: textArray(saves.map((x) => x.state.outcome)),
+        consecutiveFailures: numberArray(saves.map((x) => x.state.consecutiveFailures)),
+        consecutiveSuccesses: numberArray(saves.map((x) => x.state.consecutiveSuccesses)),
+        since: timeArray(saves.map((x) => x.state.since)),
+        lastSeq: numberArray(saves.map((x) => x.state.lastSeq)),
+        lastResultAt: timeArray(saves.map((x) => x.last.startedAt)),
+        reason: textArray(saves.map((x) => x.last.reason)),
+        detail: textArray(saves.map((x) => x.last.detail)),
+        incidentId: numberArray(saves.map((x) => x.state.incidentId)),
         // A column of arrays cannot go through unnest (it would flatten them): JSON text instead.
-        flapChanges: JSON.stringify(state.flap.changes.map((t) => t.toISOString())),
-        flappingSince: state.flap.flappingSince?.toISOString() ?? null,
-      }));
+        flapChanges: jsonArray(saves.map((x) => x.state.flap.changes.map((t) => t.toISOString()))),
+        flappingSince: timeArray(saves.map((x) => x.state.flap.flappingSince)),
+      };
       // Optimistic: no row lock at read (one WAL record less per check and result). In-process the
       // group commit keeps an agent in one transaction at a time; another replica (an agent that
       // reconnected there) may have moved a row since. Then that row is not written (an UPDATE
@@ -162,17 +163,3 @@ type StateRow = Omit<StoredCheckState, 'flap'> & {
   flapChanges: Date[];
   flappingSince: Date | null;
 };
-
-/** Rows turned into one array per column, for unnest. */
-function columns<T, R extends Record<string, unknown>>(
-  rows: T[],
-  row: (item: T) => R,
-): { [K in keyof R]: R[K][] } {
-  const out = {} as { [K in keyof R]: R[K][] };
-  rows.forEach((item, i) => {
-    const values = row(item);
-    for (const key of Object.keys(values) as (keyof R)[])
-      (out[key] ??= new Array(rows.length))[i] = values[key];
-  });
-  return out;
-}
