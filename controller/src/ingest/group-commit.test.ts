@@ -56,6 +56,10 @@ const result = (seq: number, outcome: 'up' | 'down' = 'down'): IncomingResult =>
   timings: null,
 });
 
+/** A group commit on `store`, deciding by the test policy, telling nobody of events. */
+const committer = (store: IngestStore) =>
+  createGroupCommit({ store, policy: () => inForce, logger: silentLogger(), onEvents() {} });
+
 /** The real store, with a count of transactions and the agents each one held. */
 function countingStore() {
   const real = createIngestStore(sql);
@@ -117,12 +121,7 @@ describe('group commit', () => {
 
   it('keeps one agent in one transaction at a time, its waiting batches together, in the order sent', async () => {
     const counting = countingStore();
-    const commit = createGroupCommit({
-      store: counting.store,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const commit = committer(counting.store);
     const agent = agents[0]!;
     const release = counting.hold();
     const first = commit.submit({ agent, results: [result(3, 'up')] });
@@ -142,12 +141,7 @@ describe('group commit', () => {
 
   it('fails only the batch PostgreSQL refuses, not those it shared a transaction with', async () => {
     const counting = countingStore();
-    const commit = createGroupCommit({
-      store: counting.store,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const commit = committer(counting.store);
     const ghost: IngestAgent = { id: 999_999, name: 'ghost', hostname: 'ghost', labels: {} }; // no such agent row
     const release = counting.hold();
     const good = commit.submit({ agent: agents[1]!, results: [result(10, 'up')] });
@@ -161,12 +155,7 @@ describe('group commit', () => {
 
   it('drops a queued batch whose stream failed, and stores nothing of it', async () => {
     const counting = countingStore();
-    const commit = createGroupCommit({
-      store: counting.store,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const commit = committer(counting.store);
     const release = counting.hold();
     const busy = commit.submit({ agent: agents[3]!, results: [result(20, 'up')] });
     const later = commit.submit({ agent: agents[3]!, results: [result(21, 'up')] }, () => true);
@@ -206,18 +195,8 @@ describe('group commit', () => {
           });
         }),
     };
-    const a = createGroupCommit({
-      store: slow,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
-    const b = createGroupCommit({
-      store: real,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const a = committer(slow);
+    const b = committer(real);
     const fromA = a.submit({ agent, results: [result(101, 'up'), result(102, 'up')] });
     await aRead;
     await b.submit({ agent, results: [result(103, 'up'), result(104)] });
@@ -235,12 +214,7 @@ describe('group commit', () => {
 
   it('at close, lets the transaction in flight finish and refuses what waits', async () => {
     const counting = countingStore();
-    const commit = createGroupCommit({
-      store: counting.store,
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const commit = committer(counting.store);
     const release = counting.hold();
     const committing = commit.submit({ agent: agents[8]!, results: [result(40, 'up')] });
     const waiting = commit.submit({ agent: agents[8]!, results: [result(41, 'up')] });
@@ -257,12 +231,7 @@ describe('group commit', () => {
 
   it('rejects every batch of a group when the database is gone, and stores none', async () => {
     const gone = createDb({ url: db.url.replace(/:\d+\//, ':1/'), maxConnections: 1 });
-    const commit = createGroupCommit({
-      store: createIngestStore(gone),
-      policy: () => inForce,
-      logger: silentLogger(),
-      onEvents() {},
-    });
+    const commit = committer(createIngestStore(gone));
     const outcomes = [4, 5].map((i) => commit.submit({ agent: agents[i]!, results: [result(30)] }));
     for (const outcome of outcomes) await expect(outcome).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await gone.end();
