@@ -205,6 +205,10 @@ export function formatReport(report: SimReport): string {
         'notification latency p50/p99/max',
         [n.firingLatency.p50, n.firingLatency.p99, n.firingLatency.max].map(msText).join(' / '),
       ],
+      [
+        '  over the whole run',
+        `${[n.firingLatencyRun.p50, n.firingLatencyRun.p99, n.firingLatencyRun.max].map(msText).join(' / ')} (${int(n.firingLatencyRun.count)} firings, hellos and warm-up included)`,
+      ],
     );
   if (report.unreachableIncidents !== undefined)
     rows.push(['"agent unreachable" incidents', int(report.unreachableIncidents)]);

@@ -98,9 +98,9 @@ describe('in-process sink', () => {
 
   it('ignores an event already in flight and skips one already sent', async () => {
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/twice')] });
-    await Promise.all([sink.enqueue(event, 1), sink.enqueue(event, 1)]);
+    await Promise.all([sink.enqueue([{ event, channelCount: 1 }]), sink.enqueue([{ event, channelCount: 1 }])]);
     await sink.idle();
-    await sink.enqueue(event, 1);
+    await sink.enqueue([{ event, channelCount: 1 }]);
     await sink.idle();
 
     expect(receiver.on('/twice')).toHaveLength(1);
@@ -110,7 +110,7 @@ describe('in-process sink', () => {
   it('retries a 500 with the retry policy and records the attempts', async () => {
     receiver.script('/flaky', [{ status: 500 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/flaky')] });
-    await sink.enqueue(event, 1);
+    await sink.enqueue([{ event, channelCount: 1 }]);
     await sink.idle();
 
     expect(receiver.on('/flaky')).toHaveLength(2);
@@ -121,7 +121,7 @@ describe('in-process sink', () => {
   it('gives up after the last attempt and records why', async () => {
     receiver.script('/down', [{ status: 503 }, { status: 503 }, { status: 503 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/down')] });
-    await sink.enqueue(event, 1);
+    await sink.enqueue([{ event, channelCount: 1 }]);
     await sink.idle();
 
     expect(receiver.on('/down')).toHaveLength(3);
@@ -133,7 +133,7 @@ describe('in-process sink', () => {
   it('does not retry a 400', async () => {
     receiver.script('/bad', [{ status: 400, body: 'missing field alerts' }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/bad')] });
-    await sink.enqueue(event, 1);
+    await sink.enqueue([{ event, channelCount: 1 }]);
     await sink.idle();
 
     expect(receiver.on('/bad')).toHaveLength(1);
@@ -150,7 +150,7 @@ describe('in-process sink', () => {
     });
     receiver.script('/later', [{ status: 502 }]);
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/later')] });
-    await slow.enqueue(event, 1);
+    await slow.enqueue([{ event, channelCount: 1 }]);
     await untilStatuses(event.outboxId, 1);
     await slow.close();
     await slow.idle();
@@ -164,6 +164,6 @@ describe('in-process sink', () => {
         error: expect.stringMatching(/answered 502$/),
       },
     ]);
-    await expect(slow.enqueue(event, 1)).rejects.toThrow(/closed/);
+    await expect(slow.enqueue([{ event, channelCount: 1 }])).rejects.toThrow(/closed/);
   });
 });

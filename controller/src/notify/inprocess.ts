@@ -72,12 +72,13 @@ export function createInProcessSink(options: InProcessSinkOptions): InProcessSin
   }
 
   return {
-    async enqueue(event, channelCount) {
+    async enqueue(events) {
       if (closed) throw new Error('the in-process notifier is closed');
-      for (let channelIndex = 0; channelIndex < channelCount; channelIndex += 1) {
-        const id = deliveryJobId(event.outboxId, channelIndex);
-        if (!timers.has(id)) start(id, event, channelIndex, 1);
-      }
+      for (const { event, channelCount } of events)
+        for (let channelIndex = 0; channelIndex < channelCount; channelIndex += 1) {
+          const id = deliveryJobId(event.outboxId, channelIndex);
+          if (!timers.has(id)) start(id, event, channelIndex, 1);
+        }
     },
     idle() {
       if (timers.size === 0) return Promise.resolve();

@@ -52,9 +52,9 @@ const relayed = createRecorder<number>();
 
 function counting(target: OutboxSink): OutboxSink {
   return {
-    async enqueue(event, channelCount) {
-      await target.enqueue(event, channelCount);
-      relayed.push(event.outboxId);
+    async enqueue(events) {
+      await target.enqueue(events);
+      for (const { event } of events) relayed.push(event.outboxId);
     },
   };
 }
@@ -200,7 +200,7 @@ describe('outbox to webhook through BullMQ', () => {
     await replica.close();
 
     // A replica re-adding the same events (a relay crash before its commit) adds nothing.
-    for (const event of events) await sink.enqueue(event, 1);
+    for (const event of events) await sink.enqueue([{ event, channelCount: 1 }]);
     const sentinel = await insertOutboxEvent(store.sql, { channels: [webhook('/many')] });
     relay.wake();
     await untilFinal(sentinel.outboxId);

@@ -107,13 +107,16 @@ export function createQueueSink(options: QueueSinkOptions): QueueSink {
   const logger = options.logger?.child({ component: 'notify-queue' });
   queue.on('error', (err) => logger?.debug({ err }, 'notification queue connection error'));
   return {
-    async enqueue(event, channelCount) {
+    async enqueue(events) {
       await whenReady(redis, timeoutMs);
-      const jobs = Array.from({ length: channelCount }, (_, channelIndex) => ({
-        name: event.event,
-        data: { outboxId: event.outboxId, channelIndex, retry },
-        opts: jobOptions(event.outboxId, channelIndex, retry),
-      }));
+      const jobs = events.flatMap(({ event, channelCount }) =>
+        Array.from({ length: channelCount }, (_, channelIndex) => ({
+          name: event.event,
+          data: { outboxId: event.outboxId, channelIndex, retry },
+          opts: jobOptions(event.outboxId, channelIndex, retry),
+        })),
+      );
+      // One MULTI for the whole pass: a relay pass costs one round trip to Redis, not one per event.
       if (jobs.length > 0) await withTimeout(queue.addBulk(jobs), timeoutMs);
     },
     jobs: {

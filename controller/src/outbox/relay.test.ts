@@ -30,15 +30,18 @@ beforeEach(async () => {
   await store.sql`UPDATE outbox SET relayed_at = now() WHERE relayed_at IS NULL`;
 });
 
-/** A sink that records which relay handed on which event; `yieldFirst` lets other relays interleave. */
+/** A sink that records which relay handed on which event, in which call; it yields first so that other relays interleave. */
 function recordingSink(
   name: string,
-  handed = createRecorder<{ relay: string; outboxId: number; channels: number }>(),
+  handed = createRecorder<{ relay: string; outboxId: number; channels: number; call: number }>(),
 ) {
+  let calls = 0;
   const sink: OutboxSink = {
-    async enqueue(event, channels) {
+    async enqueue(events) {
+      const call = ++calls;
       await new Promise((resolve) => setImmediate(resolve));
-      handed.push({ relay: name, outboxId: event.outboxId, channels });
+      for (const { event, channelCount: channels } of events)
+        handed.push({ relay: name, outboxId: event.outboxId, channels, call });
     },
   };
   return { sink, handed };
@@ -70,6 +73,26 @@ describe('relay', () => {
       expect(mine).toEqual([...mine].sort((x, y) => x - y));
     }
     expect(await pendingOutboxIds(store.sql)).toEqual([]);
+  });
+
+  it('hands a pass on in one call, up to the batch size, in id order', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i += 1)
+      ids.push((await insertOutboxEvent(store.sql, { channels: [{ log: {} }] })).outboxId);
+    const { sink, handed } = recordingSink('a');
+    const relay = createRelay({
+      store: createOutboxStore(store.sql),
+      sink,
+      logger: silentLogger(),
+      pollIntervalMs: 60_000,
+      batchSize: 5,
+    });
+    relay.start();
+    await handed.until((items) => items.length === 7, 'seven rows handed on');
+    await relay.stop();
+    expect(handed.items.map((item) => [item.call, item.outboxId])).toEqual(
+      ids.map((id, i) => [i < 5 ? 1 : 2, id]),
+    );
   });
 
   it('runs a pass on wake() instead of waiting for the next poll', async () => {
@@ -111,12 +134,12 @@ describe('relay', () => {
     const delivered = createRecorder<number>();
     let target = down;
     const sink: OutboxSink = {
-      async enqueue(event, channelCount) {
-        await target.enqueue(event, channelCount).catch((err: unknown) => {
+      async enqueue(events) {
+        await target.enqueue(events).catch((err: unknown) => {
           failures.push(err);
           throw err;
         });
-        delivered.push(event.outboxId);
+        for (const { event } of events) delivered.push(event.outboxId);
       },
     };
     const { logger, lines } = captureLogger();

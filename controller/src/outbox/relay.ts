@@ -1,18 +1,15 @@
 import type { Logger } from '@portwarden/common/logger';
 import type { IncidentEvent } from '../state/event.js';
-import type { OutboxSink } from './sink.js';
+import type { OutboxSink, RoutedEvent } from './sink.js';
 
 /** What the relay needs from storage. The PostgreSQL version is store/outbox.ts. */
 export interface RelayStore {
   /**
    * In one transaction: takes up to `limit` pending events in id order that no other relay holds,
-   * hands each to `handOn` with the number of channels its alert group has in the event's policy
-   * revision, and marks them relayed; a throw leaves them pending.
+   * hands them to `handOn` at once, each with the number of channels its alert group has in the
+   * event's policy revision, and marks them relayed; a throw leaves them pending.
    */
-  relayPending(
-    limit: number,
-    handOn: (event: IncidentEvent, channelCount: number) => Promise<void>,
-  ): Promise<number>;
+  relayPending(limit: number, handOn: (events: RoutedEvent[]) => Promise<void>): Promise<number>;
 }
 
 export interface RelayOptions {
@@ -65,8 +62,8 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function pass(): Promise<number> {
     try {
-      const count = await settings.store.relayPending(settings.batchSize, (event, channels) =>
-        settings.sink.enqueue(event, channels),
+      const count = await settings.store.relayPending(settings.batchSize, (events) =>
+        settings.sink.enqueue(events),
       );
       if (outage.failures > 0) {
         logger.info({ failures: outage.failures, downForMs: Date.now() - outage.since }, 'relay recovered');

@@ -1,4 +1,5 @@
 import type { IncidentEvent } from '../state/event.js';
+import type { RelayStore } from '../outbox/relay.js';
 import type { Sql, TransactionSql } from './db.js';
 
 /** All SQL on the outbox: written with the state change that caused it, read by the relay. */
@@ -20,17 +21,14 @@ interface OutboxRow {
   payload: Omit<IncidentEvent, 'outboxId'>;
 }
 
-export function createOutboxStore(sql: Sql) {
+export function createOutboxStore(sql: Sql): RelayStore {
   return {
     /**
      * One transaction: locks up to `limit` pending rows in id order with `FOR UPDATE SKIP LOCKED`
-     * (replicas never take the same row), hands each on, and marks them relayed. A throw rolls
+     * (replicas never take the same row), hands them on, and marks them relayed. A throw rolls
      * back: the rows stay pending.
      */
-    async relayPending(
-      limit: number,
-      handOn: (event: IncidentEvent, channelCount: number) => Promise<void>,
-    ): Promise<number> {
+    async relayPending(limit, handOn) {
       return sql.begin(async (tx) => {
         // How many channels each event goes to, from the revision it names, in this transaction:
         // a sink must not need a second connection while this one holds the rows (the quick
@@ -45,10 +43,14 @@ export function createOutboxStore(sql: Sql) {
           ORDER BY o.id
           LIMIT ${limit}
           FOR UPDATE OF o SKIP LOCKED`;
-        for (const { channelCount, ...row } of rows)
-          await handOn({ ...row.payload, event: row.event, outboxId: row.id }, channelCount);
-        if (rows.length > 0)
-          await tx`UPDATE outbox SET relayed_at = now() WHERE id IN ${tx(rows.map((row) => row.id))}`;
+        if (rows.length === 0) return 0;
+        await handOn(
+          rows.map(({ channelCount, ...row }) => ({
+            event: { ...row.payload, event: row.event, outboxId: row.id },
+            channelCount,
+          })),
+        );
+        await tx`UPDATE outbox SET relayed_at = now() WHERE id IN ${tx(rows.map((row) => row.id))}`;
         return rows.length;
       });
     },

@@ -130,10 +130,10 @@ export class SimAgent {
       let expectation: Expectation | undefined;
       if (down && failures === threshold && this.open[index] === 0) {
         this.open[index] = 1;
-        expectation = tracker.expect(this.name, check.id, 'firing', now);
+        expectation = tracker.expect(this.name, check.id, 'firing', now, this.ctx.counters.measuring);
       } else if (!down && this.open[index] === 1) {
         this.open[index] = 0;
-        expectation = tracker.expect(this.name, check.id, 'resolved', now);
+        expectation = tracker.expect(this.name, check.id, 'resolved', now, this.ctx.counters.measuring);
       }
       if (expectation) this.expectations.push({ seq: result.seq, expectation });
     }

@@ -88,6 +88,7 @@ describe('judge', () => {
       unexpected: 0,
       unreachable: 0,
       firingLatency: latency,
+      firingLatencyRun: latency,
     };
     expect(judge('alerts', report({ notifications, unreachableIncidents: 0 })).met).toBe(true);
     const bad = judge(

@@ -29,6 +29,16 @@ describe('NotificationTracker', () => {
     expect(t.report().firingLatency).toMatchObject({ count: 1, p50: 120, max: 120 });
   });
 
+  it('times only the firings made in the window; the whole run apart', () => {
+    const t = new NotificationTracker(ours);
+    t.expect('sim-1', 'c1', 'firing', 0, false);
+    t.expect('sim-2', 'c1', 'firing', 1000, true);
+    t.receive(webhook('sim-1', 'c1', 'firing', 1), 5000);
+    t.receive(webhook('sim-2', 'c1', 'firing', 2), 1100);
+    expect(t.report().firingLatency).toMatchObject({ count: 1, max: 100 });
+    expect(t.report().firingLatencyRun).toMatchObject({ count: 2, max: 5000 });
+  });
+
   const cases: {
     name: string;
     /** agent, check, status, produced at, and whether its result was acknowledged (default yes). */

@@ -36,14 +36,18 @@ export interface NotificationReport {
   unexpected: number;
   /** `agent unreachable` alerts, firing, for agents of the fleet. */
   unreachable: number;
-  /** Failing result sent → its firing webhook received, ms. */
+  /** Failing result produced in the measured window → its firing webhook received, ms. */
   firingLatency: LatencySummary;
+  /** The same over the whole run, hellos and warm-up included (connect storms show here). */
+  firingLatencyRun: LatencySummary;
 }
 
 /** One notification the fleet expects; `acked` once the controller acknowledged its result. */
 export interface Expectation {
   atMs: number;
   acked: boolean;
+  /** Produced in the measured window: its latency counts in `firingLatency`. */
+  measured: boolean;
 }
 
 export class NotificationTracker {
@@ -55,6 +59,7 @@ export class NotificationTracker {
   private unexpected = 0;
   private unreachable = 0;
   private readonly latency = new Samples();
+  private readonly latencyRun = new Samples();
   private listeners: (() => void)[] = [];
 
   /** `isOurs(agent)`: whether an agent name belongs to this fleet (others' alerts are ignored). */
@@ -63,10 +68,10 @@ export class NotificationTracker {
   /**
    * A result produced at `atMs` makes (agent, check) go `status`: one webhook should follow. The
    * caller sets `acked` on the returned expectation when the controller acknowledges the result;
-   * only then does a webhook that never comes count as missing.
+   * only then does a webhook that never comes count as missing. `measured`: produced in the window.
    */
-  expect(agent: string, checkId: string, status: AlertStatus, atMs: number): Expectation {
-    const expectation = { atMs, acked: false };
+  expect(agent: string, checkId: string, status: AlertStatus, atMs: number, measured = true): Expectation {
+    const expectation = { atMs, acked: false, measured };
     const key = keyOf(agent, checkId, status);
     const queue = this.waiting.get(key);
     if (queue) queue.push(expectation);
@@ -101,7 +106,10 @@ export class NotificationTracker {
         continue;
       }
       if (this.waiting.get(key)!.length === 0) this.waiting.delete(key);
-      if (status === 'firing') this.latency.add(atMs - expectation.atMs);
+      if (status === 'firing') {
+        this.latencyRun.add(atMs - expectation.atMs);
+        if (expectation.measured) this.latency.add(atMs - expectation.atMs);
+      }
     }
     for (const listener of this.listeners) listener();
   }
@@ -146,6 +154,7 @@ export class NotificationTracker {
       unexpected: this.unexpected,
       unreachable: this.unreachable,
       firingLatency: this.latency.summary(),
+      firingLatencyRun: this.latencyRun.summary(),
     };
   }
 }
