@@ -1,5 +1,4 @@
 import type { Logger } from '@portwarden/common/logger';
-import type { IncidentEvent } from '../state/event.js';
 import type { OutboxSink, RoutedEvent } from './sink.js';
 
 /** What the relay needs from storage. The PostgreSQL version is store/outbox.ts. */
