@@ -26,7 +26,8 @@ export interface FaultsReport {
   firstConnect: number[];
   baseline: AckStretch;
   kill: FaultFigures;
-  term: FaultFigures & { exitMs: number };
+  /** `exitCode` 0: a clean stop; 1: an unclean one, or its deadline. */
+  term: FaultFigures & { exitMs: number; exitCode: number };
   /** SIGTERM → exit of the last replica, fleet gone. */
   idleExitMs: number;
   pgMode: 'fast' | 'immediate';
@@ -63,7 +64,7 @@ export function printReport(r: FaultsReport): void {
     '| fault: figure | baseline (same run) | measured | goal | met |',
     '| --- | --- | --- | --- | --- |',
     ...replicaRows('kill -9 replica 1 of 3', r.kill, 30_000, r),
-    `| SIGTERM replica 2 of 3: signal → exit, s | SIGTERM to the last replica with no agents, at the end: ${s(r.idleExitMs)} | ${s(r.term.exitMs)} | ≤ 10 s | ${yes(r.term.exitMs <= 10_000, `${s(r.term.exitMs)} s`)} |`,
+    `| SIGTERM replica 2 of 3: signal → exit, s | SIGTERM to the last replica with no agents, at the end: ${s(r.idleExitMs)} | ${s(r.term.exitMs)}, exit code ${r.term.exitCode} | ≤ 10 s, clean (0) | ${yes(r.term.exitMs <= 10_000 && r.term.exitCode === 0, `${s(r.term.exitMs)} s, exit code ${r.term.exitCode}`)} |`,
     ...replicaRows('SIGTERM replica 2 of 3', r.term, 30_000, r),
     `| PostgreSQL restart (\`pg_ctl restart -m ${r.pgMode}\`): longest ack pause, s | longest pause before the faults: ${s(r.baseline.longestPauseMs)} | ${s(r.pg.acks.longestPauseMs)} (PostgreSQL ready after ${s(r.pg.pgReadyMs)}, first ack after ${s(r.pg.resumedMs)}) | acks pause and resume | ${yes(r.pg.resumed && r.pg.notBack === 0, r.pg.resumed ? `${r.pg.notBack} agents without a config` : 'acks never resumed')} |`,
     `| PostgreSQL restart: acks from the restart until settled | ${n(r.baseline.perSecond)}/s | ${n(r.pg.acks.perSecond)}/s, ${n(r.pg.acks.streamEnds)} streams ended | – | – |`,

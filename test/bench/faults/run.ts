@@ -175,8 +175,10 @@ try {
   t0 = performance.now();
   await replicas[1]!.stop();
   const exitMs = performance.now() - t0;
-  log(`replica 1 exited after ${exitMs.toFixed(0)} ms`);
-  const term = { ...(await afterFault('SIGTERM', f, t0, stopped, watch)), exitMs };
+  // 0: a clean stop; 1: the stop's own deadline (controller/src/stop-on-signals.ts) ended it.
+  const exitCode = replicas[1]!.child?.exitCode ?? -1;
+  log(`replica 1 exited with ${exitCode} after ${exitMs.toFixed(0)} ms`);
+  const term = { ...(await afterFault('SIGTERM', f, t0, stopped, watch)), exitMs, exitCode };
 
   // Fault 3: PostgreSQL restarted under the last replica.
   log(`pg_ctl restart -m ${PG_MODE}`);
