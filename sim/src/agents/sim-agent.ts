@@ -68,6 +68,12 @@ export class SimAgent {
   private expectations: { seq: number; expectation: Expectation }[] = [];
   /** Streams ended since the last config, for the backoff. */
   private attempt = 0;
+  /** When the current stream was opened (the hello written), on the sim's clock. */
+  helloAt: number | undefined;
+  /** When the current stream delivered its first config; undefined while it has none. */
+  configuredAt: number | undefined;
+  /** When the last stream ended other than by `stop()`; undefined if none has. */
+  endedAt: number | undefined;
 
   constructor(
     readonly name: string,
@@ -78,10 +84,27 @@ export class SimAgent {
     this.open = new Uint8Array(ctx.maxChecks);
   }
 
+  /**
+   * Seqs 1..lastSeq are every result this agent produced, each offered until acknowledged (the
+   * faults bench counts them in the controller's `results`: each must be there exactly once).
+   */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Results produced and not acknowledged yet: waiting, or sent on a stream. */
+  get unacknowledged(): number {
+    let n = this.waiting.length;
+    for (let i = this.head; i < this.inflight.length; i++) n += this.inflight[i]!.results.length;
+    return n;
+  }
+
   connect(): void {
     if (this.stopped) return;
     const call = this.client.connect();
     this.call = call;
+    this.helloAt = this.ctx.now();
+    this.configuredAt = undefined;
     call.on('data', (message: ConnectResponse) => this.receive(message));
     call.on('error', (err: { code?: number }) => this.ended(call, err.code));
     call.on('end', () => this.ended(call));
@@ -186,6 +209,7 @@ export class SimAgent {
       this.checks = checks.filter((c) => c.enabled && c.kind?.$case === 'port');
       this.call?.write({ body: { $case: 'configAck', value: { revision: body.value.revision, error: '' } } });
       this.attempt = 0;
+      this.configuredAt ??= this.ctx.now();
       if (!this.configured) {
         this.configured = true;
         this.ctx.counters.configured++;
@@ -225,6 +249,8 @@ export class SimAgent {
     this.waiting = unacked.concat(this.waiting);
     this.ctx.counters.waiting += unacked.length;
     if (this.stopped) return;
+    this.configuredAt = undefined;
+    this.endedAt = this.ctx.now();
     this.ctx.counters.streamEnded(code === undefined ? 'ended' : (Status[code] ?? String(code)));
     // The agent's backoff (agent/src/link/backoff.ts): doubled from the first wait up to the
     // cap, half of it random, so a fleet the controller turned away does not return in lockstep.
