@@ -4,11 +4,11 @@ import {
   type ResolvedCheck,
   type ResolvedPolicy,
 } from '@portwarden/common/policy/resolved';
-import { bookTransition } from '../state/book.js';
+import { bookTransition, quietBooking, type Booking } from '../state/book.js';
 import { groupingRule } from '../state/grouping.js';
 import { incidentResponse, type Cause, type Subject } from '../state/event.js';
-import { judgeFlapping, NOT_FLAPPING } from '../state/flapping.js';
-import { nextState, type Observation } from '../state/next-state.js';
+import { judgeFlapping, NOT_FLAPPING, type FlapDecision } from '../state/flapping.js';
+import { nextState, type Decision, type Observation, type Thresholds } from '../state/next-state.js';
 import type {
   IncomingResult,
   IngestAgent,
@@ -94,15 +94,16 @@ export async function ingestGroup(
       outcome.stored += checkResults.length;
       const check = checks.get(checkId);
       if (!check) continue; // a check removed from the policy: keep its results, stop deciding on them
-      const subject = checkSubject(agent, check, inForce!);
       const start = states.get(stateKey(agent.id, checkId));
-      chains.push(
-        advance(tx, subject, check, start, checkResults, receivedAt).then((advanced) => {
-          outcome.events += advanced.events;
-          if (advanced.save)
-            saves.push({ agentId: agent.id, checkId, ...advanced.save, readSeq: start?.lastSeq ?? null });
-        }),
-      );
+      const settle = (advanced: Advanced) => {
+        outcome.events += advanced.events;
+        if (advanced.save)
+          saves.push({ agentId: agent.id, checkId, ...advanced.save, readSeq: start?.lastSeq ?? null });
+      };
+      const subject = () => checkSubject(agent, check, inForce!);
+      const advanced = advance(tx, subject, check, start, checkResults, receivedAt);
+      if (advanced instanceof Promise) chains.push(advanced.then(settle));
+      else settle(advanced);
     }
   }
   await allOrFirstError(chains);
@@ -122,27 +123,105 @@ function checksById(inForce: PolicyInForce | undefined): Map<string, ResolvedChe
   return index;
 }
 
-async function advance(
+/** What one check's results of a batch came to: outbox events written, and its state to save. */
+interface Advanced {
+  events: number;
+  save?: Pick<StateSave, 'state' | 'last'>;
+}
+
+/** A check's walk through its results: the state so far and the last result that moved it. */
+interface Walk {
+  state: StoredCheckState | undefined;
+  last: IncomingResult | undefined;
+  events: number;
+}
+
+/** One result decided: its transition, and its booking when nothing needs the store. */
+interface Step {
+  result: IncomingResult;
+  decision: Decision;
+  flap: FlapDecision;
+  quiet: Booking | undefined;
+}
+
+/**
+ * Decides a check's results in seq order. Nearly all of them book nothing (quietBooking): those
+ * are decided synchronously, with no promise and no subject built; from the first that books
+ * something (or reports a response round) the rest goes through the store, asynchronously.
+ */
+function advance(
   tx: IngestTransaction,
-  subject: Subject,
+  subject: () => Subject,
   check: ResolvedCheck,
   start: StoredCheckState | undefined,
   results: IncomingResult[],
   receivedAt: Date,
-): Promise<{ events: number; save?: Pick<StateSave, 'state' | 'last'> }> {
-  let state = start;
-  let last: IncomingResult | undefined;
-  let events = 0;
-  const thresholds = {
-    failuresBeforeAlert: check.failuresBeforeAlert,
-    successesBeforeResolve: check.successesBeforeResolve ?? POLICY_DEFAULTS.successesBeforeResolve,
-    respondsFirst: respondsFirst(check),
-  };
-  for (const result of results) {
-    if (state && result.seq <= state.lastSeq) continue; // older than what the state already reflects
-    const decision = nextState(state, observation(result, receivedAt), thresholds);
-    const flap = judgeFlapping(state?.flap ?? NOT_FLAPPING, decision.event, check.flapping, receivedAt);
-    const booked = await bookTransition(tx, subject, {
+): Advanced | Promise<Advanced> {
+  const thresholds = thresholdsOf(check);
+  const walk: Walk = { state: start, last: undefined, events: 0 };
+  for (let i = 0; i < results.length; i++) {
+    const step = decide(walk, results[i]!, check, thresholds, receivedAt);
+    if (!step) continue;
+    if (!step.quiet)
+      return advanceBooking(tx, subject(), check, walk, step, results.slice(i + 1), thresholds, receivedAt);
+    moveOn(walk, step, step.quiet);
+  }
+  return finished(walk);
+}
+
+async function advanceBooking(
+  tx: IngestTransaction,
+  subject: Subject,
+  check: ResolvedCheck,
+  walk: Walk,
+  first: Step,
+  rest: IncomingResult[],
+  thresholds: Thresholds,
+  receivedAt: Date,
+): Promise<Advanced> {
+  await book(tx, subject, check, walk, first, receivedAt);
+  for (const result of rest) {
+    const step = decide(walk, result, check, thresholds, receivedAt);
+    if (step) await book(tx, subject, check, walk, step, receivedAt);
+  }
+  return finished(walk);
+}
+
+/** Undefined for a result older than what the state already reflects. */
+function decide(
+  walk: Walk,
+  result: IncomingResult,
+  check: ResolvedCheck,
+  thresholds: Thresholds,
+  receivedAt: Date,
+): Step | undefined {
+  const state = walk.state;
+  if (state && result.seq <= state.lastSeq) return undefined;
+  const decision = nextState(state, observation(result, receivedAt), thresholds);
+  const flap = judgeFlapping(state?.flap ?? NOT_FLAPPING, decision.event, check.flapping, receivedAt);
+  const quiet = result.response
+    ? undefined
+    : quietBooking({
+        decision,
+        incidentId: state?.incidentId ?? null,
+        ...(state && { firingTold: state.firingTold }),
+        flap,
+      });
+  return { result, decision, flap, quiet };
+}
+
+async function book(
+  tx: IngestTransaction,
+  subject: Subject,
+  check: ResolvedCheck,
+  walk: Walk,
+  { result, decision, flap, quiet }: Step,
+  receivedAt: Date,
+): Promise<void> {
+  const state = walk.state;
+  const booked =
+    quiet ??
+    (await bookTransition(tx, subject, {
       prev: state,
       decision,
       incidentId: state?.incidentId ?? null,
@@ -151,32 +230,52 @@ async function advance(
       at: receivedAt,
       probedAt: result.startedAt,
       flap: { verdict: flap.verdict, settings: check.flapping },
+    }));
+  walk.events += booked.events;
+  if (result.response) {
+    await tx.recordResponse(subject.agent.id, {
+      seq: result.seq,
+      checkId: check.id,
+      checkName: check.name,
+      startedAt: result.startedAt,
+      report: result.response,
+      outcome: result.outcome,
+      reason: result.reason,
+      detail: result.detail,
+      incidentId: decision.event === 'opened' ? booked.incidentId : null,
     });
-    events += booked.events;
-    if (result.response) {
-      await tx.recordResponse(subject.agent.id, {
-        seq: result.seq,
-        checkId: check.id,
-        checkName: check.name,
-        startedAt: result.startedAt,
-        report: result.response,
-        outcome: result.outcome,
-        reason: result.reason,
-        detail: result.detail,
-        incidentId: decision.event === 'opened' ? booked.incidentId : null,
-      });
-    }
-    state = {
-      ...decision.state,
-      lastSeq: result.seq,
-      incidentId: booked.incidentId,
-      firingTold: booked.firingTold,
-      flap: flap.state,
-    };
-    last = result;
   }
-  // Only the last state of the batch is written: what came before it is in the results.
-  return { events, ...(state && last && { save: { state, last } }) };
+  moveOn(walk, { result, decision, flap }, booked);
+}
+
+/** The state after a result, built field by field: one object shape for every check state. */
+function moveOn(walk: Walk, { result, decision, flap }: Omit<Step, 'quiet'>, booked: Booking): void {
+  const next = decision.state;
+  walk.state = {
+    outcome: next.outcome,
+    consecutiveFailures: next.consecutiveFailures,
+    consecutiveSuccesses: next.consecutiveSuccesses,
+    since: next.since,
+    incidentOpen: next.incidentOpen,
+    lastSeq: result.seq,
+    incidentId: booked.incidentId,
+    firingTold: booked.firingTold,
+    flap: flap.state,
+  };
+  walk.last = result;
+}
+
+/** Only the last state of the batch is written: what came before it is in the results. */
+function finished({ state, last, events }: Walk): Advanced {
+  return state && last ? { events, save: { state, last } } : { events };
+}
+
+function thresholdsOf(check: ResolvedCheck): Thresholds {
+  return {
+    failuresBeforeAlert: check.failuresBeforeAlert,
+    successesBeforeResolve: check.successesBeforeResolve ?? POLICY_DEFAULTS.successesBeforeResolve,
+    respondsFirst: respondsFirst(check),
+  };
 }
 
 /** A result as the decision sees it: at the controller's time, which only moves forward. */

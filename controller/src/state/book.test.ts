@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bookTransition, type ClosedIncident, type IncidentBook, type NewIncident } from './book.js';
+import {
+  bookTransition,
+  quietBooking,
+  type ClosedIncident,
+  type IncidentBook,
+  type NewIncident,
+} from './book.js';
 import type { IncidentEvent, Subject } from './event.js';
 import { nextState, type CheckState, type Observation } from './next-state.js';
 
@@ -135,5 +141,53 @@ describe('bookTransition', () => {
       { incidentId: null },
     );
     expect([nothingOpen.incidentId, nothingOpen.events]).toEqual([null, 0]);
+  });
+});
+
+describe('quietBooking', () => {
+  const up: CheckState = {
+    ...down,
+    outcome: 'up',
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 4,
+    incidentOpen: false,
+  };
+  const cases: {
+    name: string;
+    event?: 'opened' | 'resolved';
+    incidentId: number | null;
+    firingTold?: boolean;
+    flap?: 'steady' | 'starts' | 'flapping' | 'ends';
+    want: { incidentId: number | null; firingTold: boolean; events: 0 } | undefined;
+  }[] = [
+    { name: 'up, nothing open', incidentId: null, want: { incidentId: null, firingTold: true, events: 0 } },
+    {
+      name: 'still down, firing told',
+      incidentId: 9,
+      firingTold: true,
+      want: { incidentId: 9, firingTold: true, events: 0 },
+    },
+    { name: 'an incident opens', event: 'opened', incidentId: null, want: undefined },
+    { name: 'an incident resolves', event: 'resolved', incidentId: 9, want: undefined },
+    {
+      name: 'still down, firing held: it may be released',
+      incidentId: 9,
+      firingTold: false,
+      want: undefined,
+    },
+    { name: 'flapping ends: a resolve may be owed', incidentId: null, flap: 'ends', want: undefined },
+    { name: 'flapping', incidentId: 9, firingTold: true, flap: 'flapping', want: undefined },
+  ];
+  it.each(cases)('$name', ({ event, incidentId, firingTold, flap, want }) => {
+    const transition = {
+      prev: up,
+      decision: { state: up, ...(event && { event }) },
+      incidentId,
+      ...(firingTold !== undefined && { firingTold }),
+      cause: { reason: 'refused', detail: '' },
+      at: t0,
+      ...(flap && { flap: { verdict: flap, settings: undefined } }),
+    };
+    expect(quietBooking(transition)).toEqual(want);
   });
 });

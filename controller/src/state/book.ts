@@ -100,6 +100,8 @@ export interface Booking {
  * what is told later, is `decideTelling`'s (state/tell.ts); silences and escalation hook in here.
  */
 export async function bookTransition(book: IncidentBook, subject: Subject, t: Transition): Promise<Booking> {
+  const quiet = quietBooking(t);
+  if (quiet) return quiet;
   const flap = t.flap?.verdict ?? 'steady';
   const isInhibited = await askInhibited(book, subject, t, flap);
   if (t.decision.event === 'opened') {
@@ -130,6 +132,20 @@ export async function bookTransition(book: IncidentBook, subject: Subject, t: Tr
   const fired =
     telling.fireOpen && stillOpen ? await fire(book, subject, t, t.incidentId!, telling.fireOpen) : 0;
   return { incidentId: t.incidentId, firingTold: firingTold || fired > 0, events: paid + fired };
+}
+
+/**
+ * The booking of an observation that changes nothing receivers hear of: no incident opens or
+ * resolves, flapping is steady, and no held firing waits to be released. Nearly every result is
+ * one; ingest books them without the store (and without a promise). Undefined: ask bookTransition.
+ */
+export function quietBooking(
+  t: Pick<Transition, 'decision' | 'incidentId' | 'firingTold'> & { flap?: { verdict: FlapVerdict } },
+): Booking | undefined {
+  if (t.decision.event !== undefined || (t.flap?.verdict ?? 'steady') !== 'steady') return undefined;
+  const firingTold = t.firingTold ?? true;
+  if (t.incidentId !== null && !firingTold) return undefined;
+  return { incidentId: t.incidentId, firingTold, events: 0 };
 }
 
 /** Asks the store only when inhibition can change what is told; never for liveness itself. */

@@ -7,7 +7,7 @@ import {
   type ResponseRecord,
   type StoredCheckState,
 } from '../ingest/types.js';
-import { jsonArray, numberArray, textArray, timeArray } from './array-literal.js';
+import { jsonArray, jsonColumn, numberArray, textArray, timeColumn } from './array-literal.js';
 import { incidentBook } from './incidents.js';
 
 export function createIngestStore(sql: Sql): IngestStore {
@@ -20,7 +20,8 @@ export function createIngestStore(sql: Sql): IngestStore {
  * Each statement carries whole columns as arrays (unnest): one statement and a fixed number of
  * parameters however many results a group commit holds, where a VALUES list would need 11
  * parameters a row and a new plan for each size. The array literals are built here
- * (array-literal.ts), each parameter cast to its array type in the statement.
+ * (array-literal.ts), each parameter cast to its array type in the statement; time and JSON
+ * columns go as epoch milliseconds and one JSON document, made arrays by PostgreSQL.
  */
 export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
@@ -33,25 +34,51 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         agentId: numberArray(rows.map((row) => row.agentId)),
         seq: numberArray(r.map((x) => x.seq)),
         checkId: textArray(r.map((x) => x.checkId)),
-        startedAt: timeArray(r.map((x) => x.startedAt)),
+        startedAt: timeColumn(
+          tx,
+          r.map((x) => x.startedAt),
+        ),
         durationMs: numberArray(r.map((x) => x.durationMs)),
         outcome: textArray(r.map((x) => x.outcome)),
         reason: textArray(r.map((x) => x.reason)),
         detail: textArray(r.map((x) => x.detail)),
-        timings: jsonArray(r.map((x) => x.timings)),
-        transcript: jsonArray(r.map((x) => x.transcript)),
-        firewall: jsonArray(r.map((x) => x.firewall)),
+        timings: jsonColumn(
+          tx,
+          r.map((x) => x.timings),
+        ),
+        transcript: jsonColumn(
+          tx,
+          r.map((x) => x.transcript),
+        ),
+        firewall: jsonColumn(
+          tx,
+          r.map((x) => x.firewall),
+        ),
       };
       // No conflict target: a replay conflicts on the primary key, whatever columns it spans.
-      const inserted = await tx<{ agentId: number; seq: number }[]>`
-        INSERT INTO results (agent_id, seq, check_id, started_at, duration_ms, outcome, reason, detail,
-                             timings, transcript, firewall)
-        SELECT * FROM unnest(${c.agentId}::bigint[], ${c.seq}::bigint[], ${c.checkId}::text[],
-                             ${c.startedAt}::timestamptz[], ${c.durationMs}::int[], ${c.outcome}::text[],
-                             ${c.reason}::text[], ${c.detail}::text[], ${c.timings}::jsonb[],
-                             ${c.transcript}::jsonb[], ${c.firewall}::jsonb[])
-        ON CONFLICT DO NOTHING RETURNING agent_id, seq`;
-      return new Set(inserted.map((r) => resultKey(r.agentId, r.seq)));
+      // Which rows were new comes back only when some were not (a replay): in steady state every
+      // row is new, and one row with a count replaces a row per result.
+      const [inserted] = await tx<{ stored: number; agentIds: string | null; seqs: string | null }[]>`
+        WITH ins AS (
+          INSERT INTO results (agent_id, seq, check_id, started_at, duration_ms, outcome, reason, detail,
+                               timings, transcript, firewall)
+          SELECT * FROM unnest(${c.agentId}::bigint[], ${c.seq}::bigint[], ${c.checkId}::text[],
+                               ${c.startedAt}, ${c.durationMs}::int[], ${c.outcome}::text[],
+                               ${c.reason}::text[], ${c.detail}::text[], ${c.timings},
+                               ${c.transcript}, ${c.firewall})
+          ON CONFLICT DO NOTHING RETURNING agent_id, seq)
+        SELECT count(*)::int AS stored,
+               CASE WHEN count(*) < ${rows.length} THEN array_to_string(array_agg(agent_id), ',') END AS agent_ids,
+               CASE WHEN count(*) < ${rows.length} THEN array_to_string(array_agg(seq), ',') END AS seqs
+        FROM ins`;
+      if (inserted!.stored === rows.length)
+        return new Set(rows.map((row) => resultKey(row.agentId, row.result.seq)));
+      const seqs = inserted!.seqs?.split(',') ?? [];
+      return new Set(
+        (inserted!.agentIds?.split(',') ?? []).map((agentId, i) =>
+          resultKey(Number(agentId), Number(seqs[i])),
+        ),
+      );
     },
 
     async readStates(keys) {
@@ -81,15 +108,24 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         outcome: textArray(saves.map((x) => x.state.outcome)),
         consecutiveFailures: numberArray(saves.map((x) => x.state.consecutiveFailures)),
         consecutiveSuccesses: numberArray(saves.map((x) => x.state.consecutiveSuccesses)),
-        since: timeArray(saves.map((x) => x.state.since)),
+        since: timeColumn(
+          tx,
+          saves.map((x) => x.state.since),
+        ),
         lastSeq: numberArray(saves.map((x) => x.state.lastSeq)),
-        lastResultAt: timeArray(saves.map((x) => x.last.startedAt)),
+        lastResultAt: timeColumn(
+          tx,
+          saves.map((x) => x.last.startedAt),
+        ),
         reason: textArray(saves.map((x) => x.last.reason)),
         detail: textArray(saves.map((x) => x.last.detail)),
         incidentId: numberArray(saves.map((x) => x.state.incidentId)),
         // A column of arrays cannot go through unnest (it would flatten them): JSON text instead.
         flapChanges: jsonArray(saves.map((x) => x.state.flap.changes.map((t) => t.toISOString()))),
-        flappingSince: timeArray(saves.map((x) => x.state.flap.flappingSince)),
+        flappingSince: timeColumn(
+          tx,
+          saves.map((x) => x.state.flap.flappingSince),
+        ),
       };
       // Optimistic: no row lock at read (one WAL record less per check and result). In-process the
       // group commit keeps an agent in one transaction at a time; another replica (an agent that
@@ -100,9 +136,9 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         WITH u AS (
           SELECT * FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
                       ${c.consecutiveFailures}::int[], ${c.consecutiveSuccesses}::int[],
-                      ${c.since}::timestamptz[], ${c.lastSeq}::bigint[], ${c.lastResultAt}::timestamptz[],
+                      ${c.since}, ${c.lastSeq}::bigint[], ${c.lastResultAt},
                       ${c.reason}::text[], ${c.detail}::text[], ${c.incidentId}::bigint[],
-                      ${c.flapChanges}::text[], ${c.flappingSince}::timestamptz[], ${c.readSeq}::bigint[])
+                      ${c.flapChanges}::text[], ${c.flappingSince}, ${c.readSeq}::bigint[])
             AS u(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
                  last_result_at, reason, detail, incident_id, flap_changes, flapping_since, read_seq)
         ), updated AS (
