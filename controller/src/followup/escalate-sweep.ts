@@ -3,7 +3,7 @@ import type { EventGroup } from '../state/event.js';
 import { escalatedEvent } from '../state/followup-events.js';
 import { dueEscalations } from './escalate.js';
 import type { Sweep } from './loop.js';
-import type { FollowupPolicy, FollowupStore } from './types.js';
+import type { FollowupPolicy, FollowupStore, PendingIncident } from './types.js';
 
 /**
  * Escalation: each due step of an open, unacknowledged incident (`dueEscalations`) sends its
@@ -18,11 +18,17 @@ export function escalateSweep(store: FollowupStore, policy: FollowupPolicy): Swe
       if (!inForce) return 0;
       const groups = inForce.policy.alertGroups;
       const escalating = Object.values(groups).filter((group) => (group.escalate ?? []).length > 0);
+      const stepsOf = (incident: PendingIncident) => groups[incident.alertGroup]!.escalate ?? [];
+      const due = (incident: PendingIncident) =>
+        dueEscalations(incident, stepsOf(incident), incident.escalatedSteps, now).length > 0;
       return store.transaction(async (tx) => {
         let written = 0;
-        for (const incident of await tx.pendingIncidents(escalating.map((group) => group.id))) {
+        for (const incident of await tx.pendingIncidents(
+          escalating.map((group) => group.id),
+          due,
+        )) {
           const group = groups[incident.alertGroup]!;
-          const steps = group.escalate ?? [];
+          const steps = stepsOf(incident);
           for (const step of dueEscalations(incident, steps, incident.escalatedSteps, now)) {
             const to = groups[steps[step]!.to];
             const opened = to && (await tx.latestOpened(incident.id, group.id));

@@ -2,7 +2,7 @@ import { POLICY_DEFAULTS } from '@portwarden/common/policy/resolved';
 import { repeatEvent } from '../state/followup-events.js';
 import type { Sweep } from './loop.js';
 import { decideRepeat } from './repeat.js';
-import type { FollowupPolicy, FollowupStore } from './types.js';
+import type { FollowupPolicy, FollowupStore, PendingIncident } from './types.js';
 
 /**
  * Repeats: every open, unacknowledged incident of a group in the policy in force whose firing is
@@ -15,12 +15,14 @@ export function repeatSweep(store: FollowupStore, policy: FollowupPolicy): Sweep
       const inForce = policy.current();
       if (!inForce) return 0;
       const groups = inForce.policy.alertGroups;
+      const intervalOf = (incident: PendingIncident) =>
+        groups[incident.alertGroup]!.repeatIntervalMs ?? POLICY_DEFAULTS.repeatIntervalMs;
+      const due = (incident: PendingIncident) => decideRepeat(incident, intervalOf(incident), now).repeat;
       return store.transaction(async (tx) => {
         let written = 0;
-        for (const incident of await tx.pendingIncidents(Object.keys(groups))) {
+        for (const incident of await tx.pendingIncidents(Object.keys(groups), due)) {
           const group = groups[incident.alertGroup]!;
-          const intervalMs = group.repeatIntervalMs ?? POLICY_DEFAULTS.repeatIntervalMs;
-          if (!decideRepeat(incident, intervalMs, now).repeat) continue;
+          const intervalMs = intervalOf(incident);
           const opened = await tx.latestOpened(incident.id, group.id);
           if (!opened) continue;
           const target = { id: group.id, name: group.name, repeatIntervalMs: intervalMs };

@@ -3,6 +3,7 @@ import type { ResolvedPolicy } from '@portwarden/common/policy/resolved';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentEvent } from '../state/event.js';
 import { createDb, type Sql } from '../store/db.js';
+import { createFollowupStore } from '../store/followup-store.js';
 import { migrate } from '../store/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
 import { followupSweeps, type SweepDeps } from './sweeps.js';
@@ -117,5 +118,19 @@ describe('the repeat and escalation sweeps on PostgreSQL', () => {
     for (const sweep of repeatAndEscalate(a)) await sweep.run(new Date());
     expect(await followups(acked)).toEqual([]);
     expect(await followups(resolved)).toEqual([]);
+  });
+
+  it('locks only the incidents that are due: ingest can resolve the others meanwhile', async () => {
+    const due = await incident('due', 'sent');
+    const notDue = await incident('not-due', 'sent');
+    const lockNow = (id: number) => b`SELECT id FROM incidents WHERE id = ${id} FOR UPDATE NOWAIT`;
+    const seen = await createFollowupStore(a).transaction(async (tx) => {
+      const pending = await tx.pendingIncidents(['ops'], (incident) => incident.id === due);
+      // why: while the sweep's transaction is open, another connection can lock (and so resolve) the rest
+      await expect(lockNow(notDue)).resolves.toHaveLength(1);
+      await expect(lockNow(due)).rejects.toMatchObject({ code: '55P03' });
+      return pending.map((incident) => incident.id);
+    });
+    expect(seen).toEqual([due]);
   });
 });

@@ -19,10 +19,15 @@ export interface PendingIncident extends FollowupIncident {
 /** What the sweeps need of storage inside one transaction; store/followup-store.ts. */
 export interface FollowupTx {
   /**
-   * Open, unacknowledged incidents of `groups`, locked `FOR UPDATE SKIP LOCKED`: a replica
-   * sweeping at the same time skips them, and sees what this one wrote once it commits.
+   * Open, unacknowledged incidents of `groups` that are `due`, locked `FOR UPDATE SKIP LOCKED`
+   * and read again after the lock: a replica sweeping at the same time skips them, and sees what
+   * this one wrote once it commits. Only the due ones are locked, so that ingest, which resolves
+   * incidents, never waits for a sweep that has nothing to do with most of them.
    */
-  pendingIncidents(groups: readonly string[]): Promise<PendingIncident[]>;
+  pendingIncidents(
+    groups: readonly string[],
+    due: (incident: PendingIncident) => boolean,
+  ): Promise<PendingIncident[]>;
   /** The incident's latest opened event for its own group, as written to the outbox. */
   latestOpened(incidentId: number, group: string): Promise<OpenedPayload | undefined>;
   addOutbox(incidentId: number, event: OpenedPayload): Promise<void>;

@@ -10,32 +10,28 @@ export function createFollowupStore(sql: Sql): FollowupStore {
 
 function followupTx(tx: TransactionSql): FollowupTx {
   return {
-    async pendingIncidents(groups) {
+    async pendingIncidents(groups, due) {
       if (groups.length === 0) return [];
-      // Lock first, read after: this statement's snapshot may predate what another replica wrote
-      // and committed just before we got the lock; the next statement's snapshot sees it.
+      // Read without a lock, decide, lock only the due ones, then read those again: this
+      // statement's snapshot may predate what another replica wrote and committed just before we
+      // got the lock; the next statement's snapshot sees it (READ COMMITTED), and they are decided
+      // again on that.
+      const candidates = (await pending(tx, groups)).filter(due);
+      if (candidates.length === 0) return [];
       const locked = await tx<{ id: number }[]>`
         SELECT id FROM incidents
-        WHERE resolved_at IS NULL AND acked_at IS NULL AND alert_group IN ${tx(groups as string[])}
+        WHERE id IN ${tx(candidates.map((incident) => incident.id))}
+          AND resolved_at IS NULL AND acked_at IS NULL
         ORDER BY id
         FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return [];
-      const rows = await tx<(PendingIncident & { escalatedSteps: number[] | null })[]>`
-        SELECT i.id, i.alert_group, i.opened_at, i.acked_at, i.resolved_at,
-          (SELECT max(n.updated_at) FROM outbox o JOIN notifications n ON n.outbox_id = o.id
-            WHERE o.incident_id = i.id AND o.event = 'opened' AND n.status = 'sent'
-              AND o.payload->'alertGroup'->>'id' = i.alert_group
-              -- a firing: the opening, a repeat, a release after a silence (not an acknowledgement)
-              AND coalesce(o.payload->'notice'->>'kind', '') IN ('', 'repeat', 'released')
-          ) AS firing_sent_at,
-          (SELECT max(o.created_at) FROM outbox o
-            WHERE o.incident_id = i.id AND o.payload->'notice'->>'kind' = 'repeat'
-          ) AS repeat_written_at,
-          (SELECT array_agg(e.step) FROM incident_escalations e WHERE e.incident_id = i.id) AS escalated_steps
-        FROM incidents i
-        WHERE i.id IN ${tx(locked.map((row) => row.id))}
-        ORDER BY i.id`;
-      return rows.map((row) => ({ ...row, escalatedSteps: row.escalatedSteps ?? [] }));
+      return (
+        await pending(
+          tx,
+          groups,
+          locked.map((row) => row.id),
+        )
+      ).filter(due);
     },
 
     latestOpened: (incidentId, group) => latestOpenedEvent(tx, incidentId, group),
@@ -50,6 +46,31 @@ function followupTx(tx: TransactionSql): FollowupTx {
       return rows.length === 1;
     },
   };
+}
+
+/** Open, unacknowledged incidents of `groups` (of `ids` only, when given), with what the sweeps decide on. */
+async function pending(
+  tx: TransactionSql,
+  groups: readonly string[],
+  ids?: number[],
+): Promise<PendingIncident[]> {
+  const rows = await tx<(PendingIncident & { escalatedSteps: number[] | null })[]>`
+    SELECT i.id, i.alert_group, i.opened_at, i.acked_at, i.resolved_at,
+      (SELECT max(n.updated_at) FROM outbox o JOIN notifications n ON n.outbox_id = o.id
+        WHERE o.incident_id = i.id AND o.event = 'opened' AND n.status = 'sent'
+          AND o.payload->'alertGroup'->>'id' = i.alert_group
+          -- a firing: the opening, a repeat, a release after a silence (not an acknowledgement)
+          AND coalesce(o.payload->'notice'->>'kind', '') IN ('', 'repeat', 'released')
+      ) AS firing_sent_at,
+      (SELECT max(o.created_at) FROM outbox o
+        WHERE o.incident_id = i.id AND o.payload->'notice'->>'kind' = 'repeat'
+      ) AS repeat_written_at,
+      (SELECT array_agg(e.step) FROM incident_escalations e WHERE e.incident_id = i.id) AS escalated_steps
+    FROM incidents i
+    WHERE i.resolved_at IS NULL AND i.acked_at IS NULL AND i.alert_group IN ${tx(groups as string[])}
+      ${ids ? tx`AND i.id IN ${tx(ids)}` : tx``}
+    ORDER BY i.id`;
+  return rows.map((row) => ({ ...row, escalatedSteps: row.escalatedSteps ?? [] }));
 }
 
 /** The incident's latest opened event for group `group`, as written to the outbox. */
