@@ -3,7 +3,7 @@ import type { EventGroup } from '../state/event.js';
 import { escalatedEvent } from '../state/followup-events.js';
 import { dueEscalations } from './escalate.js';
 import type { Sweep } from './loop.js';
-import type { FollowupPolicy, FollowupStore, PendingIncident } from './types.js';
+import { openedBefore, type FollowupPolicy, type FollowupStore, type PendingIncident } from './types.js';
 
 /**
  * Escalation: each due step of an open, unacknowledged incident (`dueEscalations`) sends its
@@ -23,9 +23,13 @@ export function escalateSweep(store: FollowupStore, policy: FollowupPolicy): Swe
         dueEscalations(incident, stepsOf(incident), incident.escalatedSteps, now).length > 0;
       return store.transaction(async (tx) => {
         let written = 0;
+        const soonest = Math.min(
+          ...escalating.flatMap((group) => (group.escalate ?? []).map((s) => s.afterMs)),
+        );
         for (const incident of await tx.pendingIncidents(
           escalating.map((group) => group.id),
           due,
+          openedBefore(now, soonest),
         )) {
           const group = groups[incident.alertGroup]!;
           const steps = stepsOf(incident);

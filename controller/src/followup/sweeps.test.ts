@@ -125,12 +125,28 @@ describe('the repeat and escalation sweeps on PostgreSQL', () => {
     const notDue = await incident('not-due', 'sent');
     const lockNow = (id: number) => b`SELECT id FROM incidents WHERE id = ${id} FOR UPDATE NOWAIT`;
     const seen = await createFollowupStore(a).transaction(async (tx) => {
-      const pending = await tx.pendingIncidents(['ops'], (incident) => incident.id === due);
+      const pending = await tx.pendingIncidents(['ops'], (incident) => incident.id === due, new Date());
       // why: while the sweep's transaction is open, another connection can lock (and so resolve) the rest
       await expect(lockNow(notDue)).resolves.toHaveLength(1);
       await expect(lockNow(due)).rejects.toMatchObject({ code: '55P03' });
       return pending.map((incident) => incident.id);
     });
     expect(seen).toEqual([due]);
+  });
+
+  it('reads no incident opened too recently to be due: the sweep costs nothing for fresh incidents', async () => {
+    const fresh = await incident('fresh', 'sent');
+    const asked: number[] = [];
+    await createFollowupStore(a).transaction((tx) =>
+      tx.pendingIncidents(
+        ['ops'],
+        (incident) => {
+          asked.push(incident.id);
+          return false;
+        },
+        new Date(Date.now() - 3_600_000),
+      ),
+    );
+    expect(asked).not.toContain(fresh);
   });
 });

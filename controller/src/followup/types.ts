@@ -8,6 +8,16 @@ export interface FollowupPolicy {
   current(): { revision: number; policy: ResolvedPolicy } | undefined;
 }
 
+/**
+ * The latest opening a follow-up due `afterMs` after its incident's firing can belong to. Firings
+ * are sent after their incident opened, but opened_at is a controller's clock and the sending
+ * time PostgreSQL's: a minute of slack covers replicas whose clocks differ.
+ */
+export function openedBefore(now: Date, afterMs: number): Date {
+  return new Date(now.getTime() - afterMs + CLOCK_SLACK_MS);
+}
+const CLOCK_SLACK_MS = 60_000;
+
 /** An open, unacknowledged incident of one of the groups asked for, locked for this transaction. */
 export interface PendingIncident extends FollowupIncident {
   id: number;
@@ -27,6 +37,8 @@ export interface FollowupTx {
   pendingIncidents(
     groups: readonly string[],
     due: (incident: PendingIncident) => boolean,
+    /** None opened later can be due (`openedBefore`): they are not even read. */
+    openedBefore: Date,
   ): Promise<PendingIncident[]>;
   /** The incident's latest opened event for its own group, as written to the outbox. */
   latestOpened(incidentId: number, group: string): Promise<OpenedPayload | undefined>;

@@ -10,13 +10,13 @@ export function createFollowupStore(sql: Sql): FollowupStore {
 
 function followupTx(tx: TransactionSql): FollowupTx {
   return {
-    async pendingIncidents(groups, due) {
+    async pendingIncidents(groups, due, openedBefore) {
       if (groups.length === 0) return [];
       // Read without a lock, decide, lock only the due ones, then read those again: this
       // statement's snapshot may predate what another replica wrote and committed just before we
       // got the lock; the next statement's snapshot sees it (READ COMMITTED), and they are decided
       // again on that.
-      const candidates = (await pending(tx, groups)).filter(due);
+      const candidates = (await pending(tx, groups, openedBefore)).filter(due);
       if (candidates.length === 0) return [];
       const locked = await tx<{ id: number }[]>`
         SELECT id FROM incidents
@@ -29,6 +29,7 @@ function followupTx(tx: TransactionSql): FollowupTx {
         await pending(
           tx,
           groups,
+          openedBefore,
           locked.map((row) => row.id),
         )
       ).filter(due);
@@ -48,10 +49,11 @@ function followupTx(tx: TransactionSql): FollowupTx {
   };
 }
 
-/** Open, unacknowledged incidents of `groups` (of `ids` only, when given), with what the sweeps decide on. */
+/** Open, unacknowledged incidents of `groups` opened by `openedBefore` (of `ids` only, when given), with what the sweeps decide on. */
 async function pending(
   tx: TransactionSql,
   groups: readonly string[],
+  openedBefore: Date,
   ids?: number[],
 ): Promise<PendingIncident[]> {
   const rows = await tx<(PendingIncident & { escalatedSteps: number[] | null })[]>`
@@ -68,6 +70,7 @@ async function pending(
       (SELECT array_agg(e.step) FROM incident_escalations e WHERE e.incident_id = i.id) AS escalated_steps
     FROM incidents i
     WHERE i.resolved_at IS NULL AND i.acked_at IS NULL AND i.alert_group IN ${tx(groups as string[])}
+      AND i.opened_at <= ${openedBefore}
       ${ids ? tx`AND i.id IN ${tx(ids)}` : tx``}
     ORDER BY i.id`;
   return rows.map((row) => ({ ...row, escalatedSteps: row.escalatedSteps ?? [] }));
