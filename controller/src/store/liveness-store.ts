@@ -1,6 +1,7 @@
 import { LIVENESS_CHECK_ID } from '../state/event.js';
 import type { LivenessAgent, LivenessStore, OpenLiveness } from '../liveness/monitor.js';
 import type { Sql, TransactionSql } from './db.js';
+import { numberArray, timeColumn } from './array-literal.js';
 import { incidentBook } from './incidents.js';
 
 /** Agent silence, on the same incident rows and outbox as check failures. SQL only: liveness/ decides. */
@@ -29,11 +30,15 @@ export function createLivenessStore(sql: Sql): LivenessStore {
 
           async heardMany(seen, slackMs) {
             const ids = seen.map((s) => s.agentId);
-            const ats = seen.map((s) => s.at.toISOString());
+            // Whole columns built once (array-literal.ts): up to every agent of the replica at a time.
+            const at = timeColumn(
+              tx,
+              seen.map((s) => s.at),
+            );
             // A row already within the slack is left alone: no new row version for every heartbeat.
             await tx`
               UPDATE agents a SET last_seen_at = v.at
-              FROM unnest(${ids}::bigint[], ${ats}::timestamptz[]) AS v(id, at)
+              FROM unnest(${numberArray(ids)}::bigint[], ${at}) AS v(id, at)
               WHERE a.id = v.id
                 AND (a.last_seen_at IS NULL OR a.last_seen_at < v.at - ${slackMs} * interval '1 millisecond')`;
             return openLiveness(tx, ids);
@@ -48,7 +53,7 @@ async function openLiveness(tx: TransactionSql, agentIds: number[]): Promise<Ope
   const rows = await tx<(LivenessAgent & { incidentId: number; openedAt: Date })[]>`
     SELECT i.id AS incident_id, i.opened_at, a.id, a.name, a.hostname, a.labels, a.last_seen_at
     FROM incidents i JOIN agents a ON a.id = i.agent_id
-    WHERE i.agent_id = ANY(${agentIds}::bigint[]) AND i.check_id = ${LIVENESS_CHECK_ID} AND i.resolved_at IS NULL
+    WHERE i.agent_id = ANY(${numberArray(agentIds)}::bigint[]) AND i.check_id = ${LIVENESS_CHECK_ID} AND i.resolved_at IS NULL
     ORDER BY i.id FOR UPDATE OF i`;
   return rows.map(({ incidentId, openedAt, ...agent }) => ({ incidentId, openedAt, agent }));
 }
