@@ -9,12 +9,11 @@ import { until } from '@portwarden/common/testing';
 import {
   createTestDatabase,
   deleteRedisPrefix,
-  TEST_REDIS_URL,
   testRedisPrefix,
   type TestDatabase,
 } from '@portwarden/controller/testing';
 import { testAdminToken, type TestAdminToken } from '@portwarden/controller/testing/admin-token';
-import { ControllerProcess, type ControllerAddresses } from '../support/controller-process.js';
+import { ControllerProcess, replicaArgs, type ControllerAddresses } from '../support/controller-process.js';
 import { Haproxy } from '../support/haproxy.js';
 import { WebhookReceiver } from '../support/receiver.js';
 import { FlakyService } from '../support/tcp-server.js';
@@ -72,16 +71,7 @@ checks:
     [db, admin] = await Promise.all([createTestDatabase('pw_e2e'), testAdminToken()]);
     await Promise.all([receiver.start(), service.start()]);
     sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    const args = [
-      '--database-url',
-      db.url,
-      '--redis-url',
-      TEST_REDIS_URL,
-      '--redis-prefix',
-      redisPrefix,
-      '--admin-token-file',
-      admin.file,
-    ];
+    const args = replicaArgs(db.url, redisPrefix, admin.file);
     replicas.push(new ControllerProcess(args), new ControllerProcess(args));
     // One after the other: the first applies the migrations (the second would wait on their lock).
     a = await replicas[0]!.start();

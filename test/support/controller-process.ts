@@ -2,6 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TEST_REDIS_URL } from '@portwarden/controller/testing';
+
+/**
+ * The flags the replicas of one test share: one database, one Redis key prefix, one admin token
+ * (replicas find each other through PostgreSQL, never through a list of peers).
+ */
+export function replicaArgs(databaseUrl: string, redisPrefix: string, adminTokenFile: string): string[] {
+  return [
+    '--database-url',
+    databaseUrl,
+    '--redis-url',
+    TEST_REDIS_URL,
+    '--redis-prefix',
+    redisPrefix,
+    '--admin-token-file',
+    adminTokenFile,
+  ];
+}
 
 const CONTROLLER = fileURLToPath(new URL('../../controller/bin/portwarden-controller.js', import.meta.url));
 

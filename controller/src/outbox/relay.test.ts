@@ -11,7 +11,7 @@ import { TEST_REDIS_URL, testRedisPrefix } from '../testing/db.js';
 import { closedPort } from '../testing/redis-server.js';
 import type { IncidentEvent } from '../state/event.js';
 import { createOutboxStore } from '../store/outbox.js';
-import { createRelay } from './relay.js';
+import { createRelay, type RelayOptions } from './relay.js';
 import type { OutboxSink } from './sink.js';
 import { createTestStore, insertOutboxEvent, pendingOutboxIds, type TestStore } from './testing/fixtures.js';
 
@@ -47,6 +47,16 @@ function recordingSink(
   return { sink, handed };
 }
 
+/** A relay on the test store that passes only when woken or started (its poll is a minute away). */
+const quietRelay = (sink: OutboxSink, options: Partial<RelayOptions> = {}) =>
+  createRelay({
+    store: createOutboxStore(store.sql),
+    sink,
+    logger: silentLogger(),
+    pollIntervalMs: 60_000,
+    ...options,
+  });
+
 describe('relay', () => {
   it('hands every row on exactly once, in id order, with two relays competing', async () => {
     const events: IncidentEvent[] = [];
@@ -80,13 +90,7 @@ describe('relay', () => {
     for (let i = 0; i < 7; i += 1)
       ids.push((await insertOutboxEvent(store.sql, { channels: [{ log: {} }] })).outboxId);
     const { sink, handed } = recordingSink('a');
-    const relay = createRelay({
-      store: createOutboxStore(store.sql),
-      sink,
-      logger: silentLogger(),
-      pollIntervalMs: 60_000,
-      batchSize: 5,
-    });
+    const relay = quietRelay(sink, { batchSize: 5 });
     relay.start();
     await handed.until((items) => items.length === 7, 'seven rows handed on');
     await relay.stop();
@@ -97,12 +101,7 @@ describe('relay', () => {
 
   it('runs a pass on wake() instead of waiting for the next poll', async () => {
     const { sink, handed } = recordingSink('a');
-    const relay = createRelay({
-      store: createOutboxStore(store.sql),
-      sink,
-      logger: silentLogger(),
-      pollIntervalMs: 60_000,
-    });
+    const relay = quietRelay(sink);
     relay.start();
     const event = await insertOutboxEvent(store.sql, { channels: [{ log: {} }] });
     relay.wake();

@@ -21,13 +21,13 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '@portwarden/common/testing';
-import { deleteRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '@portwarden/controller/testing';
+import { deleteRedisPrefix, testRedisPrefix } from '@portwarden/controller/testing';
 import { testAdminToken } from '@portwarden/controller/testing/admin-token';
 import { ControllerDatabase } from '@portwarden/sim/database';
 import { Fleet } from '@portwarden/sim/fleet';
 import { applyPolicy, simPolicyYaml } from '@portwarden/sim/policy';
 import { WebhookReceiver } from '@portwarden/sim/receiver';
-import { ControllerProcess } from '../../support/controller-process.js';
+import { ControllerProcess, replicaArgs } from '../../support/controller-process.js';
 import { Haproxy } from '../../support/haproxy.js';
 import { PrivateCluster } from './cluster.js';
 import { AckWatch, checkIntegrity, everyAgentConfigured, percentile, reconfigured } from './measure.js';
@@ -96,14 +96,7 @@ try {
   const url = await cluster.createDatabase('portwarden');
   log(`private PostgreSQL on 127.0.0.1:${cluster.port} (${cluster.dir})`);
   const args = [
-    '--database-url',
-    url,
-    '--redis-url',
-    TEST_REDIS_URL,
-    '--redis-prefix',
-    redisPrefix,
-    '--admin-token-file',
-    admin.file,
+    ...replicaArgs(url, redisPrefix, admin.file),
     // Every stream comes from HAProxy's one address; at the end one replica holds the whole fleet.
     '--max-streams-per-ip',
     String(AGENTS + 100),
