@@ -98,7 +98,10 @@ describe('in-process sink', () => {
 
   it('ignores an event already in flight and skips one already sent', async () => {
     const event = await insertOutboxEvent(store.sql, { channels: [webhook('/twice')] });
-    await Promise.all([sink.enqueue([{ event, channelCount: 1 }]), sink.enqueue([{ event, channelCount: 1 }])]);
+    await Promise.all([
+      sink.enqueue([{ event, channelCount: 1 }]),
+      sink.enqueue([{ event, channelCount: 1 }]),
+    ]);
     await sink.idle();
     await sink.enqueue([{ event, channelCount: 1 }]);
     await sink.idle();
