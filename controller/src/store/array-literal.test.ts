@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db.js';
-import { jsonArray, jsonColumn, numberArray, textArray, timeColumn } from './array-literal.js';
+import { epochMsArray, jsonArray, jsonDocument, numberArray, textArray } from './array-literal.js';
 import { createDb, type Sql } from './db.js';
 
 let db: TestDatabase;
@@ -48,38 +48,41 @@ describe('array literals, read back by PostgreSQL', () => {
   });
 });
 
-describe('columns PostgreSQL builds from one parameter, read back in order', () => {
-  /** The column's elements, one row each, in order. */
-  async function column<T>(fragment: ReturnType<typeof timeColumn>): Promise<T[]> {
-    const rows = await sql<
-      { v: T }[]
-    >`SELECT v FROM unnest(${fragment}) WITH ORDINALITY AS u(v, i) ORDER BY i`;
-    return rows.map((r) => r.v);
+describe('columns PostgreSQL converts, read in lockstep by ROWS FROM as ingest-store.ts does', () => {
+  /** Each JSON document element and each epoch-ms element, converted as the statements do, in order. */
+  async function lockstep(json: unknown[], times: (Date | null)[]) {
+    const rows = await sql<{ j: unknown; t: Date | null }[]>`
+      SELECT nullif(j, 'null') AS j, to_timestamp(ms / 1000.0) AS t
+      FROM ROWS FROM (jsonb_array_elements(${jsonDocument(json)}::text::jsonb), unnest(${epochMsArray(times)}::bigint[]))
+        AS u(j, ms)`;
+    return rows.map((r) => [r.j, r.t]);
   }
 
-  it('jsonb[] from one JSON document: quotes, backslashes, nested arrays; null and undefined are NULL', async () => {
-    const values = [
+  it('JSON objects with quotes, backslashes and nested arrays stay objects; null and undefined are NULL; times exact to the millisecond', async () => {
+    const json = [
       { a: 'say "hi" \\ there', n: [1, 2] },
       null,
       undefined,
       { entries: [{ text: '220 x\\r\\n' }] },
       [],
     ];
-    expect(await column(jsonColumn(sql as never, values))).toEqual([values[0], null, null, values[3], []]);
-  });
-
-  it('timestamptz[] from epoch milliseconds: exact to the millisecond, NULL kept, order kept', async () => {
-    const values = [
+    const times = [
       new Date(Date.UTC(2026, 0, 1, 2, 3, 4, 567)),
       null,
       new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)),
       new Date(Date.UTC(2038, 0, 19, 3, 14, 8, 1)),
+      new Date(0),
     ];
-    expect(await column(timeColumn(sql as never, values))).toEqual(values);
+    expect(await lockstep(json, times)).toEqual([
+      [json[0], times[0]],
+      [null, null],
+      [null, times[2]],
+      [json[3], times[3]],
+      [[], times[4]],
+    ]);
   });
 
   it('empty columns', async () => {
-    expect(await column(timeColumn(sql as never, []))).toEqual([]);
-    expect(await column(jsonColumn(sql as never, []))).toEqual([]);
+    expect(await lockstep([], [])).toEqual([]);
   });
 });

@@ -1,6 +1,3 @@
-import type { PendingQuery, Row } from 'postgres';
-import type { TransactionSql } from './db.js';
-
 /**
  * PostgreSQL array literals built here rather than by postgres.js, which types and escapes each
  * element on its own (two regex passes a string): for the whole-column parameters of a group
@@ -32,24 +29,23 @@ export function numberArray(values: readonly (number | null)[]): string {
 }
 
 /**
- * A `jsonb[]` column as one JSON document: a single native JSON.stringify instead of a string per
- * element quoted and escaped again (JSON is full of quotes), six times cheaper for a group of
- * results. JSON null (and undefined) is SQL NULL. Sent as text: a parameter PostgreSQL types
- * jsonb is JSON-encoded again by postgres.js.
+ * A jsonb column as one JSON document, for `jsonb_array_elements(${doc}::text::jsonb)` in the
+ * statement's `ROWS FROM`: a single native JSON.stringify instead of a string per element quoted
+ * and escaped again (JSON is full of quotes), six times cheaper for a group of results. JSON
+ * null (undefined too) comes out as the jsonb `null`: the statement makes it SQL NULL (`nullif`).
+ * Sent as text: a parameter PostgreSQL types jsonb is JSON-encoded again by postgres.js.
  */
-export function jsonColumn(tx: TransactionSql, values: readonly unknown[]): PendingQuery<Row[]> {
-  return tx`ARRAY(SELECT nullif(e, 'null'::jsonb)
-                  FROM jsonb_array_elements(${JSON.stringify(values)}::text::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i)`;
+export function jsonDocument(values: readonly unknown[]): string {
+  return JSON.stringify(values.map((v) => (v === undefined ? null : v)));
 }
 
 /**
- * A `timestamptz[]` column as epoch milliseconds, made timestamps by PostgreSQL: no date text
- * built (toISOString) or parsed per element. Exact: JavaScript dates hold whole milliseconds.
+ * A timestamptz column as epoch milliseconds (`::bigint[]`), made timestamps by the statement
+ * (`to_timestamp(ms / 1000.0)`): no date text built (toISOString) or parsed per element. Exact:
+ * JavaScript dates hold whole milliseconds.
  */
-export function timeColumn(tx: TransactionSql, values: readonly (Date | null)[]): PendingQuery<Row[]> {
-  const ms = numberArray(values.map((v) => v?.getTime() ?? null));
-  return tx`ARRAY(SELECT to_timestamp(ms / 1000.0)
-                  FROM unnest(${ms}::bigint[]) WITH ORDINALITY AS t(ms, i) ORDER BY i)`;
+export function epochMsArray(values: readonly (Date | null)[]): string {
+  return numberArray(values.map((v) => v?.getTime() ?? null));
 }
 
 /** For `::jsonb[]` where a column must be a literal (inside another array's element). */

@@ -7,7 +7,7 @@ import {
   type ResponseRecord,
   type StoredCheckState,
 } from '../ingest/types.js';
-import { jsonArray, jsonColumn, numberArray, textArray, timeColumn } from './array-literal.js';
+import { epochMsArray, jsonArray, jsonDocument, numberArray, textArray } from './array-literal.js';
 import { incidentBook } from './incidents.js';
 
 export function createIngestStore(sql: Sql): IngestStore {
@@ -20,8 +20,9 @@ export function createIngestStore(sql: Sql): IngestStore {
  * Each statement carries whole columns as arrays (unnest): one statement and a fixed number of
  * parameters however many results a group commit holds, where a VALUES list would need 11
  * parameters a row and a new plan for each size. The array literals are built here
- * (array-literal.ts), each parameter cast to its array type in the statement; time and JSON
- * columns go as epoch milliseconds and one JSON document, made arrays by PostgreSQL.
+ * (array-literal.ts), each parameter cast to its array type in the statement; time columns go
+ * as epoch milliseconds and JSON columns as one JSON document each, read in lockstep with the
+ * arrays by `ROWS FROM` (in order, nothing sorted) and converted in the select list.
  */
 export function ingestTransaction(tx: TransactionSql): IngestTransaction {
   return {
@@ -34,26 +35,14 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         agentId: numberArray(rows.map((row) => row.agentId)),
         seq: numberArray(r.map((x) => x.seq)),
         checkId: textArray(r.map((x) => x.checkId)),
-        startedAt: timeColumn(
-          tx,
-          r.map((x) => x.startedAt),
-        ),
+        startedAt: epochMsArray(r.map((x) => x.startedAt)),
         durationMs: numberArray(r.map((x) => x.durationMs)),
         outcome: textArray(r.map((x) => x.outcome)),
         reason: textArray(r.map((x) => x.reason)),
         detail: textArray(r.map((x) => x.detail)),
-        timings: jsonColumn(
-          tx,
-          r.map((x) => x.timings),
-        ),
-        transcript: jsonColumn(
-          tx,
-          r.map((x) => x.transcript),
-        ),
-        firewall: jsonColumn(
-          tx,
-          r.map((x) => x.firewall),
-        ),
+        timings: jsonDocument(r.map((x) => x.timings)),
+        transcript: jsonDocument(r.map((x) => x.transcript)),
+        firewall: jsonDocument(r.map((x) => x.firewall)),
       };
       // No conflict target: a replay conflicts on the primary key, whatever columns it spans.
       // Which rows were new comes back only when some were not (a replay): in steady state every
@@ -62,10 +51,16 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         WITH ins AS (
           INSERT INTO results (agent_id, seq, check_id, started_at, duration_ms, outcome, reason, detail,
                                timings, transcript, firewall)
-          SELECT * FROM unnest(${c.agentId}::bigint[], ${c.seq}::bigint[], ${c.checkId}::text[],
-                               ${c.startedAt}, ${c.durationMs}::int[], ${c.outcome}::text[],
-                               ${c.reason}::text[], ${c.detail}::text[], ${c.timings},
-                               ${c.transcript}, ${c.firewall})
+          SELECT agent_id, seq, check_id, to_timestamp(started_ms / 1000.0), duration_ms, outcome, reason,
+                 detail, nullif(timings, 'null'), nullif(transcript, 'null'), nullif(firewall, 'null')
+          FROM ROWS FROM (unnest(${c.agentId}::bigint[]), unnest(${c.seq}::bigint[]), unnest(${c.checkId}::text[]),
+                          unnest(${c.startedAt}::bigint[]), unnest(${c.durationMs}::int[]),
+                          unnest(${c.outcome}::text[]), unnest(${c.reason}::text[]), unnest(${c.detail}::text[]),
+                          jsonb_array_elements(${c.timings}::text::jsonb),
+                          jsonb_array_elements(${c.transcript}::text::jsonb),
+                          jsonb_array_elements(${c.firewall}::text::jsonb))
+            AS u(agent_id, seq, check_id, started_ms, duration_ms, outcome, reason, detail, timings,
+                 transcript, firewall)
           ON CONFLICT DO NOTHING RETURNING agent_id, seq)
         SELECT count(*)::int AS stored,
                CASE WHEN count(*) < ${rows.length} THEN array_to_string(array_agg(agent_id), ',') END AS agent_ids,
@@ -108,24 +103,15 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
         outcome: textArray(saves.map((x) => x.state.outcome)),
         consecutiveFailures: numberArray(saves.map((x) => x.state.consecutiveFailures)),
         consecutiveSuccesses: numberArray(saves.map((x) => x.state.consecutiveSuccesses)),
-        since: timeColumn(
-          tx,
-          saves.map((x) => x.state.since),
-        ),
+        since: epochMsArray(saves.map((x) => x.state.since)),
         lastSeq: numberArray(saves.map((x) => x.state.lastSeq)),
-        lastResultAt: timeColumn(
-          tx,
-          saves.map((x) => x.last.startedAt),
-        ),
+        lastResultAt: epochMsArray(saves.map((x) => x.last.startedAt)),
         reason: textArray(saves.map((x) => x.last.reason)),
         detail: textArray(saves.map((x) => x.last.detail)),
         incidentId: numberArray(saves.map((x) => x.state.incidentId)),
         // A column of arrays cannot go through unnest (it would flatten them): JSON text instead.
         flapChanges: jsonArray(saves.map((x) => x.state.flap.changes.map((t) => t.toISOString()))),
-        flappingSince: timeColumn(
-          tx,
-          saves.map((x) => x.state.flap.flappingSince),
-        ),
+        flappingSince: epochMsArray(saves.map((x) => x.state.flap.flappingSince)),
       };
       // Optimistic: no row lock at read (one WAL record less per check and result). In-process the
       // group commit keeps an agent in one transaction at a time; another replica (an agent that
@@ -134,13 +120,17 @@ export function ingestTransaction(tx: TransactionSql): IngestTransaction {
       // short, and the whole transaction is decided again (group-commit.ts retries).
       const [written] = await tx<{ count: number }[]>`
         WITH u AS (
-          SELECT * FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
+          SELECT agent_id, check_id, outcome, consecutive_failures, consecutive_successes,
+                 to_timestamp(since_ms / 1000.0) AS since, last_seq,
+                 to_timestamp(last_result_ms / 1000.0) AS last_result_at, reason, detail, incident_id,
+                 flap_changes, to_timestamp(flapping_since_ms / 1000.0) AS flapping_since, read_seq
+          FROM unnest(${c.agentId}::bigint[], ${c.checkId}::text[], ${c.outcome}::text[],
                       ${c.consecutiveFailures}::int[], ${c.consecutiveSuccesses}::int[],
-                      ${c.since}, ${c.lastSeq}::bigint[], ${c.lastResultAt},
+                      ${c.since}::bigint[], ${c.lastSeq}::bigint[], ${c.lastResultAt}::bigint[],
                       ${c.reason}::text[], ${c.detail}::text[], ${c.incidentId}::bigint[],
-                      ${c.flapChanges}::text[], ${c.flappingSince}, ${c.readSeq}::bigint[])
-            AS u(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since, last_seq,
-                 last_result_at, reason, detail, incident_id, flap_changes, flapping_since, read_seq)
+                      ${c.flapChanges}::text[], ${c.flappingSince}::bigint[], ${c.readSeq}::bigint[])
+            AS r(agent_id, check_id, outcome, consecutive_failures, consecutive_successes, since_ms, last_seq,
+                 last_result_ms, reason, detail, incident_id, flap_changes, flapping_since_ms, read_seq)
         ), updated AS (
           UPDATE check_state s SET
             outcome = u.outcome, consecutive_failures = u.consecutive_failures,

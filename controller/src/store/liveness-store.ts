@@ -1,7 +1,7 @@
 import { LIVENESS_CHECK_ID } from '../state/event.js';
 import type { LivenessAgent, LivenessStore, OpenLiveness } from '../liveness/monitor.js';
 import type { Sql, TransactionSql } from './db.js';
-import { numberArray, timeColumn } from './array-literal.js';
+import { epochMsArray, numberArray } from './array-literal.js';
 import { incidentBook } from './incidents.js';
 
 /** Agent silence, on the same incident rows and outbox as check failures. SQL only: liveness/ decides. */
@@ -31,14 +31,12 @@ export function createLivenessStore(sql: Sql): LivenessStore {
           async heardMany(seen, slackMs) {
             const ids = seen.map((s) => s.agentId);
             // Whole columns built once (array-literal.ts): up to every agent of the replica at a time.
-            const at = timeColumn(
-              tx,
-              seen.map((s) => s.at),
-            );
+            const atMs = epochMsArray(seen.map((s) => s.at));
             // A row already within the slack is left alone: no new row version for every heartbeat.
             await tx`
               UPDATE agents a SET last_seen_at = v.at
-              FROM unnest(${numberArray(ids)}::bigint[], ${at}) AS v(id, at)
+              FROM (SELECT id, to_timestamp(ms / 1000.0) AS at
+                    FROM unnest(${numberArray(ids)}::bigint[], ${atMs}::bigint[]) AS r(id, ms)) AS v
               WHERE a.id = v.id
                 AND (a.last_seen_at IS NULL OR a.last_seen_at < v.at - ${slackMs} * interval '1 millisecond')`;
             return openLiveness(tx, ids);
