@@ -13,14 +13,9 @@ import { join } from 'node:path';
 import { createAgent, type Agent } from '@portwarden/agent/agent';
 import { silentLogger } from '@portwarden/common/logger';
 import { until } from '@portwarden/common/testing';
-import {
-  createTestDatabase,
-  deleteRedisPrefix,
-  TEST_REDIS_URL,
-  testRedisPrefix,
-} from '@portwarden/controller/testing';
+import { createTestDatabase, deleteRedisPrefix, testRedisPrefix } from '@portwarden/controller/testing';
 import { testAdminToken } from '@portwarden/controller/testing/admin-token';
-import { ControllerProcess } from '../../support/controller-process.js';
+import { ControllerProcess, replicaArgs } from '../../support/controller-process.js';
 import { Haproxy } from '../../support/haproxy.js';
 import { FlakyService } from '../../support/tcp-server.js';
 
@@ -31,11 +26,8 @@ const db = await createTestDatabase('pw_bench');
 const admin = await testAdminToken();
 const redisPrefix = testRedisPrefix();
 const service = await new FlakyService().start();
-const args = ['--database-url', db.url, '--redis-url', TEST_REDIS_URL, '--redis-prefix', redisPrefix];
-const replicas = [
-  new ControllerProcess([...args, '--admin-token-file', admin.file]),
-  new ControllerProcess([...args, '--admin-token-file', admin.file]),
-];
+const args = replicaArgs(db.url, redisPrefix, admin.file);
+const replicas = [new ControllerProcess(args), new ControllerProcess(args)];
 const dirs: string[] = [];
 const agents: Agent[] = [];
 let haproxy: Haproxy | undefined;
